@@ -1,0 +1,4 @@
+//! The `optdyn` command-line program.
+fn main() {
+    println!("optdyn {}", optdyn::VERSION);
+}

@@ -1,0 +1,1 @@
+//! Analyses over trajectories and per-run reductions.

@@ -1,0 +1,1 @@
+//! Causal memory kernels `K(s)`, `s = t − τ ≥ 0`.

@@ -1,0 +1,67 @@
+//! Objectives `f: Rⁿ → R` with exact gradients and Hessian-vector products.
+//!
+//! Built-ins carry hand-written derivatives ([`builtin`]); `expr:<formula>` objectives typed by
+//! the user are differentiated exactly with dual numbers ([`expr`]).
+
+pub mod builtin;
+pub mod expr;
+
+use crate::spec::{ComponentInfo, Spec};
+use crate::Result;
+
+/// A differentiable objective on flat `f64` slices. Implementations allocate nothing per call.
+pub trait Objective: Send + Sync {
+    /// A short description (the spec it was built from).
+    fn name(&self) -> String;
+    /// Dimension `n` of the argument.
+    fn dim(&self) -> usize;
+    /// `f(x)`.
+    fn value(&self, x: &[f64]) -> f64;
+    /// Writes `∇f(x)` into `g`.
+    fn gradient(&self, x: &[f64], g: &mut [f64]);
+    /// `f(x)` and `∇f(x)` together (override when sharing work is cheaper).
+    fn value_gradient(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        self.gradient(x, g);
+        self.value(x)
+    }
+    /// Writes the Hessian-vector product `∇²f(x)·v` into `out`.
+    fn hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]);
+    /// The full Hessian, row-major `n×n`, built from `n` Hessian-vector products.
+    fn hessian(&self, x: &[f64]) -> Vec<f64> {
+        let n = self.dim();
+        let mut h = vec![0.0; n * n];
+        let mut e = vec![0.0; n];
+        let mut col = vec![0.0; n];
+        for j in 0..n {
+            e[j] = 1.0;
+            self.hvp(x, &e, &mut col);
+            for i in 0..n {
+                h[i * n + j] = col[i];
+            }
+            e[j] = 0.0;
+        }
+        h
+    }
+    /// Known minimum value `f*`, if any (used for `f − f*` monitors).
+    fn min_value(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Every objective name with its parameters, for `optdyn list objectives`.
+pub fn catalog() -> Vec<ComponentInfo> {
+    let mut v = builtin::catalog();
+    v.push(expr::INFO);
+    v
+}
+
+/// Builds an objective from a spec string; `dim` is the length of `--x0`
+/// (it fixes the dimension of `rosenbrock`, `sphere` and `expr:` objectives and is checked
+/// against fixed-dimension objectives).
+pub fn parse(spec: &str, dim: usize) -> Result<Box<dyn Objective>> {
+    let s = Spec::parse(spec)?;
+    if s.name == "expr" {
+        return Ok(Box::new(expr::ExprObjective::parse(&s.rest, dim)?));
+    }
+    builtin::build(&s, dim)
+}

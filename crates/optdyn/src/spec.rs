@@ -1,0 +1,390 @@
+//! Spec strings: `name` or `name:key=value,key=value`; list values use `;`
+//! (`quadratic:diag=1;10;100`). A [`Spec`] hands out typed, range-checked values and refuses
+//! keys nobody asked for, so every typo is reported with the allowed keys.
+
+use crate::{Error, Result};
+use std::cell::RefCell;
+use std::fmt;
+
+/// Description of one parameter of a named component, for `optdyn list` and error messages.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamInfo {
+    /// The key as written in a spec.
+    pub key: &'static str,
+    /// The default value, as text (`"required"` when there is none).
+    pub default: &'static str,
+    /// What the parameter means and its allowed range.
+    pub help: &'static str,
+}
+
+/// Description of a named component (objective, optimizer, model, integrator).
+#[derive(Debug, Clone, Copy)]
+pub struct ComponentInfo {
+    /// The name used in specs.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamInfo],
+}
+
+/// A parsed spec: a name and `key=value` pairs in the order given.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The component name before the first `:`.
+    pub name: String,
+    /// The `key=value` pairs.
+    pub pairs: Vec<(String, String)>,
+    /// The text after the first `:` verbatim (used by `expr:` objectives).
+    pub rest: String,
+    used: RefCell<Vec<bool>>,
+}
+
+impl PartialEq for Spec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.pairs == other.pairs
+    }
+}
+
+impl fmt::Display for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name)?;
+        if !self.pairs.is_empty() {
+            write!(f, ":")?;
+            let parts: Vec<String> = self.pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            write!(f, "{}", parts.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+impl Spec {
+    /// Parses `name[:k=v,k=v]`. Keys are lower-cased names; repeated keys are an error.
+    pub fn parse(text: &str) -> Result<Spec> {
+        let text = text.trim();
+        let (name, rest) = match text.split_once(':') {
+            Some((n, r)) => (n.trim(), r.trim()),
+            None => (text, ""),
+        };
+        if name.is_empty() {
+            return Err(Error::spec(format!(
+                "spec '{text}': missing a name before ':' (expected name or name:key=value,…)"
+            )));
+        }
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if !rest.is_empty() && name != "expr" {
+            for part in rest.split(',') {
+                let part = part.trim();
+                if part.is_empty() {
+                    continue;
+                }
+                let Some((k, v)) = part.split_once('=') else {
+                    return Err(Error::spec(format!(
+                        "{name}: '{part}' is not key=value (expected name:key=value,key=value)"
+                    )));
+                };
+                let k = k.trim().to_string();
+                if k.is_empty() {
+                    return Err(Error::spec(format!("{name}: empty key in '{part}'")));
+                }
+                if pairs.iter().any(|(pk, _)| *pk == k) {
+                    return Err(Error::spec(format!("{name}: key '{k}' given twice")));
+                }
+                pairs.push((k, v.trim().to_string()));
+            }
+        }
+        let n = pairs.len();
+        Ok(Spec {
+            name: name.to_string(),
+            pairs,
+            rest: rest.to_string(),
+            used: RefCell::new(vec![false; n]),
+        })
+    }
+
+    /// A spec with a name and pairs, built in code.
+    pub fn new(name: &str, pairs: &[(&str, String)]) -> Spec {
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let n = pairs.len();
+        Spec {
+            name: name.to_string(),
+            rest: String::new(),
+            pairs,
+            used: RefCell::new(vec![false; n]),
+        }
+    }
+
+    /// Returns a copy with `key` set to `value` (replacing any previous value).
+    pub fn with(&self, key: &str, value: String) -> Spec {
+        let mut pairs = self.pairs.clone();
+        match pairs.iter_mut().find(|(k, _)| k == key) {
+            Some(p) => p.1 = value,
+            None => pairs.push((key.to_string(), value)),
+        }
+        let n = pairs.len();
+        Spec {
+            name: self.name.clone(),
+            rest: self.rest.clone(),
+            pairs,
+            used: RefCell::new(vec![false; n]),
+        }
+    }
+
+    /// The raw text of `key`, marking it as used.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        let i = self.pairs.iter().position(|(k, _)| k == key)?;
+        self.used.borrow_mut()[i] = true;
+        Some(self.pairs[i].1.as_str())
+    }
+
+    /// Whether `key` was given (without marking it used).
+    pub fn has(&self, key: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == key)
+    }
+
+    fn parse_f64(&self, key: &str, v: &str) -> Result<f64> {
+        let x: f64 = v.parse().map_err(|_| {
+            Error::spec(format!(
+                "{}: {key} must be a number, got '{v}'",
+                self.name
+            ))
+        })?;
+        if !x.is_finite() {
+            return Err(Error::spec(format!(
+                "{}: {key} must be finite, got {v}",
+                self.name
+            )));
+        }
+        Ok(x)
+    }
+
+    /// A float, or `default` when absent.
+    pub fn f64(&self, key: &str, default: f64) -> Result<f64> {
+        match self.raw(key) {
+            Some(v) => self.parse_f64(key, v),
+            None => Ok(default),
+        }
+    }
+
+    /// A float that must be given.
+    pub fn f64_required(&self, key: &str) -> Result<f64> {
+        match self.raw(key) {
+            Some(v) => self.parse_f64(key, v),
+            None => Err(Error::spec(format!("{}: missing required key '{key}'", self.name))),
+        }
+    }
+
+    /// An optional float.
+    pub fn f64_opt(&self, key: &str) -> Result<Option<f64>> {
+        match self.raw(key) {
+            Some(v) => self.parse_f64(key, v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A non-negative integer, or `default` when absent.
+    pub fn usize(&self, key: &str, default: usize) -> Result<usize> {
+        match self.raw(key) {
+            Some(v) => v.parse().map_err(|_| {
+                Error::spec(format!(
+                    "{}: {key} must be a non-negative integer, got '{v}'",
+                    self.name
+                ))
+            }),
+            None => Ok(default),
+        }
+    }
+
+    /// An integer seed, or `default` when absent.
+    pub fn u64(&self, key: &str, default: u64) -> Result<u64> {
+        match self.raw(key) {
+            Some(v) => v.parse().map_err(|_| {
+                Error::spec(format!(
+                    "{}: {key} must be a non-negative integer, got '{v}'",
+                    self.name
+                ))
+            }),
+            None => Ok(default),
+        }
+    }
+
+    /// A boolean (`true/false/1/0/yes/no`), or `default` when absent.
+    pub fn bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self.raw(key) {
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(Error::spec(format!(
+                    "{}: {key} must be true or false, got '{v}'",
+                    self.name
+                ))),
+            },
+            None => Ok(default),
+        }
+    }
+
+    /// A string, or `default` when absent.
+    pub fn string(&self, key: &str, default: &str) -> String {
+        self.raw(key).unwrap_or(default).to_string()
+    }
+
+    /// A string that must be one of `allowed`.
+    pub fn choice(&self, key: &str, default: &str, allowed: &[&str]) -> Result<String> {
+        let v = self.string(key, default);
+        if allowed.contains(&v.as_str()) {
+            Ok(v)
+        } else {
+            Err(Error::spec(format!(
+                "{}: {key} must be one of {}, got '{v}'",
+                self.name,
+                allowed.join(", ")
+            )))
+        }
+    }
+
+    /// A `;`-separated list of floats, or `None` when absent.
+    pub fn f64_list(&self, key: &str) -> Result<Option<Vec<f64>>> {
+        match self.raw(key) {
+            Some(v) => parse_list(v)
+                .map(Some)
+                .map_err(|e| Error::spec(format!("{}: {key}: {e}", self.name))),
+            None => Ok(None),
+        }
+    }
+
+    /// Fails if a key was given that no getter asked for, naming the allowed keys.
+    pub fn finish(&self, allowed: &[ParamInfo]) -> Result<()> {
+        let used = self.used.borrow();
+        for (i, (k, _)) in self.pairs.iter().enumerate() {
+            if !used[i] {
+                let keys: Vec<&str> = allowed.iter().map(|p| p.key).collect();
+                let list = if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                };
+                return Err(Error::spec(format!(
+                    "{}: unknown key '{k}' (allowed: {list})",
+                    self.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a list of floats separated by `;` or `,` (for `--x0 1,2` and `diag=1;10`).
+pub fn parse_list(text: &str) -> std::result::Result<Vec<f64>, String> {
+    let mut out = Vec::new();
+    for part in text.split([';', ',']) {
+        let p = part.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let x: f64 = p
+            .parse()
+            .map_err(|_| format!("'{p}' is not a number (in list '{text}')"))?;
+        if !x.is_finite() {
+            return Err(format!("'{p}' is not finite (in list '{text}')"));
+        }
+        out.push(x);
+    }
+    if out.is_empty() {
+        return Err(format!("empty list '{text}'"));
+    }
+    Ok(out)
+}
+
+/// Range checks producing the project's one-line messages
+/// (`adam: beta1 must be in [0, 1), got 1.2`).
+pub mod check {
+    use crate::{Error, Result};
+
+    /// `lo <= x < hi`.
+    pub fn in_closed_open(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
+        if x >= lo && x < hi {
+            Ok(x)
+        } else {
+            Err(Error::spec(format!(
+                "{who}: {key} must be in [{lo}, {hi}), got {x}"
+            )))
+        }
+    }
+
+    /// `lo <= x <= hi`.
+    pub fn in_closed(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
+        if x >= lo && x <= hi {
+            Ok(x)
+        } else {
+            Err(Error::spec(format!(
+                "{who}: {key} must be in [{lo}, {hi}], got {x}"
+            )))
+        }
+    }
+
+    /// `lo < x < hi`.
+    pub fn in_open(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
+        if x > lo && x < hi {
+            Ok(x)
+        } else {
+            Err(Error::spec(format!(
+                "{who}: {key} must be in ({lo}, {hi}), got {x}"
+            )))
+        }
+    }
+
+    /// `x >= 0`.
+    pub fn non_negative(who: &str, key: &str, x: f64) -> Result<f64> {
+        if x >= 0.0 {
+            Ok(x)
+        } else {
+            Err(Error::spec(format!("{who}: {key} must be >= 0, got {x}")))
+        }
+    }
+
+    /// `x > 0`.
+    pub fn positive(who: &str, key: &str, x: f64) -> Result<f64> {
+        if x > 0.0 {
+            Ok(x)
+        } else {
+            Err(Error::spec(format!("{who}: {key} must be > 0, got {x}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pairs_and_lists() {
+        let s = Spec::parse("quadratic:diag=1;10;100,center=0;1;2").unwrap();
+        assert_eq!(s.name, "quadratic");
+        assert_eq!(s.f64_list("diag").unwrap().unwrap(), vec![1.0, 10.0, 100.0]);
+        assert_eq!(s.f64_list("center").unwrap().unwrap(), vec![0.0, 1.0, 2.0]);
+        s.finish(&[]).unwrap();
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let s = Spec::parse("adam:lr=0.1,betaa=0.3").unwrap();
+        s.f64("lr", 1e-3).unwrap();
+        let e = s.finish(&[]).unwrap_err().to_string();
+        assert!(e.contains("unknown key 'betaa'"), "{e}");
+    }
+
+    #[test]
+    fn expr_keeps_rest_verbatim() {
+        let s = Spec::parse("expr:x^2+y,z").unwrap();
+        assert_eq!(s.rest, "x^2+y,z");
+        assert!(s.pairs.is_empty());
+    }
+
+    #[test]
+    fn bad_number_is_named() {
+        let s = Spec::parse("adam:lr=abc").unwrap();
+        let e = s.f64("lr", 1e-3).unwrap_err().to_string();
+        assert_eq!(e, "adam: lr must be a number, got 'abc'");
+    }
+}
