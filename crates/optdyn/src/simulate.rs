@@ -72,8 +72,9 @@ pub fn check_iterate(x: &[f64], loss: f64, step: u64, t: f64, o: &RunOptions) ->
     None
 }
 
-/// Runs `opt` from `x0` for `o.steps` steps. Row `k` holds `x_k` (after `k` steps), `f(x_k)` and
-/// `‖∇f(x_k)‖`, at `t = k·lr`. A non-finite or diverging iterate stops the run; the rows before
+/// Runs `opt` from `x0` for `o.steps` steps. Row `k` holds `x_k` (after `k` steps), the loss and
+/// gradient norm the optimizer saw at `x_k` (for minibatch objectives, the batch of step `k+1`),
+/// at `t = k·lr`. A non-finite or diverging iterate stops the run; the rows before
 /// it are kept and the stop reason names the step.
 pub fn run_discrete(
     obj: &dyn Objective,
@@ -99,7 +100,11 @@ pub fn run_discrete(
     let every = o.every.max(1);
     for k in 0..=o.steps {
         let t = k as f64 * lr;
-        let loss = obj.value_gradient(&x, &mut g);
+        let loss = if k < o.steps {
+            obj.gradient_at_step(&x, k + 1, &mut g)
+        } else {
+            obj.value_gradient(&x, &mut g)
+        };
         if let Some(stop) = check_iterate(&x, loss, k, t, o) {
             tr.stop = stop;
             return tr;

@@ -42,6 +42,24 @@ pub trait Objective: Send + Sync {
         }
         h
     }
+    /// The gradient the optimizer sees at step `step` (1-based), returning the loss it saw.
+    /// Deterministic objectives return the full gradient; minibatch objectives override this
+    /// with a gradient drawn from `(seed, step)`, so a run is reproducible.
+    fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
+        let _ = step;
+        self.value_gradient(x, g)
+    }
+    /// Number of data samples `N` for empirical-risk objectives `f = (1/N) Σ ℓ_i`; objectives
+    /// without data count as one sample (themselves).
+    fn num_samples(&self) -> usize {
+        1
+    }
+    /// The per-sample loss `ℓ_i(x)` and gradient `∇ℓ_i(x)` (for `i < num_samples()`); the mean
+    /// over `i` is `f` and `∇f`. Objectives without data return `f` and `∇f`.
+    fn sample_gradient(&self, i: usize, x: &[f64], g: &mut [f64]) -> f64 {
+        let _ = i;
+        self.value_gradient(x, g)
+    }
     /// Known minimum value `f*`, if any (used for `f − f*` monitors).
     fn min_value(&self) -> Option<f64> {
         None
