@@ -1,4 +1,46 @@
-//! The `optdyn` command-line program.
-fn main() {
-    println!("optdyn {}", optdyn::VERSION);
+//! The `optdyn` command-line program: a thin layer that parses arguments, calls the library and
+//! writes files. Every error is one line on stderr and a non-zero exit code, never a panic.
+
+mod common;
+mod list;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "optdyn",
+    version,
+    about = "Optimization algorithms as dynamical systems: discrete optimizers beside their continuous-time models"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a discrete optimizer, or a continuous model of it, and write its trajectory.
+    Run(run::RunArgs),
+    /// List objectives, optimizers, models and integrators with their parameters and defaults.
+    List(list::ListArgs),
+}
+
+/// Exit code of a run that stopped early (diverged, non-finite, failed); its rows are written.
+pub const EXIT_STOPPED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(a) => run::run(a),
+        Command::List(a) => list::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("optdyn: error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

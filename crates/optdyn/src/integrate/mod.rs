@@ -224,6 +224,11 @@ impl<S: Stepper> Integrator for FixedStep<S> {
     }
 }
 
+/// Every integrator with its parameters, for `optdyn list integrators`.
+pub fn catalog() -> Vec<crate::spec::ComponentInfo> {
+    Vec::new()
+}
+
 /// Builds an integrator from a spec such as `rk4:dt=1e-3` or `rk4:substeps=10`.
 /// `lr` (the optimizer's learning rate) sets `dt = lr / substeps` when `dt` is not given.
 pub fn parse(spec: &str, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
