@@ -2,6 +2,7 @@
 //! writes files. Every error is one line on stderr and a non-zero exit code, never a panic.
 
 mod common;
+mod compare;
 mod list;
 mod run;
 
@@ -23,6 +24,10 @@ struct Cli {
 enum Command {
     /// Run a discrete optimizer, or a continuous model of it, and write its trajectory.
     Run(run::RunArgs),
+    /// Discrete optimizer vs its models on one clock: gap table and figures.
+    Compare(compare::CompareArgs),
+    /// Gap at a fixed horizon vs learning rate, with fitted orders.
+    Converge(compare::ConvergeArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
 }
@@ -35,6 +40,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
+        Command::Compare(a) => compare::run_compare(a),
+        Command::Converge(a) => compare::run_converge(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

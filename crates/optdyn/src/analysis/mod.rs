@@ -1,1 +1,6 @@
-//! Analyses over trajectories and per-run reductions.
+//! Analyses over trajectories and per-run reductions: pure functions that ask for trajectories
+//! and never reach into a stepper.
+
+pub mod compare;
+pub mod converge;
+pub mod fit;
