@@ -3,6 +3,7 @@
 
 mod common;
 mod compare;
+mod demo;
 mod list;
 mod run;
 
@@ -28,6 +29,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Gap at a fixed horizon vs learning rate, with fitted orders.
     Converge(compare::ConvergeArgs),
+    /// The built-in default job: an HTML report of discrete Adam vs its continuous models.
+    Demo(demo::DemoArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
 }
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Compare(a) => compare::run_compare(a),
         Command::Converge(a) => compare::run_converge(a),
     };

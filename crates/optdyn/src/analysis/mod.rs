@@ -1,6 +1,7 @@
 //! Analyses over trajectories and per-run reductions: pure functions that ask for trajectories
 //! and never reach into a stepper.
 
+pub mod basins;
 pub mod compare;
 pub mod converge;
 pub mod fit;
