@@ -17,15 +17,28 @@ pub struct PowerFit {
     pub points: usize,
 }
 
-/// Fits `y ≈ c·x^p` over the points with finite positive `x` and `y`; `None` with fewer than two.
-///
-/// Ordinary least squares on `(ln x, ln y)`: `p = Sxy/Sxx`, `se(p) = √(SSR/((m−2)·Sxx))`.
-pub fn power_law(x: &[f64], y: &[f64]) -> Option<PowerFit> {
+/// A straight line `y ≈ a + b·x` fitted by ordinary least squares.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LineFit {
+    /// Slope `b = Sxy/Sxx`.
+    pub slope: f64,
+    /// Intercept `a`.
+    pub intercept: f64,
+    /// Standard error of the slope, `√(SSR/((m−2)·Sxx))` (NaN with two points).
+    pub slope_stderr: f64,
+    /// Coefficient of determination.
+    pub r2: f64,
+    /// Number of finite points used.
+    pub points: usize,
+}
+
+/// Least-squares line through the finite points; `None` with fewer than two or no spread in `x`.
+pub fn linear(x: &[f64], y: &[f64]) -> Option<LineFit> {
     let pts: Vec<(f64, f64)> = x
         .iter()
         .zip(y)
-        .filter(|(a, b)| a.is_finite() && b.is_finite() && **a > 0.0 && **b > 0.0)
-        .map(|(a, b)| (a.ln(), b.ln()))
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (*a, *b))
         .collect();
     let m = pts.len();
     if m < 2 {
@@ -40,21 +53,41 @@ pub fn power_law(x: &[f64], y: &[f64]) -> Option<PowerFit> {
     if sxx == 0.0 {
         return None;
     }
-    let p = sxy / sxx;
-    let a = my - p * mx;
-    let ssr: f64 = pts.iter().map(|q| (q.1 - a - p * q.0).powi(2)).sum();
-    let p_stderr = if m > 2 {
-        (ssr / ((mf - 2.0) * sxx)).sqrt()
-    } else {
-        f64::NAN
-    };
-    let r2 = if syy > 0.0 { 1.0 - ssr / syy } else { 1.0 };
-    Some(PowerFit {
-        p,
-        p_stderr,
-        c: a.exp(),
-        r2,
+    let slope = sxy / sxx;
+    let intercept = my - slope * mx;
+    let ssr: f64 = pts
+        .iter()
+        .map(|q| (q.1 - intercept - slope * q.0).powi(2))
+        .sum();
+    Some(LineFit {
+        slope,
+        intercept,
+        slope_stderr: if m > 2 {
+            (ssr / ((mf - 2.0) * sxx)).sqrt()
+        } else {
+            f64::NAN
+        },
+        r2: if syy > 0.0 { 1.0 - ssr / syy } else { 1.0 },
         points: m,
+    })
+}
+
+/// Fits `y ≈ c·x^p` over the points with finite positive `x` and `y` (a line through
+/// `(ln x, ln y)`); `None` with fewer than two such points.
+pub fn power_law(x: &[f64], y: &[f64]) -> Option<PowerFit> {
+    let (lx, ly): (Vec<f64>, Vec<f64>) = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| a.is_finite() && b.is_finite() && **a > 0.0 && **b > 0.0)
+        .map(|(a, b)| (a.ln(), b.ln()))
+        .unzip();
+    let f = linear(&lx, &ly)?;
+    Some(PowerFit {
+        p: f.slope,
+        p_stderr: f.slope_stderr,
+        c: f.intercept.exp(),
+        r2: f.r2,
+        points: f.points,
     })
 }
 

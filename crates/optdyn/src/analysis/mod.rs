@@ -5,3 +5,5 @@ pub mod basins;
 pub mod compare;
 pub mod converge;
 pub mod fit;
+pub mod spectrum;
+pub mod stability;
