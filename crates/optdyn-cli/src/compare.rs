@@ -85,7 +85,13 @@ pub fn split_models(text: &str) -> Vec<String> {
 
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -99,8 +105,11 @@ fn optimizer_eps(spec: &str) -> f64 {
 /// Writes the comparison's CSVs, table, summary and figures; returns the table text.
 pub fn write_comparison(c: &Comparison, optimizer: &str, dir: &Path) -> Result<String, String> {
     let e = |e: optdyn::Error| e.to_string();
-    io::write_atomic(&dir.join("discrete.csv"), io::trajectory_csv(&c.discrete).as_bytes())
-        .map_err(e)?;
+    io::write_atomic(
+        &dir.join("discrete.csv"),
+        io::trajectory_csv(&c.discrete).as_bytes(),
+    )
+    .map_err(e)?;
     let mut table = String::from("model,E_T,E_f,rhs_evals,steps,seconds,stop\n");
     let mut text = format!(
         "{:<34} {:>12} {:>12} {:>10} {:>9}  stop\n",
@@ -143,8 +152,11 @@ pub fn run_compare(a: &CompareArgs) -> Result<u8, String> {
     let obj = build_objective(&a.objective, &x0)?;
     let opt = optdyn::optim::parse(&a.optimizer).map_err(|e| e.to_string())?;
     let lr = opt.lr();
-    if !(a.t_end > 0.0 && a.t_end.is_finite()) || !(lr > 0.0) {
-        return Err(format!("--t-end must be > 0 and the optimizer's lr > 0, got T = {}", a.t_end));
+    if !(a.t_end.is_finite() && a.t_end > 0.0 && lr > 0.0) {
+        return Err(format!(
+            "--t-end must be > 0 and the optimizer's lr > 0, got T = {}",
+            a.t_end
+        ));
     }
     let setup = CompareSetup {
         optimizer: a.optimizer.clone(),

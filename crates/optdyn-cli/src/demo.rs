@@ -32,7 +32,9 @@ fn obj(spec: &str) -> Result<Arc<dyn Objective>, String> {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn pre(s: &str) -> String {
@@ -116,13 +118,18 @@ pub fn run(a: &DemoArgs) -> Result<u8, String> {
     // 3. Basin selection vs lr: c = 4, θ0 = −1.5 (Heredia 2025, Fig. 5).
     let basin = obj("rosen1d:c=4")?;
     let opt = "adam:beta1=0.99,beta2=0.999";
-    let grid: Vec<f64> = (0..=20).map(|i| 10f64.powf(-3.0 + 2.0 * i as f64 / 20.0)).collect();
+    let grid: Vec<f64> = (0..=20)
+        .map(|i| 10f64.powf(-3.0 + 2.0 * i as f64 / 20.0))
+        .collect();
     let x0 = [-1.5];
-    let disc = scan_lr(&basin, opt, None, None, &x0, &grid, &steps_for).map_err(|e| e.to_string())?;
+    let disc =
+        scan_lr(&basin, opt, None, None, &x0, &grid, &steps_for).map_err(|e| e.to_string())?;
     let second = scan_lr(&basin, opt, Some(MODELS[1]), None, &x0, &grid, &steps_for)
         .map_err(|e| e.to_string())?;
     let ends = |v: &[Option<Vec<f64>>]| -> Vec<f64> {
-        v.iter().map(|p| p.as_ref().map_or(f64::NAN, |p| p[0])).collect()
+        v.iter()
+            .map(|p| p.as_ref().map_or(f64::NAN, |p| p[0]))
+            .collect()
     };
     let (d_end, s_end) = (ends(&disc), ends(&second));
     let mut csv = String::from("lr,steps,discrete_final,adam_ide2_final\n");
@@ -138,14 +145,27 @@ pub fn run(a: &DemoArgs) -> Result<u8, String> {
     }
     let bdir = out.join("basins");
     io::write_atomic(&bdir.join("basins.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
-    let mut fig = Figure::new("basin selection: final θ vs lr (c = 4, θ0 = −1.5)", "lr", "final θ");
+    let mut fig = Figure::new(
+        "basin selection: final θ vs lr (c = 4, θ0 = −1.5)",
+        "lr",
+        "final θ",
+    );
     fig.log_x = true;
-    fig.series.push(Series::line("discrete Adam", grid.clone(), d_end).styled(Style::Points));
-    fig.series.push(Series::line(MODELS[1], grid.clone(), s_end).styled(Style::LinePoints));
-    fig.series.push(Series::line("θ = 1 (global)", vec![grid[0], grid[20]], vec![1.0, 1.0]).styled(Style::Dashed));
+    fig.series
+        .push(Series::line("discrete Adam", grid.clone(), d_end).styled(Style::Points));
+    fig.series
+        .push(Series::line(MODELS[1], grid.clone(), s_end).styled(Style::LinePoints));
     fig.series.push(
-        Series::line("θ = −0.8536 (local)", vec![grid[0], grid[20]], vec![LOCAL_MIN, LOCAL_MIN])
+        Series::line("θ = 1 (global)", vec![grid[0], grid[20]], vec![1.0, 1.0])
             .styled(Style::Dashed),
+    );
+    fig.series.push(
+        Series::line(
+            "θ = −0.8536 (local)",
+            vec![grid[0], grid[20]],
+            vec![LOCAL_MIN, LOCAL_MIN],
+        )
+        .styled(Style::Dashed),
     );
     save_figure(&fig, &bdir.join("basins")).map_err(|e| e.to_string())?;
     let mut thresholds = String::new();
@@ -157,7 +177,10 @@ pub fn run(a: &DemoArgs) -> Result<u8, String> {
         };
         match bisect_lr(1e-2, 5e-2, 12, &escaped) {
             Ok((lo, hi)) => {
-                let _ = writeln!(thresholds, "{label:<16} switches to θ = 1 between lr = {lo:.5e} and {hi:.5e}");
+                let _ = writeln!(
+                    thresholds,
+                    "{label:<16} switches to θ = 1 between lr = {lo:.5e} and {hi:.5e}"
+                );
             }
             Err(e) => {
                 let _ = writeln!(thresholds, "{label:<16} {e}");

@@ -1,6 +1,7 @@
 //! The `optdyn` command-line program: a thin layer that parses arguments, calls the library and
 //! writes files. Every error is one line on stderr and a non-zero exit code, never a panic.
 
+mod analyses;
 mod common;
 mod compare;
 mod demo;
@@ -31,6 +32,12 @@ enum Command {
     Converge(compare::ConvergeArgs),
     /// The built-in default job: an HTML report of discrete Adam vs its continuous models.
     Demo(demo::DemoArgs),
+    /// (β1, β2) stability map of Adam-type updates with the β2 = β1² boundary.
+    Stability(analyses::StabilityArgs),
+    /// Basins: final state vs learning rate, or a 2-D map over start points.
+    Basins(analyses::BasinsArgs),
+    /// Eigenvalues of a model's Jacobian along its trajectory; ill-posed stretches flagged.
+    Spectrum(analyses::SpectrumArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
 }
@@ -44,6 +51,9 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Stability(a) => analyses::run_stability(a),
+        Command::Basins(a) => analyses::run_basins(a),
+        Command::Spectrum(a) => analyses::run_spectrum(a),
         Command::Compare(a) => compare::run_compare(a),
         Command::Converge(a) => compare::run_converge(a),
     };

@@ -54,7 +54,7 @@ pub fn run(a: &RunArgs) -> Result<u8, String> {
     if a.every == 0 {
         return Err("--every must be >= 1, got 0".into());
     }
-    if !(a.max_abs > 0.0) {
+    if a.max_abs.is_nan() || a.max_abs <= 0.0 {
         return Err(format!("--max-abs must be > 0, got {}", a.max_abs));
     }
     let x0 = parse_x0(&a.x0)?;
@@ -67,7 +67,7 @@ pub fn run(a: &RunArgs) -> Result<u8, String> {
             if !(t > 0.0 && t.is_finite()) {
                 return Err(format!("--t-end must be > 0, got {t}"));
             }
-            if !(lr > 0.0) {
+            if lr.is_nan() || lr <= 0.0 {
                 return Err("--t-end needs an optimizer with lr > 0".into());
             }
             (t / lr).round() as u64
@@ -83,12 +83,18 @@ pub fn run(a: &RunArgs) -> Result<u8, String> {
     };
     let mut manifest = manifest_base("run");
     let (tr, stats) = match &a.model {
-        None => (simulate::run_discrete(obj.as_ref(), opt.as_ref(), &x0, &o), None),
+        None => (
+            simulate::run_discrete(obj.as_ref(), opt.as_ref(), &x0, &o),
+            None,
+        ),
         Some(mspec) => {
             let ospec = Spec::parse(&a.optimizer).map_err(|e| e.to_string())?;
             let model =
                 optdyn::model::parse(mspec, &ospec, obj.clone()).map_err(|e| e.to_string())?;
-            let ispec = a.integrator.clone().unwrap_or_else(|| "rk4:substeps=10".into());
+            let ispec = a
+                .integrator
+                .clone()
+                .unwrap_or_else(|| "rk4:substeps=10".into());
             let integ = optdyn::integrate::parse(&ispec, Some(lr)).map_err(|e| e.to_string())?;
             manifest["integrator"] = serde_json::json!(integ.name());
             let r = simulate::run_model(obj.as_ref(), model.as_ref(), integ.as_ref(), &x0, lr, &o);

@@ -118,7 +118,12 @@ pub fn basin_map(
                     .iter()
                     .enumerate()
                     .map(|(i, a)| {
-                        let d = a.iter().zip(&e).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
+                        let d = a
+                            .iter()
+                            .zip(&e)
+                            .map(|(p, q)| (p - q).powi(2))
+                            .sum::<f64>()
+                            .sqrt();
                         (i, d)
                     })
                     .filter(|(_, d)| *d <= radius)

@@ -49,7 +49,9 @@ pub fn converge(
     t_end: f64,
 ) -> Result<Convergence> {
     if !(t_end > 0.0 && t_end.is_finite()) {
-        return Err(Error::spec(format!("converge: t_end must be > 0, got {t_end}")));
+        return Err(Error::spec(format!(
+            "converge: t_end must be > 0, got {t_end}"
+        )));
     }
     if lrs.len() < 2 {
         return Err(Error::spec("converge: give at least two learning rates"));
@@ -68,7 +70,9 @@ pub fn converge(
     let mut steps = Vec::new();
     for &lr in lrs {
         if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::spec(format!("converge: every lr must be > 0, got {lr}")));
+            return Err(Error::spec(format!(
+                "converge: every lr must be > 0, got {lr}"
+            )));
         }
         let k = (t_end / lr).round() as u64;
         steps.push(k);

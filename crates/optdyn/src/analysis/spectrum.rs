@@ -100,8 +100,8 @@ mod tests {
             self.1
         }
         fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
-            for i in 0..self.1 {
-                dy[i] = (0..self.1).map(|j| self.0[i * self.1 + j] * y[j]).sum();
+            for (i, d) in dy.iter_mut().enumerate() {
+                *d = (0..self.1).map(|j| self.0[i * self.1 + j] * y[j]).sum();
             }
         }
     }

@@ -29,7 +29,13 @@ pub struct StabilityCell {
 
 /// Runs `optimizer` (a spec whose `beta1`/`beta2` are replaced; use `lr=1`) for `steps` steps on
 /// the scalar gradient history `g_k = c^k` and measures the update growth.
-pub fn probe(optimizer: &str, beta1: f64, beta2: f64, c: f64, steps: usize) -> Result<StabilityCell> {
+pub fn probe(
+    optimizer: &str,
+    beta1: f64,
+    beta2: f64,
+    c: f64,
+    steps: usize,
+) -> Result<StabilityCell> {
     let base = crate::spec::Spec::parse(optimizer)?;
     let spec = base
         .with("beta1", format!("{beta1:e}"))

@@ -61,7 +61,8 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
     err.log_y = true;
     for m in &c.models {
         let t = m.trajectory.times();
-        err.series.push(Series::line(m.model.clone(), t, m.gap.clone()));
+        err.series
+            .push(Series::line(m.model.clone(), t, m.gap.clone()));
     }
     files.extend(save_figure(&err, &dir.join("error"))?);
 
@@ -78,10 +79,16 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
     let mut add = |label: &str, tr: &Trajectory, t: &[f64], v: &[f64], style: Style| {
         let th = col(tr, 4);
         let a = backward_diff(t, v);
-        theta.series.push(Series::line(label, t.to_vec(), th.clone()).styled(style));
-        vel.series.push(Series::line(label, t.to_vec(), v.to_vec()).styled(style));
-        acc.series.push(Series::line(label, t.to_vec(), a).styled(style));
-        phase.series.push(Series::line(label, th, v.to_vec()).styled(style));
+        theta
+            .series
+            .push(Series::line(label, t.to_vec(), th.clone()).styled(style));
+        vel.series
+            .push(Series::line(label, t.to_vec(), v.to_vec()).styled(style));
+        acc.series
+            .push(Series::line(label, t.to_vec(), a).styled(style));
+        phase
+            .series
+            .push(Series::line(label, th, v.to_vec()).styled(style));
         kin.series.push(
             Series::line(label, t.to_vec(), v.iter().map(|x| 0.5 * x * x).collect()).styled(style),
         );
@@ -91,9 +98,13 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
                 .zip(&s)
                 .map(|(m, v)| m.abs() / (v.max(0.0).sqrt() + eps))
                 .collect();
-            mom.series.push(Series::line(label, t.to_vec(), m).styled(style));
-            sec.series.push(Series::line(label, t.to_vec(), s).styled(style));
-            scale.series.push(Series::line(label, t.to_vec(), u).styled(style));
+            mom.series
+                .push(Series::line(label, t.to_vec(), m).styled(style));
+            sec.series
+                .push(Series::line(label, t.to_vec(), s).styled(style));
+            scale
+                .series
+                .push(Series::line(label, t.to_vec(), u).styled(style));
         }
     };
     let dv = backward_diff(&td, &col(d, 4));

@@ -135,7 +135,11 @@ fn finite_range(vals: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)
     }
     if hi <= lo {
         let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        return Some(if log { (lo / 2.0, hi * 2.0) } else { (lo - pad, hi + pad) });
+        return Some(if log {
+            (lo / 2.0, hi * 2.0)
+        } else {
+            (lo - pad, hi + pad)
+        });
     }
     if log {
         Some((lo / 1.3, hi * 1.3))
@@ -162,9 +166,9 @@ macro_rules! draw_series_on {
             let pts = points(s, $fig.log_x, $fig.log_y);
             let style = ShapeStyle::from(&color).stroke_width(2);
             let anno = match s.style {
-                Style::Line | Style::LinePoints => {
-                    $chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(err)?
-                }
+                Style::Line | Style::LinePoints => $chart
+                    .draw_series(LineSeries::new(pts.clone(), style))
+                    .map_err(err)?,
                 Style::Dashed => $chart
                     .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
                     .map_err(err)?,
@@ -197,12 +201,18 @@ where
     DB::ErrorType: 'static,
 {
     let (x0, x1) = finite_range(
-        fig.series.iter().flat_map(|s| points(s, fig.log_x, fig.log_y)).map(|p| p.0),
+        fig.series
+            .iter()
+            .flat_map(|s| points(s, fig.log_x, fig.log_y))
+            .map(|p| p.0),
         fig.log_x,
     )
     .unwrap_or((1.0, 10.0));
     let (y0, y1) = finite_range(
-        fig.series.iter().flat_map(|s| points(s, fig.log_x, fig.log_y)).map(|p| p.1),
+        fig.series
+            .iter()
+            .flat_map(|s| points(s, fig.log_x, fig.log_y))
+            .map(|p| p.1),
         fig.log_y,
     )
     .unwrap_or((1.0, 10.0));
@@ -231,11 +241,15 @@ where
             finish!(c);
         }
         (true, false) => {
-            let mut c = b.build_cartesian_2d((x0..x1).log_scale(), y0..y1).map_err(err)?;
+            let mut c = b
+                .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+                .map_err(err)?;
             finish!(c);
         }
         (false, true) => {
-            let mut c = b.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(err)?;
+            let mut c = b
+                .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+                .map_err(err)?;
             finish!(c);
         }
         (true, true) => {
@@ -254,10 +268,18 @@ fn diverging(u: f64) -> RGBColor {
     let lerp = |a: f64, b: f64, t: f64| (a + (b - a) * t).round() as u8;
     if u < 0.5 {
         let t = u / 0.5;
-        RGBColor(lerp(49.0, 247.0, t), lerp(54.0, 247.0, t), lerp(149.0, 247.0, t))
+        RGBColor(
+            lerp(49.0, 247.0, t),
+            lerp(54.0, 247.0, t),
+            lerp(149.0, 247.0, t),
+        )
     } else {
         let t = (u - 0.5) / 0.5;
-        RGBColor(lerp(247.0, 165.0, t), lerp(247.0, 0.0, t), lerp(247.0, 38.0, t))
+        RGBColor(
+            lerp(247.0, 165.0, t),
+            lerp(247.0, 0.0, t),
+            lerp(247.0, 38.0, t),
+        )
     }
 }
 
@@ -418,7 +440,10 @@ where
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let tmp = dir.join(format!(
         ".{}.tmp.png",
-        png_path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot")
+        png_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("plot")
     ));
     {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
@@ -439,10 +464,18 @@ mod tests {
         let x: Vec<f64> = (1..50).map(|i| i as f64 * 0.1).collect();
         let mut fig = Figure::new("decay", "t", "error");
         fig.log_y = true;
-        fig.series.push(Series::line("exp(-t)", x.clone(), x.iter().map(|t| (-t).exp()).collect()));
+        fig.series.push(Series::line(
+            "exp(-t)",
+            x.clone(),
+            x.iter().map(|t| (-t).exp()).collect(),
+        ));
         fig.series.push(
-            Series::line("exp(-2t)", x.clone(), x.iter().map(|t| (-2.0 * t).exp()).collect())
-                .styled(Style::Dashed),
+            Series::line(
+                "exp(-2t)",
+                x.clone(),
+                x.iter().map(|t| (-2.0 * t).exp()).collect(),
+            )
+            .styled(Style::Dashed),
         );
         let files = save_figure(&fig, &dir.path().join("f")).unwrap();
         for f in &files {
