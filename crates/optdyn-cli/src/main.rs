@@ -6,6 +6,7 @@ mod common;
 mod compare;
 mod demo;
 mod list;
+mod reproduce;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,8 @@ enum Command {
     Basins(analyses::BasinsArgs),
     /// Eigenvalues of a model's Jacobian along its trajectory; ill-posed stretches flagged.
     Spectrum(analyses::SpectrumArgs),
+    /// Reproduce the seed papers' figures and numbers, checked against them.
+    Reproduce(reproduce::ReproduceArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Reproduce(a) => reproduce::run(a),
         Command::Stability(a) => analyses::run_stability(a),
         Command::Basins(a) => analyses::run_basins(a),
         Command::Spectrum(a) => analyses::run_spectrum(a),
