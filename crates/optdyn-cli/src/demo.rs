@@ -196,7 +196,7 @@ pub fn run(a: &DemoArgs) -> Result<u8, String> {
     );
     let _ = write!(
         html,
-        "<p class=\"foot\">optdyn {} — generated in {:.1} s. Data (CSV/JSON) and SVG versions of every figure are beside the images.</p>\n</body></html>\n",
+        "<p class=\"foot\">optdyn {} — generated in {:.1} s. Data (CSV/JSON) and SVG versions of every figure are beside the images.</p>\n{IMAGE_CHECK}</body></html>\n",
         optdyn::VERSION,
         start.elapsed().as_secs_f64()
     );
@@ -213,6 +213,17 @@ pub fn run(a: &DemoArgs) -> Result<u8, String> {
 fn write_index(out: &Path, html: &str) -> Result<(), String> {
     io::write_atomic(&out.join("index.html"), html.as_bytes()).map_err(|e| e.to_string())
 }
+
+/// Marks the page with `data-images="loaded/total"` once it has loaded, so a headless browser can
+/// verify that every figure is present.
+const IMAGE_CHECK: &str = r#"<script>
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute('data-images', ok + '/' + imgs.length);
+});
+</script>
+"#;
 
 const HEAD: &str = r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
