@@ -125,7 +125,12 @@ fn check_against_fd(f: &dyn Objective, x: &[f64], v: &[f64]) {
     let g = grad(f, x);
     let mut g2 = vec![0.0; x.len()];
     let fv = f.value_gradient(x, &mut g2);
-    assert_close(&format!("{name}: value_gradient value"), &[fv], &[f.value(x)], 1e-14);
+    assert_close(
+        &format!("{name}: value_gradient value"),
+        &[fv],
+        &[f.value(x)],
+        1e-14,
+    );
     assert_close(&format!("{name}: value_gradient at {x:?}"), &g2, &g, 1e-14);
     let h = 1e-3;
     assert_close(
@@ -148,7 +153,12 @@ fn check_same(a: &dyn Objective, b: &dyn Objective, x: &[f64], tol: f64) {
     let what = format!("{} vs {} at {x:?}", a.name(), b.name());
     assert_close(&format!("{what}: value"), &[a.value(x)], &[b.value(x)], tol);
     assert_close(&format!("{what}: gradient"), &grad(a, x), &grad(b, x), tol);
-    assert_close(&format!("{what}: Hessian"), &a.hessian(x), &b.hessian(x), tol);
+    assert_close(
+        &format!("{what}: Hessian"),
+        &a.hessian(x),
+        &b.hessian(x),
+        tol,
+    );
 }
 
 fn points(dim: usize, lo: f64, hi: f64) -> impl Strategy<Value = Vec<f64>> {
@@ -176,7 +186,10 @@ fn quadratic_formula(d: &[f64], c: &[f64]) -> String {
 }
 
 fn list(v: &[f64]) -> String {
-    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(";")
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 const BEALE: &str = "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2";
@@ -298,20 +311,31 @@ fn rosen1d_known_values() {
 fn classic_values_and_hessians() {
     let r = obj("rosenbrock", 2);
     assert!((r.value(&[-1.2, 1.0]) - 24.2).abs() < 1e-12);
-    assert_close("rosenbrock ∇f(−1.2, 1)", &grad(r.as_ref(), &[-1.2, 1.0]), &[-215.6, -88.0], 1e-14);
+    assert_close(
+        "rosenbrock ∇f(−1.2, 1)",
+        &grad(r.as_ref(), &[-1.2, 1.0]),
+        &[-215.6, -88.0],
+        1e-14,
+    );
     assert_eq!(r.hessian(&[1.0, 1.0]), [802.0, -400.0, -400.0, 200.0]);
     let b = obj("beale", 2);
     assert_eq!(b.value(&[0.0, 0.0]), 14.203125);
     assert_eq!(b.value(&[3.0, 0.5]), 0.0);
     // At the minimum (t_k = 0): H = 2 Σ ∇t_k ∇t_kᵀ, ∇t_k = (y^k − 1, k x y^{k−1}).
-    assert_eq!(b.hessian(&[3.0, 0.5]), [3.15625, -11.4375, -11.4375, 46.125]);
+    assert_eq!(
+        b.hessian(&[3.0, 0.5]),
+        [3.15625, -11.4375, -11.4375, 46.125]
+    );
     let h = obj("himmelblau", 2);
     assert_eq!(h.value(&[0.0, 0.0]), 170.0);
     assert_eq!(grad(h.as_ref(), &[0.0, 0.0]), [-14.0, -22.0]);
     assert_eq!(h.hessian(&[3.0, 2.0]), [74.0, 20.0, 20.0, 34.0]);
     let s = obj("sphere", 3);
     assert_eq!(s.value(&[1.0, 2.0, 3.0]), 14.0);
-    assert_eq!(s.hessian(&[1.0, 2.0, 3.0]), [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0]);
+    assert_eq!(
+        s.hessian(&[1.0, 2.0, 3.0]),
+        [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0]
+    );
     let q = obj("quadratic:diag=1;10;100,center=1;2;3", 3);
     assert_eq!(q.value(&[0.0, 0.0, 0.0]), 0.5 * (1.0 + 40.0 + 900.0));
     assert_eq!(q.min_value(), Some(0.0));
@@ -325,12 +349,20 @@ fn expr_function_derivatives_closed_form() {
     let cases: [(&str, D, D); 11] = [
         ("sin(x)", f64::cos, |x| -x.sin()),
         ("cos(x)", |x| -x.sin(), |x| -x.cos()),
-        ("tan(x)", |x| 1.0 + x.tan().powi(2), |x| 2.0 * x.tan() * (1.0 + x.tan().powi(2))),
+        (
+            "tan(x)",
+            |x| 1.0 + x.tan().powi(2),
+            |x| 2.0 * x.tan() * (1.0 + x.tan().powi(2)),
+        ),
         ("exp(x)", f64::exp, f64::exp),
         ("log(x)", |x| 1.0 / x, |x| -1.0 / (x * x)),
         ("sqrt(x)", |x| 0.5 / x.sqrt(), |x| -0.25 * x.powf(-1.5)),
         ("abs(x)", f64::signum, |_| 0.0),
-        ("tanh(x)", |x| 1.0 - x.tanh().powi(2), |x| -2.0 * x.tanh() * (1.0 - x.tanh().powi(2))),
+        (
+            "tanh(x)",
+            |x| 1.0 - x.tanh().powi(2),
+            |x| -2.0 * x.tanh() * (1.0 - x.tanh().powi(2)),
+        ),
         ("sinh(x)", f64::cosh, f64::sinh),
         ("cosh(x)", f64::sinh, f64::cosh),
         ("x^2.5", |x| 2.5 * x.powf(1.5), |x| 3.75 * x.sqrt()),
@@ -340,8 +372,16 @@ fn expr_function_derivatives_closed_form() {
         for x in [0.3, 0.9, 1.4] {
             let g = grad(f.as_ref(), &[x])[0];
             let h = hvp(f.as_ref(), &[x], &[1.0])[0];
-            assert!((g - d1(x)).abs() <= 1e-14 * d1(x).abs().max(1.0), "{formula}' at {x}: {g} vs {}", d1(x));
-            assert!((h - d2(x)).abs() <= 1e-14 * d2(x).abs().max(1.0), "{formula}'' at {x}: {h} vs {}", d2(x));
+            assert!(
+                (g - d1(x)).abs() <= 1e-14 * d1(x).abs().max(1.0),
+                "{formula}' at {x}: {g} vs {}",
+                d1(x)
+            );
+            assert!(
+                (h - d2(x)).abs() <= 1e-14 * d2(x).abs().max(1.0),
+                "{formula}'' at {x}: {h} vs {}",
+                d2(x)
+            );
         }
     }
     // Variable exponent and quotient: x^y and x/y, full Hessians.
@@ -358,9 +398,19 @@ fn expr_function_derivatives_closed_form() {
     assert_close("∇ x^y", &grad(p.as_ref(), &[x, y]), &want_g, 1e-14);
     assert_close("∇² x^y", &p.hessian(&[x, y]), &want_h, 1e-14);
     let q = obj("expr:x/y", 2);
-    assert_close("∇ x/y", &grad(q.as_ref(), &[x, y]), &[1.0 / y, -x / (y * y)], 1e-14);
+    assert_close(
+        "∇ x/y",
+        &grad(q.as_ref(), &[x, y]),
+        &[1.0 / y, -x / (y * y)],
+        1e-14,
+    );
     let c = -1.0 / (y * y);
-    assert_close("∇² x/y", &q.hessian(&[x, y]), &[0.0, c, c, 2.0 * x / (y * y * y)], 1e-14);
+    assert_close(
+        "∇² x/y",
+        &q.hessian(&[x, y]),
+        &[0.0, c, c, 2.0 * x / (y * y * y)],
+        1e-14,
+    );
 }
 
 #[test]
@@ -374,7 +424,11 @@ fn expr_precedence_through_parse() {
         ("2^-x", 1.0, 0.5),
     ];
     for (formula, x, want) in cases {
-        assert_eq!(obj(&format!("expr:{formula}"), 1).value(&[x]), want, "{formula}");
+        assert_eq!(
+            obj(&format!("expr:{formula}"), 1).value(&[x]),
+            want,
+            "{formula}"
+        );
     }
     // x^2 at 0 is differentiable (constant exponents never take a log).
     let sq = obj("expr:x^2", 1);
@@ -387,24 +441,40 @@ fn expr_precedence_through_parse() {
 
 #[test]
 fn errors_are_one_line_and_specific() {
-    assert_eq!(err("expr:(x+1", 1), "expr: at position 5: expected ')', found end of input");
+    assert_eq!(
+        err("expr:(x+1", 1),
+        "expr: at position 5: expected ')', found end of input"
+    );
     assert_eq!(
         err("expr:x + q", 1),
         "expr: at position 5: unknown variable 'q' (variables are x, y, z or x0, x1, …; constants pi, e)"
     );
-    assert!(err("expr:sinc(x)", 1).starts_with("expr: at position 1: unknown function 'sinc' (known: sin,"));
+    assert!(err("expr:sinc(x)", 1)
+        .starts_with("expr: at position 1: unknown function 'sinc' (known: sin,"));
     assert_eq!(
         err("expr:x*y", 1),
         "expr: at position 3: variable 'y' needs dimension at least 2, but --x0 has dimension 1"
     );
-    assert_eq!(err("beale", 3), "beale: dimension must be 2, got 3 (the length of --x0)");
-    assert_eq!(err("himmelblau", 1), "himmelblau: dimension must be 2, got 1 (the length of --x0)");
-    assert_eq!(err("rosen1d:c=4", 2), "rosen1d: dimension must be 1, got 2 (the length of --x0)");
+    assert_eq!(
+        err("beale", 3),
+        "beale: dimension must be 2, got 3 (the length of --x0)"
+    );
+    assert_eq!(
+        err("himmelblau", 1),
+        "himmelblau: dimension must be 2, got 1 (the length of --x0)"
+    );
+    assert_eq!(
+        err("rosen1d:c=4", 2),
+        "rosen1d: dimension must be 1, got 2 (the length of --x0)"
+    );
     assert_eq!(
         err("quadratic:diag=1;10;100", 2),
         "quadratic: diag has 3 entries but --x0 has dimension 2; they must match"
     );
-    assert_eq!(err("rosen1d:c=abc", 1), "rosen1d: c must be a number, got 'abc'");
+    assert_eq!(
+        err("rosen1d:c=abc", 1),
+        "rosen1d: c must be a number, got 'abc'"
+    );
     assert!(err("nosuch", 2).starts_with("unknown objective 'nosuch' (known: rosenbrock, rosen1d, quadratic, beale, himmelblau, sphere"));
     for spec in ["expr:(x+1", "beale", "quadratic:diag=1;10;100", "nosuch"] {
         assert!(!err(spec, 4).contains('\n'), "{spec}");
@@ -414,7 +484,18 @@ fn errors_are_one_line_and_specific() {
 #[test]
 fn catalog_lists_every_objective() {
     let names: Vec<&str> = objective::catalog().iter().map(|c| c.name).collect();
-    assert_eq!(names, ["rosenbrock", "rosen1d", "quadratic", "beale", "himmelblau", "sphere", "expr"]);
+    assert_eq!(
+        names,
+        [
+            "rosenbrock",
+            "rosen1d",
+            "quadratic",
+            "beale",
+            "himmelblau",
+            "sphere",
+            "expr"
+        ]
+    );
     // Every default in the catalog builds.
     assert_eq!(obj("rosenbrock", 3).name(), "rosenbrock:a=1,b=100");
     assert_eq!(obj("rosen1d", 1).name(), "rosen1d:c=4");

@@ -79,7 +79,8 @@ pub fn catalog() -> Vec<ComponentInfo> {
         },
         ComponentInfo {
             name: "beale",
-            summary: "Beale's function (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², 2-D",
+            summary:
+                "Beale's function (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², 2-D",
             params: &[],
         },
         ComponentInfo {
@@ -294,7 +295,10 @@ pub struct Quadratic {
 }
 
 fn join(v: &[f64]) -> String {
-    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(";")
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 impl Objective for Quadratic {
@@ -617,10 +621,15 @@ mod tests {
         );
         assert!(err("quadratic", 2).contains("missing required key 'diag'"));
         assert_eq!(err("rosen1d:c=-1", 1), "rosen1d: c must be >= 0, got -1");
-        assert_eq!(err("rosenbrock:b=-1", 2), "rosenbrock: b must be >= 0, got -1");
+        assert_eq!(
+            err("rosenbrock:b=-1", 2),
+            "rosenbrock: b must be >= 0, got -1"
+        );
         assert!(err("rosen1d:k=3", 1).contains("unknown key 'k' (allowed: c)"));
         assert!(err("sphere:c=3", 1).contains("unknown key 'c' (allowed: none)"));
-        assert!(err("rosebrock", 2).starts_with("unknown objective 'rosebrock' (known: rosenbrock,"));
+        assert!(
+            err("rosebrock", 2).starts_with("unknown objective 'rosebrock' (known: rosenbrock,")
+        );
     }
 
     #[test]

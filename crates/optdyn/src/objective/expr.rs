@@ -29,7 +29,7 @@
 //!
 //! The parser emits a straight-line tape (one node per operation, operands referring to earlier
 //! nodes, each variable loaded once), folding operations whose operands are all constants and
-//! specialising constant exponents (`x^2` → integer power, `x^0.5` → real power, so `x^2` is
+//! specialising constant exponents (`x^2` → square, `x^3` → integer power, `x^0.5` → real power, so `x^2` is
 //! differentiable at `x = 0` without a `log 0`). Derivatives are exact up to rounding, never
 //! finite differences:
 //!
@@ -386,7 +386,9 @@ enum Op {
     /// `a^b` with an exponent that depends on the variables.
     Pow(usize, usize),
     Neg(usize),
-    /// `a^n` for a constant integer `n`.
+    /// `a²` (the most common power, kept out of `powi`'s general loop).
+    Square(usize),
+    /// `a^n` for a constant integer `n ≠ 2`.
     PowI(usize, i32),
     /// `a^p` for a constant non-integer `p`.
     PowF(usize, f64),
@@ -405,6 +407,7 @@ fn forward<S: Scalar>(tape: &[Op], load: impl Fn(usize) -> S, v: &mut [S]) {
             Op::Div(a, b) => v[a] / v[b],
             Op::Pow(a, b) => v[a].pow(v[b]),
             Op::Neg(a) => -v[a],
+            Op::Square(a) => v[a] * v[a],
             Op::PowI(a, n) => v[a].powi(n),
             Op::PowF(a, p) => v[a].powf(p),
             Op::Func(f, a) => f.apply(v[a]),
@@ -445,6 +448,7 @@ fn reverse<S: Scalar>(tape: &[Op], v: &[S], adj: &mut [S], mut store: impl FnMut
                 adj[b] += w * v[k] * v[a].ln();
             }
             Op::Neg(a) => adj[a] -= w,
+            Op::Square(a) => adj[a] += S::cst(2.0) * w * v[a],
             Op::PowI(a, n) => {
                 if n != 0 {
                     adj[a] += w * S::cst(n as f64) * v[a].powi(n - 1);
@@ -529,7 +533,10 @@ fn lex(text: &str) -> Result<Vec<Token>> {
                 .map_err(|_| err_at(start + 1, format!("malformed number '{s}'")))?;
             Kind::Num(x)
         } else if c.is_alphabetic() || c == '_' {
-            while chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
+            while chars
+                .get(i)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            {
                 i += 1;
             }
             Kind::Ident(chars[start..i].iter().collect())
@@ -640,7 +647,9 @@ impl Parser {
         if let (Bin::Pow, Val::Const(p)) = (op, r) {
             let a = self.node(l);
             let small = p.abs() <= f64::from(1 << 30);
-            let op = if p.fract() == 0.0 && small {
+            let op = if p == 2.0 {
+                Op::Square(a)
+            } else if p.fract() == 0.0 && small {
                 Op::PowI(a, p as i32)
             } else {
                 Op::PowF(a, p)
@@ -890,11 +899,6 @@ impl ExprObjective {
             tape,
         })
     }
-
-    /// Number of nodes on the compiled tape (after constant folding).
-    pub fn tape_len(&self) -> usize {
-        self.tape.len()
-    }
 }
 
 impl Objective for ExprObjective {
@@ -970,7 +974,10 @@ mod tests {
 
     #[test]
     fn numbers_constants_functions() {
-        assert_eq!(eval("1e-3 + .5 + 2. + 1E+2", &[0.0]), 1e-3 + 0.5 + 2.0 + 100.0);
+        assert_eq!(
+            eval("1e-3 + .5 + 2. + 1E+2", &[0.0]),
+            1e-3 + 0.5 + 2.0 + 100.0
+        );
         assert_eq!(eval("pi", &[0.0]), std::f64::consts::PI);
         assert_eq!(eval("e^x", &[2.0]), std::f64::consts::E.powf(2.0));
         assert_eq!(eval("log(e)", &[0.0]), 1.0);
@@ -1011,15 +1018,11 @@ mod tests {
         let f = ExprObjective::parse("2^3^2 * x + x", 1).unwrap();
         assert_eq!(
             f.tape,
-            vec![
-                Op::Var(0),
-                Op::Const(512.0),
-                Op::Mul(1, 0),
-                Op::Add(2, 0)
-            ]
+            vec![Op::Var(0), Op::Const(512.0), Op::Mul(1, 0), Op::Add(2, 0)]
         );
-        let f = ExprObjective::parse("x^2 + x^0.5 + x^y", 2).unwrap();
-        assert!(f.tape.contains(&Op::PowI(0, 2)));
+        let f = ExprObjective::parse("x^2 + x^3 + x^0.5 + x^y", 2).unwrap();
+        assert!(f.tape.contains(&Op::Square(0)));
+        assert!(f.tape.contains(&Op::PowI(0, 3)));
         assert!(f.tape.contains(&Op::PowF(0, 0.5)));
         assert!(f.tape.iter().any(|op| matches!(op, Op::Pow(0, _))));
         let c = ExprObjective::parse("sin(pi/2)", 1).unwrap();
@@ -1031,7 +1034,10 @@ mod tests {
 
     #[test]
     fn error_messages() {
-        assert_eq!(err("(x+1", 1), "expr: at position 5: expected ')', found end of input");
+        assert_eq!(
+            err("(x+1", 1),
+            "expr: at position 5: expected ')', found end of input"
+        );
         assert_eq!(
             err("x+", 1),
             "expr: at position 3: expected a number, variable, function or '(', found end of input"
@@ -1071,7 +1077,10 @@ mod tests {
             "expr: at position 5: variable 'x1' mixes naming styles with 'x' \
              (use either x, y, z or x0, x1, …)"
         );
-        assert_eq!(err("x # 2", 1), "expr: at position 3: unexpected character '#'");
+        assert_eq!(
+            err("x # 2", 1),
+            "expr: at position 3: unexpected character '#'"
+        );
         assert_eq!(
             err("sin(x, y)", 2),
             "expr: at position 6: expected ')', found ','"
