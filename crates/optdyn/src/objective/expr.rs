@@ -531,6 +531,12 @@ fn lex(text: &str) -> Result<Vec<Token>> {
             let x: f64 = s
                 .parse()
                 .map_err(|_| err_at(start + 1, format!("malformed number '{s}'")))?;
+            if !x.is_finite() {
+                return Err(err_at(
+                    start + 1,
+                    format!("number '{s}' is too large for f64 (max about 1.8e308)"),
+                ));
+            }
             Kind::Num(x)
         } else if c.is_alphabetic() || c == '_' {
             while chars
@@ -1080,6 +1086,10 @@ mod tests {
         assert_eq!(
             err("x # 2", 1),
             "expr: at position 3: unexpected character '#'"
+        );
+        assert_eq!(
+            err("x + 2e400", 1),
+            "expr: at position 5: number '2e400' is too large for f64 (max about 1.8e308)"
         );
         assert_eq!(
             err("sin(x, y)", 2),
