@@ -536,3 +536,28 @@ fn evaluations_do_not_allocate() {
         assert!(acc.is_finite());
     }
 }
+
+/// The per-thread scratch buffers keep concurrent evaluations of one shared `expr` objective
+/// independent.
+#[test]
+fn expr_is_safe_to_share_between_threads() {
+    let f = obj(&format!("expr:{BEALE} + sin(x*y)"), 2);
+    let expected: Vec<(Vec<f64>, Vec<f64>)> = (0..4)
+        .map(|t| {
+            let x = [0.1 * t as f64, 1.0 - 0.2 * t as f64];
+            (grad(f.as_ref(), &x), hvp(f.as_ref(), &x, &[1.0, -1.0]))
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for (t, (g_want, h_want)) in expected.iter().enumerate() {
+            let f = f.as_ref();
+            s.spawn(move || {
+                let x = [0.1 * t as f64, 1.0 - 0.2 * t as f64];
+                for _ in 0..2000 {
+                    assert_eq!(&grad(f, &x), g_want);
+                    assert_eq!(&hvp(f, &x, &[1.0, -1.0]), h_want);
+                }
+            });
+        }
+    });
+}
