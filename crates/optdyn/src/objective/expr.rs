@@ -29,16 +29,16 @@
 //!
 //! The parser emits a straight-line tape (one node per operation, operands referring to earlier
 //! nodes, each variable loaded once), folding operations whose operands are all constants and
-//! specialising constant exponents (`x^2` → square, `x^3` → integer power, `x^0.5` → real power, so `x^2` is
-//! differentiable at `x = 0` without a `log 0`). Derivatives are exact up to rounding, never
-//! finite differences:
+//! specialising constant exponents (`x^2` → square, `x^3` → integer power, `x^0.5` → real
+//! power, so `x^2` is differentiable at `x = 0` without a `log 0`). Derivatives are exact up to
+//! rounding, never finite differences:
 //!
 //! * gradient: one forward sweep in `f64` and one reverse (adjoint) sweep — reverse-mode AD,
 //!   cost a small multiple of one evaluation independent of the dimension;
 //! * Hessian-vector product `∇²f(x)·v`: forward-over-reverse — the same two sweeps run on
 //!   first-order dual numbers `a + bε` (`ε² = 0`, a small hand-written type, [`Dual`]) seeded with
 //!   `x + εv`; the adjoints come out as `∇f(x) + ε ∇²f(x)v` (Griewank & Walther, *Evaluating
-//!   Derivatives*, 2nd ed., SIAM 2008, §5.4).
+//!   Derivatives*, 2nd ed., SIAM 2008, ch. 5, second-order adjoints).
 //!
 //! Local derivative conventions: `d|a|/da = sign(a)` with `sign(0) = 0`; `d(a^b)/db = a^b ln a`
 //! when the exponent depends on the variables (NaN for `a ≤ 0`, where `a^b` is not
