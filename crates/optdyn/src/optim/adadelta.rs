@@ -118,10 +118,10 @@ impl<F: Real> Optimizer<F> for Adadelta {
         zip2(x, g, v, u, |x, g, v, u| {
             for (((x, &g), v), u) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(u.iter_mut()) {
                 let gt = gr.at(g, *x);
-                *v = *v * rho + one_minus_rho * (gt * gt);
+                *v = *v * rho + one_minus_rho * gt * gt;
                 let std = (*v + eps).sqrt();
                 let delta = (*u + eps).sqrt() / std * gt;
-                *u = *u * rho + one_minus_rho * (delta * delta);
+                *u = *u * rho + one_minus_rho * delta * delta;
                 *x = *x + neg_lr * delta;
             }
         });

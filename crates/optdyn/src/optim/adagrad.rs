@@ -127,7 +127,7 @@ impl<F: Real> Optimizer<F> for Adagrad {
             for ((x, &g), s) in x.iter_mut().zip(g).zip(s.iter_mut()) {
                 let gt = gr.at(g, *x);
                 *s = *s + gt * gt;
-                *x = *x + neg_clr * (gt / (s.sqrt() + eps));
+                *x = *x + neg_clr * gt / (s.sqrt() + eps);
             }
         });
     }

@@ -159,14 +159,14 @@ impl<F: Real> Coef<F> {
         let x = if self.decay { x * self.shrink } else { x };
         let gt = self.gr.at(g, x);
         *m = lerp(*m, gt, self.w1, self.beta1, self.lerp_small);
-        *v = *v * self.beta2 + self.one_minus_beta2 * (gt * gt);
+        *v = *v * self.beta2 + self.one_minus_beta2 * gt * gt;
         x
     }
 
     /// `θ − step · m / (√v / √(1 − β₂^t) + ε)`.
     #[inline(always)]
     fn apply(&self, x: F, m: F, v: F) -> F {
-        x + self.neg_step * (m / (v.sqrt() / self.bc2_sqrt + self.eps))
+        x + self.neg_step * m / (v.sqrt() / self.bc2_sqrt + self.eps)
     }
 }
 

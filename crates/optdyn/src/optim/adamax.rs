@@ -130,7 +130,7 @@ impl<F: Real> Optimizer<F> for Adamax {
                 let gt = gr.at(g, *x);
                 *m = lerp(*m, gt, w1, b1, small);
                 *u = maximum(*u * b2, gt.abs() + eps);
-                *x = *x + neg_clr * (*m / *u);
+                *x = *x + neg_clr * *m / *u;
             }
         });
     }

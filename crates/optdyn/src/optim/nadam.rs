@@ -171,10 +171,10 @@ impl<F: Real> Optimizer<F> for NAdam {
                 let xd = if decay { *x * shrink } else { *x };
                 let gt = gr.at(g, xd);
                 *m = lerp(*m, gt, w1, b1, small);
-                *v = *v * b2 + omb2 * (gt * gt);
+                *v = *v * b2 + omb2 * gt * gt;
                 let d = (*v / bc2).sqrt() + eps;
-                let x1 = xd + cg * (gt / d);
-                *x = x1 + cm * (*m / d);
+                let x1 = xd + cg * gt / d;
+                *x = x1 + cm * *m / d;
             }
         });
     }

@@ -176,7 +176,7 @@ impl<F: Real> Optimizer<F> for RAdam {
                 let xd = if decay { *x * shrink } else { *x };
                 let gt = gr.at(g, xd);
                 *m = lerp(*m, gt, w1, b1, small);
-                *v = *v * b2 + omb2 * (gt * gt);
+                *v = *v * b2 + omb2 * gt * gt;
                 let step = *m / bc1 * lr;
                 *x = if adapt {
                     xd - step * (bc2_sqrt / (v.sqrt() + eps)) * r

@@ -115,7 +115,7 @@ impl<F: Real> Coef<F> {
     #[inline(always)]
     fn denom(&self, g: F, x: F, v: &mut F, gavg: Option<&mut F>) -> (F, F) {
         let gt = self.gr.at(g, x);
-        *v = *v * self.alpha + self.one_minus_alpha * (gt * gt);
+        *v = *v * self.alpha + self.one_minus_alpha * gt * gt;
         let root = match gavg {
             Some(a) => {
                 *a = lerp(*a, gt, self.one_minus_alpha, self.alpha, self.lerp_small);
@@ -165,7 +165,7 @@ impl<F: Real> Optimizer<F> for RmsProp {
             [v] => zip1(x, g, v, |x, g, v| {
                 for ((x, &g), v) in x.iter_mut().zip(g).zip(v.iter_mut()) {
                     let (gt, d) = c.denom(g, *x, v, None);
-                    *x = *x + neg_lr * (gt / d);
+                    *x = *x + neg_lr * gt / d;
                 }
             }),
             [v, b] if self.momentum > 0.0 => zip2(x, g, v, b, |x, g, v, b| {
@@ -178,7 +178,7 @@ impl<F: Real> Optimizer<F> for RmsProp {
             [v, a] => zip2(x, g, v, a, |x, g, v, a| {
                 for (((x, &g), v), a) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(a.iter_mut()) {
                     let (gt, d) = c.denom(g, *x, v, Some(a));
-                    *x = *x + neg_lr * (gt / d);
+                    *x = *x + neg_lr * gt / d;
                 }
             }),
             [v, b, a] => zip3(x, g, v, b, a, |x, g, v, b, a| {
