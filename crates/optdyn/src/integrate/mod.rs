@@ -443,13 +443,17 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         // Index of the last grid point at or before t0 (t0 ≤ anchor, so j ≤ 0).
         let mut j = ((t0 - anchor) / dt + 1e-9).floor() as i64;
         let mut t = t0;
+        // On the grid, steps use h = dt exactly (Euler on gradient flow is then bit-for-bit
+        // gradient descent); off it (t0 between grid points, or after landing on an off-grid
+        // sample), the step is the distance to the target.
+        let mut at_grid = (t0 - (anchor + j as f64 * dt)).abs() <= tol;
         let mut steps: u64 = 0;
         for &te in &opts.t_eval {
             loop {
                 let next = anchor + (j + 1) as f64 * dt;
                 let (target, on_grid) = if next <= te + tol { (next, true) } else { (te, false) };
-                let h = target - t;
-                if h <= 1e-12 * dt.max(t.abs()) {
+                let h = if on_grid && at_grid { dt } else { target - t };
+                if target - t <= 1e-12 * dt.max(t.abs()) {
                     break;
                 }
                 if steps >= opts.max_steps {
@@ -475,6 +479,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                 } else {
                     t = target;
                 }
+                at_grid = on_grid;
                 if let Some(stop) = check_state(&y, opts.max_abs, steps, t) {
                     sol.stop = stop;
                     return sol;

@@ -20,6 +20,9 @@ pub trait TestProblem: OdeSystem + Send {
     fn exact(&self, t: f64, out: &mut [f64]);
     /// Whether the state is laid out `[x, v]` with `F = [v, A(t, x, v)]`.
     fn second_order(&self) -> bool;
+    /// The fastest rate of the problem (largest `|λ|`, frequency or damping coefficient), so a
+    /// harness can pick steps `dt ∝ 1/rate`.
+    fn rate(&self) -> f64;
 }
 
 /// `c' = λc`, `c(0) = c0`; exact `c0 e^{λt}` (the lecture's model equation).
@@ -64,6 +67,9 @@ impl TestProblem for ExpDecay {
     }
     fn second_order(&self) -> bool {
         false
+    }
+    fn rate(&self) -> f64 {
+        self.lambda.abs()
     }
 }
 
@@ -136,6 +142,9 @@ impl TestProblem for Oscillator {
     fn second_order(&self) -> bool {
         true
     }
+    fn rate(&self) -> f64 {
+        self.omega
+    }
 }
 
 /// Gradient flow of `f(x) = ½ Σ d_i (x_i − c_i)²`: `x' = −D(x − c)`; exact
@@ -183,6 +192,9 @@ impl TestProblem for QuadraticFlow {
     }
     fn second_order(&self) -> bool {
         false
+    }
+    fn rate(&self) -> f64 {
+        self.diag.iter().fold(0.0f64, |m, d| m.max(d.abs()))
     }
 }
 
@@ -242,6 +254,9 @@ impl TestProblem for NesterovQuadratic {
     }
     fn second_order(&self) -> bool {
         true
+    }
+    fn rate(&self) -> f64 {
+        self.lambda.iter().fold(3.0 / self.t0, |m, l| m.max(l.sqrt()))
     }
 }
 
