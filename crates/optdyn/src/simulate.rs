@@ -178,6 +178,7 @@ pub fn run_model(
         max_abs: o.max_abs,
         steady_tol: None,
         max_steps: u64::MAX,
+        events: Vec::new(),
     };
     let sol = integrator.solve(model, t0, &z0, &opts);
     let mut tr = Trajectory::new(n, &model.state_columns());
