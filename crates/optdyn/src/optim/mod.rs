@@ -7,6 +7,8 @@
 //! Conventions (PyTorch): step `t = 1, 2, …`; `g_t = ∇f(θ_{t−1})`; `weight_decay` λ is L2
 //! (`g ← g + λθ`) before the moments, except in AdamW/Lion (decoupled); `maximize` negates `g`.
 
+pub mod kadam;
+
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
 use num_traits::{Float, FromPrimitive};
