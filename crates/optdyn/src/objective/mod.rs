@@ -4,6 +4,7 @@
 //! the user are differentiated exactly with dual numbers ([`expr`]).
 
 pub mod builtin;
+pub mod data; pub mod scale_invariant;
 pub mod expr;
 
 use crate::spec::{ComponentInfo, Spec};

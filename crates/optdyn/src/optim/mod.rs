@@ -32,6 +32,8 @@ pub use radam::RAdam;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
+pub mod kadam;
+
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
 use num_traits::{Float, FromPrimitive};
