@@ -98,6 +98,7 @@ pub fn catalog() -> Vec<ComponentInfo> {
         NAdam::INFO,
         RAdam::INFO,
         Lion::INFO,
+        kadam::KAdam::INFO,
     ]
 }
 
@@ -124,6 +125,7 @@ pub fn from_spec<F: Real>(s: &Spec) -> Result<Box<dyn Optimizer<F>>> {
         "nadam" => Box::new(NAdam::from_spec(s)?),
         "radam" => Box::new(RAdam::from_spec(s)?),
         "lion" => Box::new(Lion::from_spec(s)?),
+        "kadam" => Box::new(kadam::KAdam::from_spec(s)?),
         other => {
             let known: Vec<&str> = catalog().iter().map(|c| c.name).collect();
             return Err(crate::Error::spec(format!(
