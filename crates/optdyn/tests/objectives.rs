@@ -493,7 +493,12 @@ fn catalog_lists_every_objective() {
             "beale",
             "himmelblau",
             "sphere",
-            "expr"
+            "expr",
+            "lsq",
+            "regression",
+            "logistic",
+            "mlp",
+            "scale_invariant"
         ]
     );
     // Every default in the catalog builds.

@@ -163,7 +163,11 @@ pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
             Box::new(Sphere { n: dim })
         }
         other => {
-            let names: Vec<&str> = catalog().iter().map(|c| c.name).collect();
+            let names: Vec<&str> = super::catalog()
+                .iter()
+                .map(|c| c.name)
+                .filter(|n| *n != "expr")
+                .collect();
             return Err(Error::spec(format!(
                 "unknown objective '{other}' (known: {}, expr:<formula>)",
                 names.join(", ")

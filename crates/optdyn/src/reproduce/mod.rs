@@ -2,8 +2,11 @@
 //! figures and data into a directory, and returns a table of checks
 //! `quantity | paper or closed-form value | optdyn | tolerance | PASS/FAIL`.
 
+pub mod dereich2025;
+pub mod gould_tanaka;
 pub mod heredia2024;
 pub mod heredia2025;
+pub mod lecture;
 
 use crate::Result;
 use serde::Serialize;
@@ -176,6 +179,21 @@ pub fn targets() -> Vec<Target> {
             name: "heredia2025-basins",
             summary: "final θ vs lr from θ0 = −1.5 (c = 4): basin switch located by bisection",
             run: heredia2025::run_basins,
+        },
+        Target {
+            name: "dereich2025-zero",
+            summary: "noisy example: Adam's limit 0.0432236 is a zero of the Adam field, not the minimiser 0.25",
+            run: dereich2025::run,
+        },
+        Target {
+            name: "gould-tanaka-stability",
+            summary: "(β1, β2) stability map, C(0.9, 0.999) = 7.270, growth β1/√β2 outside β1² < β2",
+            run: gould_tanaka::run,
+        },
+        Target {
+            name: "lecture-schemes",
+            summary: "Euler stability, momentum as an Euler split, Nesterov as predictor–corrector, scheme orders",
+            run: lecture::run,
         },
     ]
 }
