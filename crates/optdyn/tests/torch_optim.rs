@@ -341,7 +341,7 @@ fn decoupled_decay_factor_and_zero_gradient_traps() {
     let mut st = l.init(2);
     let mut x = [1.0, -1.0];
     l.step(&mut st, &mut x, &[0.0, -3.0]);
-    assert_eq!(x, [1.0 - 0.005, -1.0 * (1.0 - 0.005) + 0.01]);
+    assert_eq!(x, [1.0 - 0.005, -(1.0 - 0.005) + 0.01]);
 }
 
 #[test]

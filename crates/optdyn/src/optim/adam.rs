@@ -153,9 +153,22 @@ struct Coef<F> {
 }
 
 impl<F: Real> Coef<F> {
-    /// The decayed θ, the effective gradient and the updated first and second moments.
+    /// Whether the step has no weight decay of either kind and `1 − β₁ < ½`, so the element
+    /// loop needs no selects (the common case, and the one the benchmark measures).
+    fn plain(&self) -> bool {
+        !self.decay && !self.gr.l2 && self.lerp_small
+    }
+
+    /// Updates the moments from the effective gradient and returns the (decayed) θ.
+    /// `PLAIN` must equal [`Coef::plain`]; it only removes loop-invariant branches.
     #[inline(always)]
-    fn moments(&self, x: F, g: F, m: &mut F, v: &mut F) -> F {
+    fn moments<const PLAIN: bool>(&self, x: F, g: F, m: &mut F, v: &mut F) -> F {
+        if PLAIN {
+            let gt = g * self.gr.sign;
+            *m = *m + self.w1 * (gt - *m);
+            *v = *v * self.beta2 + self.one_minus_beta2 * gt * gt;
+            return x;
+        }
         let x = if self.decay { x * self.shrink } else { x };
         let gt = self.gr.at(g, x);
         *m = lerp(*m, gt, self.w1, self.beta1, self.lerp_small);
@@ -167,6 +180,38 @@ impl<F: Real> Coef<F> {
     #[inline(always)]
     fn apply(&self, x: F, m: F, v: F) -> F {
         x + self.neg_step * m / (v.sqrt() / self.bc2_sqrt + self.eps)
+    }
+}
+
+/// The Adam update over matching chunks of θ, g, m, v.
+#[inline(always)]
+fn sweep<F: Real, const PLAIN: bool>(c: &Coef<F>, x: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
+    for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+        let xd = c.moments::<PLAIN>(*x, g, m, v);
+        *x = c.apply(xd, *m, *v);
+    }
+}
+
+/// The AMSGrad update over matching chunks of θ, g, m, v, v_max.
+#[inline(always)]
+fn sweep_ams<F: Real, const PLAIN: bool>(
+    c: &Coef<F>,
+    x: &mut [F],
+    g: &[F],
+    m: &mut [F],
+    v: &mut [F],
+    vmax: &mut [F],
+) {
+    let it = x
+        .iter_mut()
+        .zip(g)
+        .zip(m.iter_mut())
+        .zip(v.iter_mut())
+        .zip(vmax.iter_mut());
+    for ((((x, &g), m), v), vmax) in it {
+        let xd = c.moments::<PLAIN>(*x, g, m, v);
+        *vmax = maximum(*vmax, *v);
+        *x = c.apply(xd, *m, *vmax);
     }
 }
 
@@ -219,25 +264,14 @@ impl<F: Real> Optimizer<F> for Adam {
             eps: F::of(self.eps),
             neg_step: F::of(-(self.lr / bc1)),
         };
-        match state.slots.as_mut_slice() {
-            [m, v] => zip2(x, g, m, v, |x, g, m, v| {
-                for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let xd = c.moments(*x, g, m, v);
-                    *x = c.apply(xd, *m, *v);
-                }
+        match (state.slots.as_mut_slice(), c.plain()) {
+            ([m, v], true) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, true>(&c, x, g, m, v)),
+            ([m, v], false) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, false>(&c, x, g, m, v)),
+            ([m, v, vmax], true) => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
+                sweep_ams::<F, true>(&c, x, g, m, v, vmax)
             }),
-            [m, v, vmax] => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
-                let it = x
-                    .iter_mut()
-                    .zip(g)
-                    .zip(m.iter_mut())
-                    .zip(v.iter_mut())
-                    .zip(vmax.iter_mut());
-                for ((((x, &g), m), v), vmax) in it {
-                    let xd = c.moments(*x, g, m, v);
-                    *vmax = maximum(*vmax, *v);
-                    *x = c.apply(xd, *m, *vmax);
-                }
+            ([m, v, vmax], false) => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
+                sweep_ams::<F, false>(&c, x, g, m, v, vmax)
             }),
             _ => panic!(
                 "adam: state has {} buffers, expected 2 or 3",

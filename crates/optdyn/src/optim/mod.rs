@@ -250,9 +250,9 @@ pub(crate) fn maximum<F: Real>(a: F, b: F) -> F {
 /// as PyTorch skips it, so an infinite θ with λ = 0 does not create a NaN).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Grad<F> {
-    sign: F,
-    wd: F,
-    l2: bool,
+    pub(crate) sign: F,
+    pub(crate) wd: F,
+    pub(crate) l2: bool,
 }
 
 impl<F: Real> Grad<F> {
