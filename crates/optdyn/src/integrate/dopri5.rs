@@ -11,6 +11,8 @@ use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::trajectory::StopReason;
 use crate::{Error, Result};
 
+/// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.
+const MIN_LN_FACOLD: f64 = -9.210340371976184;
 const C2: f64 = 1.0 / 5.0;
 const C3: f64 = 3.0 / 10.0;
 const C4: f64 = 4.0 / 5.0;
@@ -309,7 +311,7 @@ impl Integrator for Dopri5 {
         let expo1 = 0.2 - 0.75 * self.beta;
         let facc1 = 1.0 / self.fac_min;
         let facc2 = 1.0 / self.fac_max;
-        let mut facold: f64 = 1e-4;
+        let mut ln_facold = MIN_LN_FACOLD;
         let mut reject = false;
         let max_steps = self.max_steps.min(opts.max_steps);
         let uround = f64::EPSILON;
@@ -366,12 +368,13 @@ impl Integrator for Dopri5 {
                 err += (e / sk) * (e / sk);
             }
             let err = (err / n as f64).sqrt();
-            let fac11 = err.powf(expo1);
+            let ln_err = err.ln();
             if err <= 1.0 {
-                // PI control (Gustafsson; Hairer's DOPRI5 with β = 0.04).
-                let fac = (fac11 / facold.powf(self.beta) / self.safety).clamp(facc2, facc1);
+                // PI control (Gustafsson; Hairer's DOPRI5 with β = 0.04):
+                // h_new = h / clamp(err^{0.2−0.75β} / err_old^β / safety), in logs.
+                let fac = ((expo1 * ln_err - self.beta * ln_facold).exp() / self.safety).clamp(facc2, facc1);
                 let mut hnew = h / fac;
-                facold = err.max(1e-4);
+                ln_facold = ln_err.max(MIN_LN_FACOLD);
                 sol.stats.accepted += 1;
                 // Dense output coefficients (CONTD5).
                 for i in 0..n {
@@ -436,7 +439,7 @@ impl Integrator for Dopri5 {
                 reject = false;
                 h = hnew;
             } else {
-                h /= facc1.min(fac11 / self.safety);
+                h /= facc1.min((expo1 * ln_err).exp() / self.safety);
                 reject = true;
                 sol.stats.rejected += 1;
             }

@@ -338,31 +338,42 @@ pub fn bessel_j0(s: f64) -> f64 {
 /// `θ' = −a(t) m / (√v + ε(t))`, `m' = λ₁(g − m)`, `v' = λ₂(g² − v)`, `g = f'(θ)`,
 /// `λ_i = (1 − β_i)/lr`, `a(t) = √(1 − β₂^{t/lr}) / (1 − β₁^{t/lr})`,
 /// `ε(t) = ε √(1 − β₂^{t/lr})` (bias corrections written as time functions). Used by the
-/// benchmark (no closed form); start at `t0 = lr/100` with `m = v = 0`.
+/// benchmark (no closed form); start at `t0 = lr/100` with `m = v = 0`, where `a(t)` is finite.
 #[derive(Debug, Clone, Copy)]
 pub struct AdamLike {
-    /// Learning rate.
-    pub lr: f64,
-    /// β₁.
-    pub beta1: f64,
-    /// β₂.
-    pub beta2: f64,
-    /// ε.
-    pub eps: f64,
+    lr: f64,
+    eps: f64,
+    ln_beta1: f64,
+    ln_beta2: f64,
+    lambda1: f64,
+    lambda2: f64,
 }
 
 impl Default for AdamLike {
+    /// `lr = 1e-2`, `β = (0.9, 0.999)`, `ε = 1e-8`.
     fn default() -> Self {
-        AdamLike {
-            lr: 1e-2,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        }
+        AdamLike::new(1e-2, 0.9, 0.999, 1e-8)
     }
 }
 
 impl AdamLike {
+    /// The model for the given hyperparameters (`0 < β_i < 1`, `lr > 0`).
+    pub fn new(lr: f64, beta1: f64, beta2: f64, eps: f64) -> Self {
+        AdamLike {
+            lr,
+            eps,
+            ln_beta1: beta1.ln(),
+            ln_beta2: beta2.ln(),
+            lambda1: (1.0 - beta1) / lr,
+            lambda2: (1.0 - beta2) / lr,
+        }
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
     /// `f'(θ) = −2(1−θ) + 16θ(θ²−1)`.
     pub fn grad(theta: f64) -> f64 {
         -2.0 * (1.0 - theta) + 16.0 * theta * (theta * theta - 1.0)
@@ -375,12 +386,12 @@ impl OdeSystem for AdamLike {
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         let k = t / self.lr;
-        let c1 = 1.0 - (k * self.beta1.ln()).exp();
-        let c2 = (1.0 - (k * self.beta2.ln()).exp()).sqrt();
+        let c1 = 1.0 - (k * self.ln_beta1).exp();
+        let c2 = (1.0 - (k * self.ln_beta2).exp()).sqrt();
         let g = Self::grad(y[0]);
         dy[0] = -(c2 / c1) * y[1] / (y[2].max(0.0).sqrt() + self.eps * c2);
-        dy[1] = (1.0 - self.beta1) / self.lr * (g - y[1]);
-        dy[2] = (1.0 - self.beta2) / self.lr * (g * g - y[2]);
+        dy[1] = self.lambda1 * (g - y[1]);
+        dy[2] = self.lambda2 * (g * g - y[2]);
     }
 }
 
