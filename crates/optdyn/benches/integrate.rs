@@ -10,7 +10,15 @@ use optdyn::integrate::problems::{AdamLike, ExpDecay, Oscillator};
 use optdyn::integrate::{parse, OdeSystem, SolveOptions};
 use std::hint::black_box;
 
-fn case(c: &mut Criterion, label: &str, spec: &str, sys: &dyn OdeSystem, t0: f64, y0: &[f64], t_end: f64) {
+fn case(
+    c: &mut Criterion,
+    label: &str,
+    spec: &str,
+    sys: &dyn OdeSystem,
+    t0: f64,
+    y0: &[f64],
+    t_end: f64,
+) {
     let integ = parse(spec, None).unwrap();
     let opts = SolveOptions::at(vec![t_end]);
     let sol = integ.solve(sys, t0, y0, &opts);
@@ -26,9 +34,14 @@ fn case(c: &mut Criterion, label: &str, spec: &str, sys: &dyn OdeSystem, t0: f64
     if let Some(ns) = cpu_ns_per_call(|| {
         black_box(integ.solve(sys, t0, black_box(y0), &opts));
     }) {
-        eprintln!("{label}: {:.1} µs of thread CPU time per solve (schedstat)", ns / 1e3);
+        eprintln!(
+            "{label}: {:.1} µs of thread CPU time per solve (schedstat)",
+            ns / 1e3
+        );
     }
-    c.bench_function(label, |b| b.iter(|| black_box(integ.solve(sys, t0, black_box(y0), &opts))));
+    c.bench_function(label, |b| {
+        b.iter(|| black_box(integ.solve(sys, t0, black_box(y0), &opts)))
+    });
 }
 
 /// Thread CPU time per call in ns from `/proc/thread-self/schedstat` (Linux), over ≥ 0.5 s of
@@ -68,13 +81,29 @@ fn benches(c: &mut Criterion) {
         t_end: 10.0,
         analytic_jacobian: true,
     };
-    case(c, "dopri5 damped-oscillator T=10", tight, &osc, 0.0, &[1.0, 0.0], 10.0);
+    case(
+        c,
+        "dopri5 damped-oscillator T=10",
+        tight,
+        &osc,
+        0.0,
+        &[1.0, 0.0],
+        10.0,
+    );
     let adam = AdamLike::default();
     let t0 = adam.lr() / 100.0;
     let y0 = [-1.5, 0.0, 0.0];
     case(c, "dopri5 adam-3state T=10", tight, &adam, t0, &y0, 10.0);
     // RK4 per-step cost: 10,000 steps of dt = 1e-3 (divide the time by 10,000).
-    case(c, "rk4 adam-3state 10000 steps", "rk4:dt=1e-3", &adam, t0, &y0, 10.0);
+    case(
+        c,
+        "rk4 adam-3state 10000 steps",
+        "rk4:dt=1e-3",
+        &adam,
+        t0,
+        &y0,
+        10.0,
+    );
 }
 
 criterion_group!(integrate, benches);

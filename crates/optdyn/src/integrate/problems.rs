@@ -112,7 +112,12 @@ impl OdeSystem for Oscillator {
         if !self.analytic_jacobian {
             return false;
         }
-        jac.copy_from_slice(&[0.0, 1.0, -self.omega * self.omega, -2.0 * self.zeta * self.omega]);
+        jac.copy_from_slice(&[
+            0.0,
+            1.0,
+            -self.omega * self.omega,
+            -2.0 * self.zeta * self.omega,
+        ]);
         true
     }
 }
@@ -186,8 +191,8 @@ impl TestProblem for QuadraticFlow {
         self.x0.clone()
     }
     fn exact(&self, t: f64, out: &mut [f64]) {
-        for i in 0..out.len() {
-            out[i] = self.center[i] + (self.x0[i] - self.center[i]) * (-self.diag[i] * t).exp();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.center[i] + (self.x0[i] - self.center[i]) * (-self.diag[i] * t).exp();
         }
     }
     fn second_order(&self) -> bool {
@@ -256,7 +261,9 @@ impl TestProblem for NesterovQuadratic {
         true
     }
     fn rate(&self) -> f64 {
-        self.lambda.iter().fold(3.0 / self.t0, |m, l| m.max(l.sqrt()))
+        self.lambda
+            .iter()
+            .fold(3.0 / self.t0, |m, l| m.max(l.sqrt()))
     }
 }
 
@@ -286,7 +293,11 @@ fn bessel_series(n: u32, s: f64) -> f64 {
 pub fn bessel_j012(s: f64) -> (f64, f64, f64) {
     let s = s.abs();
     if s <= 8.0 {
-        return (bessel_series(0, s), bessel_series(1, s), bessel_series(2, s));
+        return (
+            bessel_series(0, s),
+            bessel_series(1, s),
+            bessel_series(2, s),
+        );
     }
     let mut kmax = (s + 30.0 + 10.0 * s.sqrt()) as usize;
     kmax += kmax % 2;
@@ -476,7 +487,10 @@ mod tests {
         for &s in &[0.3, 2.0, 7.5, 9.0, 15.0, 30.0, 60.0] {
             let (j0, j1, j2) = bessel_j012(s);
             // Recurrence J2 = (2/s) J1 − J0.
-            assert!((j2 - (2.0 / s * j1 - j0)).abs() < 1e-14, "recurrence at {s}");
+            assert!(
+                (j2 - (2.0 / s * j1 - j0)).abs() < 1e-14,
+                "recurrence at {s}"
+            );
             // J0' = −J1 by a central difference.
             let d = 1e-5;
             let dj0 = (bessel_j0(s + d) - bessel_j0(s - d)) / (2.0 * d);
@@ -495,7 +509,8 @@ mod tests {
         // Central difference of the exact solution vs the rhs at interior points.
         for p in library() {
             let n = p.dim();
-            let (mut a, mut b, mut y, mut f) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut a, mut b, mut y, mut f) =
+                (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
             for k in 1..5 {
                 let t = p.t0() + (p.t_end() - p.t0()) * k as f64 / 5.0;
                 let d = 1e-5;
@@ -505,7 +520,12 @@ mod tests {
                 p.rhs(t, &y, &mut f);
                 for i in 0..n {
                     let fd = (a[i] - b[i]) / (2.0 * d);
-                    assert!((fd - f[i]).abs() < 1e-7 * (1.0 + f[i].abs()), "{} at t={t}: {fd} vs {}", p.name(), f[i]);
+                    assert!(
+                        (fd - f[i]).abs() < 1e-7 * (1.0 + f[i].abs()),
+                        "{} at t={t}: {fd} vs {}",
+                        p.name(),
+                        f[i]
+                    );
                 }
             }
         }
