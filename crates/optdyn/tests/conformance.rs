@@ -647,3 +647,78 @@ fn specs_parse_and_bad_input_gives_one_line_errors() {
     assert!(parse("dopri5:rtol=1e-10,atol=1e-12", None).is_ok());
     assert!(parse("newmark:beta=0.25,gamma=0.5,dt=0.01", None).is_ok());
 }
+
+#[test]
+fn equivalent_forms_agree_and_jacobian_paths_agree() {
+    let osc = |analytic_jacobian| Oscillator {
+        omega: 3.0,
+        zeta: 0.2,
+        x0: 1.0,
+        v0: -1.0,
+        t_end: 2.0,
+        analytic_jacobian,
+    };
+    let run = |spec: &str, p: &Oscillator| {
+        let sol =
+            parse(spec, None)
+                .unwrap()
+                .solve(p, 0.0, &[1.0, -1.0], &SolveOptions::at(vec![2.0]));
+        assert_eq!(sol.stop, StopReason::Finished, "{spec}");
+        (sol.last().unwrap().to_vec(), sol.stats)
+    };
+    // Staggered central differencing is Newmark β = 0, γ = ½ written in v½ (lecture); the
+    // trapezoidal rule on [x, v] is Newmark β = ¼, γ = ½.
+    let pairs = [
+        ("staggered:dt=0.01", "central-difference:dt=0.01"),
+        ("trapezoid:dt=0.01", "newmark:beta=0.25,gamma=0.5,dt=0.01"),
+    ];
+    for (a, b) in pairs {
+        let (ya, _) = run(a, &osc(true));
+        let (yb, _) = run(b, &osc(true));
+        assert!(max_err(&ya, &yb) < 1e-12, "{a} vs {b}: {ya:?} {yb:?}");
+    }
+    // Heun's tableau and the Shu–Osher SSP-RK2 are the same method (lecture).
+    let (ya, _) = run("heun:dt=0.01", &osc(true));
+    let (yb, _) = run("ssprk2:dt=0.01", &osc(true));
+    assert!(max_err(&ya, &yb) < 1e-13);
+    // Analytic and finite-difference Jacobians give the same Newton solution; only the work
+    // differs (one rhs evaluation per unknown per iteration for differences).
+    for spec in [
+        "backward-euler:dt=0.01",
+        "trapezoid:dt=0.01",
+        "newmark:dt=0.01",
+        "staggered:dt=0.01",
+    ] {
+        let (ya, sa) = run(spec, &osc(true));
+        let (yb, sb) = run(spec, &osc(false));
+        assert!(max_err(&ya, &yb) < 1e-11, "{spec}: {ya:?} vs {yb:?}");
+        assert!(sb.rhs_evals > sa.rhs_evals, "{spec}: {sa:?} vs {sb:?}");
+        assert_eq!(sa.jac_evals, sa.newton_iters);
+    }
+}
+
+#[test]
+fn dopri5_reports_a_step_below_hmin() {
+    let osc = Oscillator {
+        omega: 10.0,
+        zeta: 0.0,
+        x0: 1.0,
+        v0: 0.0,
+        t_end: 10.0,
+        analytic_jacobian: true,
+    };
+    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,hmin=0.05", None)
+        .unwrap()
+        .solve(&osc, 0.0, &[1.0, 0.0], &SolveOptions::at(vec![10.0]));
+    match sol.stop {
+        StopReason::Failed { ref why, .. } => {
+            assert!(why.contains("too small (hmin = 5e-2)"), "{why}")
+        }
+        ref other => panic!("{other}"),
+    }
+    assert!(parse("dopri5:hmin=1,hmax=0.5", None)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("hmin = 1 must be <= hmax = 0.5"));
+}
