@@ -5,12 +5,15 @@
 //! sample `t_eval` and locate events without stepping onto each sample.
 
 use super::{
-    check_state, check_t_eval, is_steady, EventTracker, Integrator, OdeSystem, Solution, SolveOptions,
+    check_state, check_t_eval, is_steady, EventTracker, Integrator, OdeSystem, Solution,
+    SolveOptions,
 };
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::trajectory::StopReason;
 use crate::{Error, Result};
 
+/// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.
+const MIN_LN_FACOLD: f64 = -9.210340371976184;
 const C2: f64 = 1.0 / 5.0;
 const C3: f64 = 3.0 / 10.0;
 const C4: f64 = 4.0 / 5.0;
@@ -170,7 +173,9 @@ pub fn parse(s: &Spec) -> Result<Box<dyn Integrator>> {
         None => f64::INFINITY,
     };
     if hmin > hmax {
-        return Err(Error::spec(format!("{n}: hmin = {hmin} must be <= hmax = {hmax}")));
+        return Err(Error::spec(format!(
+            "{n}: hmin = {hmin} must be <= hmax = {hmax}"
+        )));
     }
     let max_steps = s.u64("max_steps", d.max_steps)?;
     if max_steps == 0 {
@@ -181,7 +186,9 @@ pub fn parse(s: &Spec) -> Result<Box<dyn Integrator>> {
     let fac_min = check::in_open(n, "fac_min", s.f64("fac_min", d.fac_min)?, 0.0, 1.0)?;
     let fac_max = s.f64("fac_max", d.fac_max)?;
     if fac_max <= 1.0 {
-        return Err(Error::spec(format!("{n}: fac_max must be > 1, got {fac_max}")));
+        return Err(Error::spec(format!(
+            "{n}: fac_max must be > 1, got {fac_max}"
+        )));
     }
     s.finish(&PARAMS)?;
     Ok(Box::new(Dopri5 {
@@ -218,7 +225,17 @@ impl Dopri5 {
     /// Hairer's initial step (`HINIT`): `h = 0.01·‖y0‖/‖f0‖`, one explicit Euler step to
     /// estimate the second derivative `d2`, then `h = min(100h, (0.01/max(d2, ‖f0‖))^{1/5}, hmax)`,
     /// norms weighted by `atol + rtol|y0|`. One rhs evaluation.
-    fn initial_step(&self, sys: &dyn OdeSystem, t: f64, y: &[f64], f0: &[f64], y1: &mut [f64], f1: &mut [f64], span: f64) -> f64 {
+    #[allow(clippy::too_many_arguments)]
+    fn initial_step(
+        &self,
+        sys: &dyn OdeSystem,
+        t: f64,
+        y: &[f64],
+        f0: &[f64],
+        y1: &mut [f64],
+        f1: &mut [f64],
+        span: f64,
+    ) -> f64 {
         let n = y.len();
         let (mut dnf, mut dny) = (0.0, 0.0);
         for i in 0..n {
@@ -226,7 +243,11 @@ impl Dopri5 {
             dnf += (f0[i] / sk).powi(2);
             dny += (y[i] / sk).powi(2);
         }
-        let mut h = if dnf <= 1e-10 || dny <= 1e-10 { 1e-6 } else { (dny / dnf).sqrt() * 0.01 };
+        let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
+            1e-6
+        } else {
+            (dny / dnf).sqrt() * 0.01
+        };
         h = h.min(self.hmax).min(span);
         for i in 0..n {
             y1[i] = y[i] + h * f0[i];
@@ -239,7 +260,11 @@ impl Dopri5 {
         }
         let der2 = der2.sqrt() / h;
         let der12 = der2.abs().max(dnf.sqrt());
-        let h1 = if der12 <= 1e-15 { (h * 1e-3).max(1e-6) } else { (0.01 / der12).powf(0.2) };
+        let h1 = if der12 <= 1e-15 {
+            (h * 1e-3).max(1e-6)
+        } else {
+            (0.01 / der12).powf(0.2)
+        };
         (100.0 * h).min(h1).min(self.hmax).min(span)
     }
 }
@@ -296,7 +321,8 @@ impl Integrator for Dopri5 {
         if next == opts.t_eval.len() {
             return sol;
         }
-        let mut tracker = (!opts.events.is_empty()).then(|| EventTracker::new(&opts.events, t0, y0));
+        let mut tracker =
+            (!opts.events.is_empty()).then(|| EventTracker::new(&opts.events, t0, y0));
         sys.rhs(t, y, k1);
         sol.stats.rhs_evals += 1;
         let span = t_end - t0;
@@ -309,7 +335,7 @@ impl Integrator for Dopri5 {
         let expo1 = 0.2 - 0.75 * self.beta;
         let facc1 = 1.0 / self.fac_min;
         let facc2 = 1.0 / self.fac_max;
-        let mut facold: f64 = 1e-4;
+        let mut ln_facold = MIN_LN_FACOLD;
         let mut reject = false;
         let max_steps = self.max_steps.min(opts.max_steps);
         let uround = f64::EPSILON;
@@ -349,29 +375,34 @@ impl Integrator for Dopri5 {
             }
             sys.rhs(t + C5 * h, y1, k5);
             for i in 0..n {
-                ys[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+                ys[i] = y[i]
+                    + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
             }
             let tph = if last { t_end } else { t + h };
             sys.rhs(tph, ys, k6);
             for i in 0..n {
-                y1[i] = y[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
+                y1[i] = y[i]
+                    + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
             }
             sys.rhs(tph, y1, k7);
             sol.stats.rhs_evals += 6;
             // Hairer's error norm: sqrt(mean((h Σ e_i k_i / (atol + rtol max(|y|, |y1|)))²)).
             let mut err = 0.0;
             for i in 0..n {
-                let e = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
+                let e = h
+                    * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
                 let sk = self.atol + self.rtol * y[i].abs().max(y1[i].abs());
                 err += (e / sk) * (e / sk);
             }
             let err = (err / n as f64).sqrt();
-            let fac11 = err.powf(expo1);
+            let ln_err = err.ln();
             if err <= 1.0 {
-                // PI control (Gustafsson; Hairer's DOPRI5 with β = 0.04).
-                let fac = (fac11 / facold.powf(self.beta) / self.safety).clamp(facc2, facc1);
+                // PI control (Gustafsson; Hairer's DOPRI5 with β = 0.04):
+                // h_new = h / clamp(err^{0.2−0.75β} / err_old^β / safety), in logs.
+                let fac = ((expo1 * ln_err - self.beta * ln_facold).exp() / self.safety)
+                    .clamp(facc2, facc1);
                 let mut hnew = h / fac;
-                facold = err.max(1e-4);
+                ln_facold = ln_err.max(MIN_LN_FACOLD);
                 sol.stats.accepted += 1;
                 // Dense output coefficients (CONTD5).
                 for i in 0..n {
@@ -381,7 +412,13 @@ impl Integrator for Dopri5 {
                     rcont[n + i] = ydiff;
                     rcont[2 * n + i] = bspl;
                     rcont[3 * n + i] = ydiff - h * k7[i] - bspl;
-                    rcont[4 * n + i] = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
+                    rcont[4 * n + i] = h
+                        * (D1 * k1[i]
+                            + D3 * k3[i]
+                            + D4 * k4[i]
+                            + D5 * k5[i]
+                            + D6 * k6[i]
+                            + D7 * k7[i]);
                 }
                 let told = t;
                 t = tph;
@@ -394,7 +431,10 @@ impl Integrator for Dopri5 {
                     Some(StopReason::Event { t, .. }) => *t,
                     _ => f64::INFINITY,
                 };
-                while next < opts.t_eval.len() && opts.t_eval[next] <= t && opts.t_eval[next] <= t_stop {
+                while next < opts.t_eval.len()
+                    && opts.t_eval[next] <= t
+                    && opts.t_eval[next] <= t_stop
+                {
                     let te = opts.t_eval[next];
                     let start = sol.y.len();
                     if te == t {
@@ -436,7 +476,7 @@ impl Integrator for Dopri5 {
                 reject = false;
                 h = hnew;
             } else {
-                h /= facc1.min(fac11 / self.safety);
+                h /= facc1.min((expo1 * ln_err).exp() / self.safety);
                 reject = true;
                 sol.stats.rejected += 1;
             }

@@ -177,7 +177,11 @@ impl ExplicitRk {
 /// / Hairer–Nørsett–Wanner Table II.2.2), grouped by order; the order is the largest `p ≤ 5`
 /// whose conditions (and all lower ones) hold to `1e-12`.
 pub fn tableau_order(s: usize, a: &[f64], b: &[f64], c: &[f64]) -> u32 {
-    let av = |v: &[f64]| -> Vec<f64> { (0..s).map(|i| (0..s).map(|j| a[i * s + j] * v[j]).sum()).collect() };
+    let av = |v: &[f64]| -> Vec<f64> {
+        (0..s)
+            .map(|i| (0..s).map(|j| a[i * s + j] * v[j]).sum())
+            .collect()
+    };
     let dot = |u: &[f64]| -> f64 { (0..s).map(|i| b[i] * u[i]).sum() };
     let mul = |u: &[f64], v: &[f64]| -> Vec<f64> { u.iter().zip(v).map(|(x, y)| x * y).collect() };
     let ones = vec![1.0; s];
@@ -348,7 +352,11 @@ impl Stepper for Ssprk3 {
     }
 }
 
-fn boxed<S: Stepper + 'static>(stepper: S, s: &Spec, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
+fn boxed<S: Stepper + 'static>(
+    stepper: S,
+    s: &Spec,
+    lr: Option<f64>,
+) -> Result<Box<dyn Integrator>> {
     let dt = fixed_dt(s, lr)?;
     s.finish(&FIXED_PARAMS)?;
     Ok(Box::new(FixedStep {
@@ -373,20 +381,28 @@ pub fn parse(s: &Spec, lr: Option<f64>) -> Option<Result<Box<dyn Integrator>>> {
 
 /// Parses a number or a fraction `p/q`.
 fn number(who: &str, key: &str, text: &str) -> Result<f64> {
-    let bad = || Error::spec(format!("{who}: {key} entry '{text}' is not a number or a fraction p/q"));
+    let bad = || {
+        Error::spec(format!(
+            "{who}: {key} entry '{text}' is not a number or a fraction p/q"
+        ))
+    };
     let x = match text.split_once('/') {
         Some((p, q)) => {
             let p: f64 = p.trim().parse().map_err(|_| bad())?;
             let q: f64 = q.trim().parse().map_err(|_| bad())?;
             if q == 0.0 {
-                return Err(Error::spec(format!("{who}: {key} entry '{text}' divides by zero")));
+                return Err(Error::spec(format!(
+                    "{who}: {key} entry '{text}' divides by zero"
+                )));
             }
             p / q
         }
         None => text.trim().parse().map_err(|_| bad())?,
     };
     if !x.is_finite() {
-        return Err(Error::spec(format!("{who}: {key} entry '{text}' must be finite")));
+        return Err(Error::spec(format!(
+            "{who}: {key} entry '{text}' must be finite"
+        )));
     }
     Ok(x)
 }
@@ -410,7 +426,8 @@ fn number_list(s: &Spec, key: &str) -> Result<Option<Vec<f64>>> {
 /// `A`. The order is computed from the order conditions up to 5. Example (classical RK4):
 /// `butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.01`.
 pub fn parse_butcher(s: &Spec, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
-    let b = number_list(s, "b")?.ok_or_else(|| Error::spec("butcher: missing required key 'b' (weights b1;…;bs)"))?;
+    let b = number_list(s, "b")?
+        .ok_or_else(|| Error::spec("butcher: missing required key 'b' (weights b1;…;bs)"))?;
     let st = b.len();
     let given = number_list(s, "a")?.unwrap_or_default();
     let tri = st * (st - 1) / 2;
@@ -434,7 +451,9 @@ pub fn parse_butcher(s: &Spec, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
     };
     let c = match number_list(s, "c")? {
         Some(c) => c,
-        None => (0..st).map(|i| a[i * st..(i + 1) * st].iter().sum()).collect(),
+        None => (0..st)
+            .map(|i| a[i * st..(i + 1) * st].iter().sum())
+            .collect(),
     };
     let dt = fixed_dt(s, lr)?;
     s.finish(&BUTCHER_PARAMS)?;
@@ -498,7 +517,9 @@ mod tests {
         assert_eq!(ExplicitRk::heun().order, 2);
         assert_eq!(ExplicitRk::midpoint().order, 2);
         let rk4 = ExplicitRk::new(
-            vec![0., 0., 0., 0., 0.5, 0., 0., 0., 0., 0.5, 0., 0., 0., 0., 1., 0.],
+            vec![
+                0., 0., 0., 0., 0.5, 0., 0., 0., 0., 0.5, 0., 0., 0., 0., 1., 0.,
+            ],
             vec![1. / 6., 1. / 3., 1. / 3., 1. / 6.],
             vec![0., 0.5, 0.5, 1.],
         )
@@ -516,15 +537,28 @@ mod tests {
 
     #[test]
     fn butcher_spec_errors_are_one_line() {
-        let e = super::super::parse("butcher:a=1;2,b=1/2;1/2,dt=0.1", None).err().unwrap().to_string();
+        let e = super::super::parse("butcher:a=1;2,b=1/2;1/2,dt=0.1", None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("a must have s(s-1)/2 = 1"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=1/2;1/3,dt=0.1", None).err().unwrap().to_string();
+        let e = super::super::parse("butcher:a=1,b=1/2;1/3,dt=0.1", None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("must sum to 1"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=1/0;1,dt=0.1", None).err().unwrap().to_string();
+        let e = super::super::parse("butcher:a=1,b=1/0;1,dt=0.1", None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("divides by zero"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=0;1,c=0;0.7,dt=0.1", None).err().unwrap().to_string();
+        let e = super::super::parse("butcher:a=1,b=0;1,c=0;0.7,dt=0.1", None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("c2 = 0.7 must equal the row sum"), "{e}");
-        let ok = super::super::parse("butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.1", None).unwrap();
+        let ok = super::super::parse("butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.1", None)
+            .unwrap();
         assert_eq!(ok.order(), Some(4));
     }
 }

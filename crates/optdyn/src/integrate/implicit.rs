@@ -96,8 +96,8 @@ pub fn lu_factor(m: usize, a: &mut [f64], piv: &mut [f64]) -> bool {
 
 /// Solves `A x = b` in place (`b` becomes `x`) with the factors of [`lu_factor`].
 pub fn lu_solve(m: usize, lu: &[f64], piv: &[f64], b: &mut [f64]) {
-    for k in 0..m {
-        let p = piv[k] as usize;
+    for (k, &p) in piv.iter().enumerate().take(m) {
+        let p = p as usize;
         if p != k {
             b.swap(k, p);
         }
@@ -320,7 +320,10 @@ mod tests {
         let mut x = b;
         lu_solve(m, &lu, &piv, &mut x);
         let na = nalgebra::DMatrix::from_row_slice(m, m, &a);
-        let nx = na.lu().solve(&nalgebra::DVector::from_row_slice(&b)).unwrap();
+        let nx = na
+            .lu()
+            .solve(&nalgebra::DVector::from_row_slice(&b))
+            .unwrap();
         for i in 0..m {
             assert!((x[i] - nx[i]).abs() < 1e-13, "{i}: {} vs {}", x[i], nx[i]);
         }
@@ -343,13 +346,19 @@ mod tests {
                 true
             },
             &mut w,
-            NewtonOpts { tol: 1e-12, max_iter: 7 },
+            NewtonOpts {
+                tol: 1e-12,
+                max_iter: 7,
+            },
             &mut st,
             1.5,
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("Newton did not converge in 7 iterations at t = 1.5, last increment"), "{e}");
+        assert!(
+            e.starts_with("Newton did not converge in 7 iterations at t = 1.5, last increment"),
+            "{e}"
+        );
         assert_eq!(st.newton_iters, 7);
     }
 

@@ -72,13 +72,16 @@ pub enum Direction {
     Falling,
 }
 
+/// An event function `g(t, y)`.
+pub type EventFn = Arc<dyn Fn(f64, &[f64]) -> f64 + Send + Sync>;
+
 /// A user event: a root of `g(t, y)` located inside a step (as scipy's `events`).
 #[derive(Clone)]
 pub struct Event {
     /// Name reported in [`StopReason::Event`] and [`EventHit`].
     pub name: String,
     /// The event function; an event happens where it changes sign.
-    pub g: Arc<dyn Fn(f64, &[f64]) -> f64 + Send + Sync>,
+    pub g: EventFn,
     /// Which sign changes count.
     pub direction: Direction,
     /// Whether the solve stops at this event.
@@ -253,14 +256,17 @@ pub(crate) fn check_t_eval(t0: f64, t_eval: &[f64]) -> Option<StopReason> {
             });
         }
     }
-    t_eval.windows(2).position(|w| w[1] <= w[0]).map(|i| StopReason::Failed {
-        t: t0,
-        why: format!(
-            "t_eval must be strictly increasing, got t_eval[{i}] = {} then {}",
-            t_eval[i],
-            t_eval[i + 1]
-        ),
-    })
+    t_eval
+        .windows(2)
+        .position(|w| w[1] <= w[0])
+        .map(|i| StopReason::Failed {
+            t: t0,
+            why: format!(
+                "t_eval must be strictly increasing, got t_eval[{i}] = {} then {}",
+                t_eval[i],
+                t_eval[i + 1]
+            ),
+        })
 }
 
 /// Steady-state test at a sample: `‖F(t, y)‖∞ < tol`. Uses one rhs evaluation.
@@ -387,7 +393,17 @@ impl EventTracker {
 /// Cubic Hermite interpolant on `[ta, ta + h]` from the end states and slopes:
 /// `y(ta + s h) = (2s³−3s²+1) ya + (s³−2s²+s) h fa + (−2s³+3s²) yb + (s³−s²) h fb`.
 /// Local error `O(h⁴)`.
-pub(crate) fn hermite(ta: f64, h: f64, ya: &[f64], fa: &[f64], yb: &[f64], fb: &[f64], t: f64, out: &mut [f64]) {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn hermite(
+    ta: f64,
+    h: f64,
+    ya: &[f64],
+    fa: &[f64],
+    yb: &[f64],
+    fb: &[f64],
+    t: f64,
+    out: &mut [f64],
+) {
     let s = (t - ta) / h;
     let s2 = s * s;
     let s3 = s2 * s;
@@ -451,7 +467,11 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         for &te in &opts.t_eval {
             loop {
                 let next = anchor + (j + 1) as f64 * dt;
-                let (target, on_grid) = if next <= te + tol { (next, true) } else { (te, false) };
+                let (target, on_grid) = if next <= te + tol {
+                    (next, true)
+                } else {
+                    (te, false)
+                };
                 let h = if on_grid && at_grid { dt } else { target - t };
                 if target - t <= 1e-12 * dt.max(t.abs()) {
                     break;
@@ -463,7 +483,10 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                     };
                     return sol;
                 }
-                if let Err(e) = self.stepper.step(sys, t, h, &mut y, &mut work, &mut sol.stats) {
+                if let Err(e) = self
+                    .stepper
+                    .step(sys, t, h, &mut y, &mut work, &mut sol.stats)
+                {
                     sol.stop = StopReason::Failed {
                         t,
                         why: e.to_string(),
@@ -488,7 +511,8 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                     sys.rhs(t, &y, &mut fb);
                     sol.stats.rhs_evals += 1;
                     let hstep = t - ta;
-                    let interp = |s: f64, out: &mut [f64]| hermite(ta, hstep, &ya, &fa, &y, &fb, s, out);
+                    let interp =
+                        |s: f64, out: &mut [f64]| hermite(ta, hstep, &ya, &fa, &y, &fb, s, out);
                     if let Some(stop) = tr.after_step(&opts.events, ta, t, &y, &interp, &mut sol) {
                         sol.stop = stop;
                         return sol;

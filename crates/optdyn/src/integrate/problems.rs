@@ -112,7 +112,12 @@ impl OdeSystem for Oscillator {
         if !self.analytic_jacobian {
             return false;
         }
-        jac.copy_from_slice(&[0.0, 1.0, -self.omega * self.omega, -2.0 * self.zeta * self.omega]);
+        jac.copy_from_slice(&[
+            0.0,
+            1.0,
+            -self.omega * self.omega,
+            -2.0 * self.zeta * self.omega,
+        ]);
         true
     }
 }
@@ -186,8 +191,8 @@ impl TestProblem for QuadraticFlow {
         self.x0.clone()
     }
     fn exact(&self, t: f64, out: &mut [f64]) {
-        for i in 0..out.len() {
-            out[i] = self.center[i] + (self.x0[i] - self.center[i]) * (-self.diag[i] * t).exp();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.center[i] + (self.x0[i] - self.center[i]) * (-self.diag[i] * t).exp();
         }
     }
     fn second_order(&self) -> bool {
@@ -256,7 +261,9 @@ impl TestProblem for NesterovQuadratic {
         true
     }
     fn rate(&self) -> f64 {
-        self.lambda.iter().fold(3.0 / self.t0, |m, l| m.max(l.sqrt()))
+        self.lambda
+            .iter()
+            .fold(3.0 / self.t0, |m, l| m.max(l.sqrt()))
     }
 }
 
@@ -286,7 +293,11 @@ fn bessel_series(n: u32, s: f64) -> f64 {
 pub fn bessel_j012(s: f64) -> (f64, f64, f64) {
     let s = s.abs();
     if s <= 8.0 {
-        return (bessel_series(0, s), bessel_series(1, s), bessel_series(2, s));
+        return (
+            bessel_series(0, s),
+            bessel_series(1, s),
+            bessel_series(2, s),
+        );
     }
     let mut kmax = (s + 30.0 + 10.0 * s.sqrt()) as usize;
     kmax += kmax % 2;
@@ -338,31 +349,42 @@ pub fn bessel_j0(s: f64) -> f64 {
 /// `θ' = −a(t) m / (√v + ε(t))`, `m' = λ₁(g − m)`, `v' = λ₂(g² − v)`, `g = f'(θ)`,
 /// `λ_i = (1 − β_i)/lr`, `a(t) = √(1 − β₂^{t/lr}) / (1 − β₁^{t/lr})`,
 /// `ε(t) = ε √(1 − β₂^{t/lr})` (bias corrections written as time functions). Used by the
-/// benchmark (no closed form); start at `t0 = lr/100` with `m = v = 0`.
+/// benchmark (no closed form); start at `t0 = lr/100` with `m = v = 0`, where `a(t)` is finite.
 #[derive(Debug, Clone, Copy)]
 pub struct AdamLike {
-    /// Learning rate.
-    pub lr: f64,
-    /// β₁.
-    pub beta1: f64,
-    /// β₂.
-    pub beta2: f64,
-    /// ε.
-    pub eps: f64,
+    lr: f64,
+    eps: f64,
+    ln_beta1: f64,
+    ln_beta2: f64,
+    lambda1: f64,
+    lambda2: f64,
 }
 
 impl Default for AdamLike {
+    /// `lr = 1e-2`, `β = (0.9, 0.999)`, `ε = 1e-8`.
     fn default() -> Self {
-        AdamLike {
-            lr: 1e-2,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        }
+        AdamLike::new(1e-2, 0.9, 0.999, 1e-8)
     }
 }
 
 impl AdamLike {
+    /// The model for the given hyperparameters (`0 < β_i < 1`, `lr > 0`).
+    pub fn new(lr: f64, beta1: f64, beta2: f64, eps: f64) -> Self {
+        AdamLike {
+            lr,
+            eps,
+            ln_beta1: beta1.ln(),
+            ln_beta2: beta2.ln(),
+            lambda1: (1.0 - beta1) / lr,
+            lambda2: (1.0 - beta2) / lr,
+        }
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
     /// `f'(θ) = −2(1−θ) + 16θ(θ²−1)`.
     pub fn grad(theta: f64) -> f64 {
         -2.0 * (1.0 - theta) + 16.0 * theta * (theta * theta - 1.0)
@@ -375,12 +397,12 @@ impl OdeSystem for AdamLike {
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         let k = t / self.lr;
-        let c1 = 1.0 - (k * self.beta1.ln()).exp();
-        let c2 = (1.0 - (k * self.beta2.ln()).exp()).sqrt();
+        let c1 = 1.0 - (k * self.ln_beta1).exp();
+        let c2 = (1.0 - (k * self.ln_beta2).exp()).sqrt();
         let g = Self::grad(y[0]);
         dy[0] = -(c2 / c1) * y[1] / (y[2].max(0.0).sqrt() + self.eps * c2);
-        dy[1] = (1.0 - self.beta1) / self.lr * (g - y[1]);
-        dy[2] = (1.0 - self.beta2) / self.lr * (g * g - y[2]);
+        dy[1] = self.lambda1 * (g - y[1]);
+        dy[2] = self.lambda2 * (g * g - y[2]);
     }
 }
 
@@ -465,7 +487,10 @@ mod tests {
         for &s in &[0.3, 2.0, 7.5, 9.0, 15.0, 30.0, 60.0] {
             let (j0, j1, j2) = bessel_j012(s);
             // Recurrence J2 = (2/s) J1 − J0.
-            assert!((j2 - (2.0 / s * j1 - j0)).abs() < 1e-14, "recurrence at {s}");
+            assert!(
+                (j2 - (2.0 / s * j1 - j0)).abs() < 1e-14,
+                "recurrence at {s}"
+            );
             // J0' = −J1 by a central difference.
             let d = 1e-5;
             let dj0 = (bessel_j0(s + d) - bessel_j0(s - d)) / (2.0 * d);
@@ -484,7 +509,8 @@ mod tests {
         // Central difference of the exact solution vs the rhs at interior points.
         for p in library() {
             let n = p.dim();
-            let (mut a, mut b, mut y, mut f) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut a, mut b, mut y, mut f) =
+                (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
             for k in 1..5 {
                 let t = p.t0() + (p.t_end() - p.t0()) * k as f64 / 5.0;
                 let d = 1e-5;
@@ -494,7 +520,12 @@ mod tests {
                 p.rhs(t, &y, &mut f);
                 for i in 0..n {
                     let fd = (a[i] - b[i]) / (2.0 * d);
-                    assert!((fd - f[i]).abs() < 1e-7 * (1.0 + f[i].abs()), "{} at t={t}: {fd} vs {}", p.name(), f[i]);
+                    assert!(
+                        (fd - f[i]).abs() < 1e-7 * (1.0 + f[i].abs()),
+                        "{} at t={t}: {fd} vs {}",
+                        p.name(),
+                        f[i]
+                    );
                 }
             }
         }

@@ -338,7 +338,15 @@ pub fn parse(s: &Spec, lr: Option<f64>) -> Option<Result<Box<dyn Integrator>>> {
                 let gamma = check::in_closed(name, "gamma", s.f64("gamma", 0.5)?, 0.0, 1.0)?;
                 let newton = newton_opts(s)?;
                 s.finish(&NEWMARK_PARAMS)?;
-                fixed(Newmark { beta, gamma, newton }, dt, s)
+                fixed(
+                    Newmark {
+                        beta,
+                        gamma,
+                        newton,
+                    },
+                    dt,
+                    s,
+                )
             }
             "central-difference" => {
                 let newton = newton_opts(s)?;
@@ -375,12 +383,14 @@ pub fn catalog() -> Vec<ComponentInfo> {
     vec![
         ComponentInfo {
             name: "newmark",
-            summary: "Newmark-beta on [x, v] (A from the rhs), Newton on A1; order 2 iff gamma = 1/2",
+            summary:
+                "Newmark-beta on [x, v] (A from the rhs), Newton on A1; order 2 iff gamma = 1/2",
             params: &NEWMARK_PARAMS,
         },
         ComponentInfo {
             name: "central-difference",
-            summary: "Newmark beta = 0, gamma = 1/2 (central differencing, implicit in v only), order 2",
+            summary:
+                "Newmark beta = 0, gamma = 1/2 (central differencing, implicit in v only), order 2",
             params: &IMPLICIT_PARAMS,
         },
         ComponentInfo {
