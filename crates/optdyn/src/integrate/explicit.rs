@@ -32,7 +32,14 @@ impl Stepper for Rk4 {
         5 * dim
     }
 
-    fn step(&self, sys: &dyn OdeSystem, t: f64, h: f64, y: &mut [f64], work: &mut [f64]) -> Result<u64> {
+    fn step(
+        &self,
+        sys: &dyn OdeSystem,
+        t: f64,
+        h: f64,
+        y: &mut [f64],
+        work: &mut [f64],
+    ) -> Result<u64> {
         let n = y.len();
         let (k1, rest) = work.split_at_mut(n);
         let (k2, rest) = rest.split_at_mut(n);

@@ -108,7 +108,14 @@ pub trait Stepper: Send + Sync {
     /// Scratch length needed for a state of length `dim`.
     fn work_len(&self, dim: usize) -> usize;
     /// Advances `y` from `t` to `t + h` in place; returns the rhs evaluations made.
-    fn step(&self, sys: &dyn OdeSystem, t: f64, h: f64, y: &mut [f64], work: &mut [f64]) -> Result<u64>;
+    fn step(
+        &self,
+        sys: &dyn OdeSystem,
+        t: f64,
+        h: f64,
+        y: &mut [f64],
+        work: &mut [f64],
+    ) -> Result<u64>;
 }
 
 /// Drives a [`Stepper`] on the grid `t0 + k·dt`, shortening a step only to land on a sample time
