@@ -20,7 +20,10 @@ fn run(conv: &mut dyn Convolution, h: f64, steps: usize) -> f64 {
 #[test]
 fn recursion_and_quadrature_agree_on_exponential_and_second_order_kernels() {
     let (alpha, h, steps) = (0.05, 1e-3, 2000);
-    let mut kernels = vec![StateSpace::exponential(2.0, 2.0), StateSpace::exponential(0.3, 7.0)];
+    let mut kernels = vec![
+        StateSpace::exponential(2.0, 2.0),
+        StateSpace::exponential(0.3, 7.0),
+    ];
     for beta in [0.2, 0.5, 0.9, 0.99] {
         kernels.push(StateSpace::second_order(beta, alpha));
     }
@@ -52,8 +55,14 @@ fn heredia_kernel_numbers() {
         let mut r1 = Recursion::new(StateSpace::exponential(lam, lam), h).unwrap();
         let mut r2 = Recursion::new(StateSpace::second_order(beta, alpha), h).unwrap();
         let (y1, y2) = (run(&mut r1, h, steps), run(&mut r2, h, steps));
-        assert!((y1 - first).abs() < 2e-9, "β={beta}: first order {y1:.10} vs {first}");
-        assert!((y2 - second).abs() < 2e-9, "β={beta}: second order {y2:.10} vs {second}");
+        assert!(
+            (y1 - first).abs() < 2e-9,
+            "β={beta}: first order {y1:.10} vs {first}"
+        );
+        assert!(
+            (y2 - second).abs() < 2e-9,
+            "β={beta}: second order {y2:.10} vs {second}"
+        );
     }
 }
 
@@ -77,7 +86,10 @@ fn second_order_kernels_have_the_closed_forms_and_unit_mass() {
         };
         for s in [0.0, 0.01, 0.1, 0.37, 1.0, 3.0] {
             let (a, b) = (ss.eval(s), closed(s));
-            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "β={beta} s={s}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+                "β={beta} s={s}: {a} vs {b}"
+            );
         }
         // Unit mass: the response to u ≡ 1 tends to 1.
         let h = 0.01;
@@ -95,7 +107,12 @@ fn second_order_kernels_have_the_closed_forms_and_unit_mass() {
 fn power_law_quadrature_is_exact_for_linear_inputs() {
     // ∫_0^t (t−τ)^{−a}(p + qτ) dτ = p t^{1−a}/(1−a) + q t^{2−a}/((1−a)(2−a)).
     let (a, h) = (0.4, 0.01);
-    let mut quad = Kernel::PowerLaw { coef: 1.0, exponent: a }.quadrature(h).unwrap();
+    let mut quad = Kernel::PowerLaw {
+        coef: 1.0,
+        exponent: a,
+    }
+    .quadrature(h)
+    .unwrap();
     let (p, q) = (0.7, -1.3);
     for k in 0..=500 {
         let t = k as f64 * h;
@@ -115,7 +132,12 @@ fn sum_of_exponentials_fast_path_for_the_power_law() {
     }
     // Convolution through the exact recursions vs the history quadrature at t = 10.
     let mut fast = soe.convolution(h).unwrap();
-    let mut slow = Kernel::PowerLaw { coef: 1.0, exponent: a }.quadrature(h).unwrap();
+    let mut slow = Kernel::PowerLaw {
+        coef: 1.0,
+        exponent: a,
+    }
+    .quadrature(h)
+    .unwrap();
     let (yf, ys) = (run(&mut fast, h, 1000), run(&mut slow, h, 1000));
     assert!((yf - ys).abs() < 1e-6 * ys.abs(), "{yf} vs {ys}");
 }
@@ -132,7 +154,9 @@ fn least_squares_fit_of_a_user_kernel() {
     assert!(worst < 1e-3, "fit relative error {worst:e}");
     // A custom exponential kernel: quadrature equals the exact recursion.
     let h = 0.01;
-    let mut quad = Kernel::Custom(Arc::new(|s: f64| 2.0 * (-s).exp())).quadrature(h).unwrap();
+    let mut quad = Kernel::Custom(Arc::new(|s: f64| 2.0 * (-s).exp()))
+        .quadrature(h)
+        .unwrap();
     let mut rec = Recursion::new(StateSpace::exponential(2.0, 1.0), h).unwrap();
     let (yq, yr) = (run(&mut quad, h, 300), run(&mut rec, h, 300));
     assert!((yq - yr).abs() < 1e-12, "{yq} vs {yr}");
@@ -140,9 +164,17 @@ fn least_squares_fit_of_a_user_kernel() {
 
 #[test]
 fn bad_kernel_input_is_a_spec_error() {
-    let e = Recursion::new(StateSpace::exponential(1.0, 1.0), 0.0).unwrap_err().to_string();
+    let e = Recursion::new(StateSpace::exponential(1.0, 1.0), 0.0)
+        .unwrap_err()
+        .to_string();
     assert_eq!(e, "kernel: step h must be > 0, got 0");
-    let e = Kernel::PowerLaw { coef: 1.0, exponent: 1.5 }.quadrature(0.1).unwrap_err().to_string();
+    let e = Kernel::PowerLaw {
+        coef: 1.0,
+        exponent: 1.5,
+    }
+    .quadrature(0.1)
+    .unwrap_err()
+    .to_string();
     assert_eq!(e, "kernel: power-law exponent must be in (0, 1), got 1.5");
     assert!(StateSpace::sum_of_exponentials(&[]).is_err());
 }

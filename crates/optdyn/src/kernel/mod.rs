@@ -106,12 +106,9 @@ impl StateSpace {
     #[inline]
     pub fn rhs(&self, x: &[f64], u: f64, dx: &mut [f64]) {
         let d = self.d;
-        for i in 0..d {
-            let mut acc = self.b[i] * u;
-            for j in 0..d {
-                acc += self.a[i * d + j] * x[j];
-            }
-            dx[i] = acc;
+        for (i, out) in dx.iter_mut().enumerate().take(d) {
+            let row = &self.a[i * d..(i + 1) * d];
+            *out = self.b[i] * u + row.iter().zip(x).map(|(a, xj)| a * xj).sum::<f64>();
         }
     }
 
@@ -248,11 +245,13 @@ impl Convolution for Recursion {
             let mut x = [0.0; MAX_DIM];
             for (i, xi) in x.iter_mut().enumerate().take(d) {
                 let row = &self.e[i * n..i * n + n];
-                let mut acc = row[d] * u0 + row[d + 1] * slope;
-                for j in 0..d {
-                    acc += row[j] * self.x[j];
-                }
-                *xi = acc;
+                *xi = row[d] * u0
+                    + row[d + 1] * slope
+                    + row[..d]
+                        .iter()
+                        .zip(&self.x)
+                        .map(|(e, xj)| e * xj)
+                        .sum::<f64>();
             }
             self.x = x;
         }
@@ -490,7 +489,11 @@ impl SumOfExponentials {
         }
         let m = 8 * n;
         let rate = |j: usize| {
-            let f = if n == 1 { 0.0 } else { j as f64 / (n - 1) as f64 };
+            let f = if n == 1 {
+                0.0
+            } else {
+                j as f64 / (n - 1) as f64
+            };
             (1.0 / s_max) * (s_max / s_min).powf(f)
         };
         let point = |i: usize| s_min * (s_max / s_min).powf(i as f64 / (m - 1) as f64);

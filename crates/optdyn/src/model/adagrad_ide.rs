@@ -50,7 +50,11 @@ impl AdagradIde {
         let lr = lr_of(optimizer)?;
         let lr_decay = check::non_negative("adagrad", "lr_decay", optimizer.f64("lr_decay", 0.0)?)?;
         let eps = check::non_negative("adagrad", "eps", optimizer.f64("eps", 1e-10)?)?;
-        let wd = check::non_negative("adagrad", "weight_decay", optimizer.f64("weight_decay", 0.0)?)?;
+        let wd = check::non_negative(
+            "adagrad",
+            "weight_decay",
+            optimizer.f64("weight_decay", 0.0)?,
+        )?;
         let acc0 = check::non_negative(
             "adagrad",
             "initial_accumulator_value",

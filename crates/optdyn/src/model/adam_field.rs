@@ -16,6 +16,7 @@
 //!   drawn once, so f is a deterministic smooth function of θ) with the series truncated at
 //!   `terms` K (default: the smallest K with max(β1, β2)^K ≤ 1e-8); `normalize=true` divides the
 //!   truncated weights by `1 − β^K` so they sum to one.
+//!
 //! Weight decay: `adam`'s L2 adds λθ to every G; `adamw`'s decoupled decay adds `−λθ` to f.
 //! State `z = θ`.
 

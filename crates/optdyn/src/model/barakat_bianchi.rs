@@ -77,7 +77,11 @@ impl OdeSystem for BarakatBianchi {
         let (dz, dw) = drest.split_at_mut(n);
         let l2 = self.l2();
         let eps = self.h.eps;
-        let dec = if self.h.decoupled { self.h.weight_decay } else { 0.0 };
+        let dec = if self.h.decoupled {
+            self.h.weight_decay
+        } else {
+            0.0
+        };
         for i in 0..n {
             dx[i] = -z[i] / (eps + w[i].max(0.0).sqrt()) - dec * x[i];
         }

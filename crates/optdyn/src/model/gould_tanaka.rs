@@ -13,7 +13,7 @@
 //! `θ̇(0) = u0` (parameter, default 0), `m(0) = v(0) = 0`; needs β, γ in (0, 1).
 //! State `[θ, vel, m, v]`.
 
-use super::{columns, one_minus_pow, AdamHyper, Model};
+use super::{columns, AdamHyper, BiasFactor, Model};
 use crate::integrate::OdeSystem;
 use crate::kernel::StateSpace;
 use crate::objective::Objective;
@@ -95,6 +95,7 @@ pub struct GouldTanaka {
     u0: f64,
     k1: StateSpace,
     k2: StateSpace,
+    bias: (BiasFactor, BiasFactor),
     c1: f64,
     c2: f64,
 }
@@ -129,6 +130,10 @@ impl GouldTanaka {
             k2: StateSpace::exponential(w2, l2),
             c1: w1 / l1,
             c2: w2 / l2,
+            bias: (
+                BiasFactor::new(h.beta1, h.lr),
+                BiasFactor::new(h.beta2, h.lr),
+            ),
             h,
         })
     }
@@ -151,7 +156,7 @@ impl OdeSystem for GouldTanaka {
         // The gradient is written into dθ, read back per coordinate, then overwritten by θ̇.
         self.obj.gradient(th, dth);
         let start = t <= 0.0;
-        let (b1, b2) = (one_minus_pow(h.beta1, t / h.lr), one_minus_pow(h.beta2, t / h.lr));
+        let (b1, b2) = (self.bias.0.at(t), self.bias.1.at(t));
         for i in 0..n {
             let mut g = dth[i];
             if !h.decoupled {

@@ -32,7 +32,8 @@ pub const GRADIENT_FLOW: ComponentInfo = ComponentInfo {
 /// Catalog entry of `modified-flow`.
 pub const MODIFIED_FLOW: ComponentInfo = ComponentInfo {
     name: "modified-flow",
-    summary: "sgd (momentum 0): Barrett–Dherin modified flow θ' = −∇(f + (lr/4)‖∇f‖²), GD error O(lr²)",
+    summary:
+        "sgd (momentum 0): Barrett–Dherin modified flow θ' = −∇(f + (lr/4)‖∇f‖²), GD error O(lr²)",
     params: &[],
 };
 
@@ -65,7 +66,8 @@ impl FirstOrderFlow {
         let model = s.name.as_str();
         require_optimizer(model, optimizer, &["sgd"])?;
         let h = lr_of(optimizer)?;
-        let mu = check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
+        let mu =
+            check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
         let damp = optimizer.f64("dampening", 0.0)?;
         if damp != 0.0 {
             return Err(Error::spec(format!(

@@ -40,7 +40,8 @@ impl HeavyBall {
     pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
         require_optimizer("heavy-ball", optimizer, &["sgd"])?;
         let lr = lr_of(optimizer)?;
-        let mu = check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
+        let mu =
+            check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
         if optimizer.f64("dampening", 0.0)? != 0.0 || optimizer.bool("nesterov", false)? {
             return Err(Error::spec(
                 "heavy-ball: models sgd with dampening=0 and nesterov=false",

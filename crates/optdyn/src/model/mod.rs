@@ -75,9 +75,9 @@ pub fn parse(
 ) -> Result<Box<dyn Model>> {
     let s = Spec::parse(spec)?;
     let m: Box<dyn Model> = match s.name.as_str() {
-        "gradient-flow" | "modified-flow" | "heavy-ball-flow" => {
-            Box::new(gradient_flow::FirstOrderFlow::build(&s, optimizer, objective)?)
-        }
+        "gradient-flow" | "modified-flow" | "heavy-ball-flow" => Box::new(
+            gradient_flow::FirstOrderFlow::build(&s, optimizer, objective)?,
+        ),
         "heavy-ball" => Box::new(heavy_ball::HeavyBall::build(&s, optimizer, objective)?),
         "nesterov" => Box::new(nesterov::Nesterov::build(&s, optimizer, objective)?),
         "adagrad-ide1" => Box::new(adagrad_ide::AdagradIde::build(&s, optimizer, objective)?),
@@ -85,9 +85,9 @@ pub fn parse(
         "adam-ide1" => Box::new(adam_ide::AdamIde1::build(&s, optimizer, objective)?),
         "adam-ide2" => Box::new(adam_ide::AdamIde2::build(&s, optimizer, objective)?),
         "adam-field" => Box::new(adam_field::AdamField::build(&s, optimizer, objective)?),
-        "barakat-bianchi" => {
-            Box::new(barakat_bianchi::BarakatBianchi::build(&s, optimizer, objective)?)
-        }
+        "barakat-bianchi" => Box::new(barakat_bianchi::BarakatBianchi::build(
+            &s, optimizer, objective,
+        )?),
         "gould-tanaka" => Box::new(gould_tanaka::GouldTanaka::build(&s, optimizer, objective)?),
         other => {
             let names: Vec<&str> = catalog().iter().map(|c| c.name).collect();
@@ -152,8 +152,11 @@ impl AdamHyper {
         let beta2 = check::in_closed_open(o, "beta2", optimizer.f64("beta2", 0.999)?, 0.0, 1.0)?;
         let eps = check::non_negative(o, "eps", optimizer.f64("eps", 1e-8)?)?;
         let wd_default = if decoupled { 1e-2 } else { 0.0 };
-        let weight_decay =
-            check::non_negative(o, "weight_decay", optimizer.f64("weight_decay", wd_default)?)?;
+        let weight_decay = check::non_negative(
+            o,
+            "weight_decay",
+            optimizer.f64("weight_decay", wd_default)?,
+        )?;
         if optimizer.bool("amsgrad", false)? {
             return Err(Error::spec(format!(
                 "{model}: amsgrad=true is not modelled (allowed: amsgrad=false)"
@@ -170,13 +173,28 @@ impl AdamHyper {
     }
 }
 
-/// `1 − β^{t/lr}` computed as `−expm1((t/lr) ln β)` (accurate for small `t`); 1 for β = 0.
-#[inline]
-pub(crate) fn one_minus_pow(beta: f64, t_over_lr: f64) -> f64 {
-    if beta == 0.0 {
-        1.0
-    } else {
-        -(t_over_lr * beta.ln()).exp_m1()
+/// `1 − β^{t/lr}` computed as `−expm1(t·ln(β)/lr)` (accurate for small `t`), with the constant
+/// `ln(β)/lr` precomputed (`−∞` for β = 0, where the factor is 1 for every `t > 0`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BiasFactor(f64);
+
+impl BiasFactor {
+    pub(crate) fn new(beta: f64, lr: f64) -> Self {
+        BiasFactor(if beta == 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            beta.ln() / lr
+        })
+    }
+
+    /// `1 − β^{t/lr}` for `t > 0`.
+    #[inline]
+    pub(crate) fn at(self, t: f64) -> f64 {
+        if self.0 == f64::NEG_INFINITY {
+            1.0
+        } else {
+            -(t * self.0).exp_m1()
+        }
     }
 }
 
@@ -191,10 +209,12 @@ pub enum Rate {
 
 impl Rate {
     pub(crate) fn read(s: &Spec) -> Result<Self> {
-        Ok(match s.choice("rate", "taylor", &["taylor", "exact"])?.as_str() {
-            "exact" => Rate::Exact,
-            _ => Rate::Taylor,
-        })
+        Ok(
+            match s.choice("rate", "taylor", &["taylor", "exact"])?.as_str() {
+                "exact" => Rate::Exact,
+                _ => Rate::Taylor,
+            },
+        )
     }
 
     /// The rate for β and lr (`Exact` needs β > 0).

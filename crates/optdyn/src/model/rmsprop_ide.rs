@@ -56,9 +56,14 @@ impl RmspropIde {
     pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
         require_optimizer("rmsprop-ide1", optimizer, &["rmsprop"])?;
         let lr = lr_of(optimizer)?;
-        let beta = check::in_closed_open("rmsprop", "alpha", optimizer.f64("alpha", 0.99)?, 0.0, 1.0)?;
+        let beta =
+            check::in_closed_open("rmsprop", "alpha", optimizer.f64("alpha", 0.99)?, 0.0, 1.0)?;
         let eps = check::non_negative("rmsprop", "eps", optimizer.f64("eps", 1e-8)?)?;
-        let wd = check::non_negative("rmsprop", "weight_decay", optimizer.f64("weight_decay", 0.0)?)?;
+        let wd = check::non_negative(
+            "rmsprop",
+            "weight_decay",
+            optimizer.f64("weight_decay", 0.0)?,
+        )?;
         if optimizer.f64("momentum", 0.0)? != 0.0 || optimizer.bool("centered", false)? {
             return Err(Error::spec(
                 "rmsprop-ide1: models rmsprop with momentum=0 and centered=false",
