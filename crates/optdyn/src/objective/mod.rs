@@ -4,8 +4,9 @@
 //! the user are differentiated exactly with dual numbers ([`expr`]).
 
 pub mod builtin;
-pub mod data; pub mod scale_invariant;
+pub mod data;
 pub mod expr;
+pub mod scale_invariant;
 
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
