@@ -686,4 +686,20 @@ mod tests {
         assert!(outside.max_update > 100.0 * inside.max_update);
         assert_eq!(beta_stability(&cfg).unwrap(), pts);
     }
+
+    /// The full-size comparison of the default configuration (minutes on 2 cores): prints the
+    /// final mean ± std of each arm.
+    #[test]
+    #[ignore]
+    fn default_comparison_table() {
+        let r = adam_vs_kadam(&ComparisonConfig::default()).unwrap();
+        for c in &r.curves {
+            let j = c.steps.len() - 1;
+            eprintln!(
+                "{:<24} final loss {:.5} ± {:.5} (min {:.5}, max {:.5}) at step {}",
+                c.label, c.mean[j], c.std[j], c.min[j], c.max[j], c.steps[j]
+            );
+        }
+        eprintln!("winner: {}", r.winner);
+    }
 }
