@@ -10,9 +10,11 @@
 //! over the coordinate's parameter group (granularity `group`: one second moment per tensor, as a
 //! normalisation layer induces, §3.5).
 //!
-//! `k = 1` is PyTorch's Adam (`weight_decay = 0`) / AdamW (decoupled decay) bit for bit: the
-//! arithmetic follows `torch.optim.adam._single_tensor_adam` (`m.lerp_(g, 1−β1)`,
-//! `v·β2 + (1−β2)·g²`, `denom = √v/√(1−β2^t) + ε`, `θ += −(lr/(1−β1^t))·m/denom`).
+//! `k = 1` is PyTorch's Adam (`weight_decay = 0`) / AdamW (decoupled decay): the arithmetic
+//! follows `torch.optim.adam._single_tensor_adam` operation by operation (`m.lerp_(g, 1−β1)`,
+//! `v·β2 + (1−β2)·g²`, `denom = √v/√(1−β2^t) + ε`, `θ += −(lr/(1−β1^t))·m/denom`), so it equals
+//! that formula bit for bit; against torch's float64 reference iterates (its vectorised CPU
+//! kernels round differently) it agrees to ≤ 7e-16 relative over 300 steps.
 //!
 //! Level strategies (`strategy=`), level 1 is always `(beta1, beta2, eps)` per coordinate unless
 //! `explicit`:
