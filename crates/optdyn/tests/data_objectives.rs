@@ -53,7 +53,11 @@ fn gradients_match_finite_differences() {
         ("lsq:n=50,dim=4,bias=true,seed=3", 4, 1.0),
         ("logistic:data=moons,n=60,seed=1", 3, 1.0),
         ("logistic:data=linear,dim=3,n=40,bias=false", 3, 1.0),
-        ("mlp:widths=2;7;5;3,act=tanh,data=spirals,classes=3,n=40,seed=2", 0, 0.7),
+        (
+            "mlp:widths=2;7;5;3,act=tanh,data=spirals,classes=3,n=40,seed=2",
+            0,
+            0.7,
+        ),
         ("mlp:widths=2;6;1,act=relu,data=moons,n=30,seed=4", 0, 0.7),
         (
             "mlp:widths=3;8;6;2,act=tanh,layernorm=true,data=teacher,n=25,seed=5",
@@ -65,7 +69,11 @@ fn gradients_match_finite_differences() {
             0,
             0.7,
         ),
-        ("scale_invariant:inner=lsq:n=30|dim=6|seed=2,groups=2;4", 6, 1.0),
+        (
+            "scale_invariant:inner=lsq:n=30|dim=6|seed=2,groups=2;4",
+            6,
+            1.0,
+        ),
     ];
     for (k, (spec, dim, scale)) in cases.iter().enumerate() {
         let f = build(spec, *dim);
@@ -80,7 +88,11 @@ fn hessian_vector_products_match_gradient_differences() {
     let cases = [
         ("lsq:n=40,dim=5,bias=true", 5, 1e-7),
         ("logistic:data=moons,n=50", 3, 1e-7),
-        ("scale_invariant:inner=logistic:data=moons|n=30,groups=1;2", 3, 1e-7),
+        (
+            "scale_invariant:inner=logistic:data=moons|n=30,groups=1;2",
+            3,
+            1e-7,
+        ),
         ("mlp:widths=2;6;1,layernorm=true,data=moons,n=20", 0, 1e-6),
     ];
     for (k, (spec, dim, tol)) in cases.iter().enumerate() {
@@ -126,9 +138,14 @@ fn sample_gradients_average_to_the_full_gradient() {
         let m = f.num_samples();
         for i in 0..m {
             lsum += f.sample_gradient(i, &x, &mut gi);
-            mean.iter_mut().zip(&gi).for_each(|(a, b)| *a += b / m as f64);
+            mean.iter_mut()
+                .zip(&gi)
+                .for_each(|(a, b)| *a += b / m as f64);
         }
-        assert!((lsum / m as f64 - loss).abs() < 1e-12 * loss.abs().max(1.0), "{spec}");
+        assert!(
+            (lsum / m as f64 - loss).abs() < 1e-12 * loss.abs().max(1.0),
+            "{spec}"
+        );
         for j in 0..n {
             assert!((mean[j] - g[j]).abs() < 1e-12, "{spec}: coordinate {j}");
         }
@@ -185,7 +202,10 @@ fn minibatches_are_reproducible_and_equal_the_mean_over_the_drawn_samples() {
     for j in 0..n {
         assert!((mean[j] - forward[3][j]).abs() < 1e-13);
     }
-    let full = build("mlp:widths=2;6;2,data=moons,n=40,loss=softmax,batch=40,seed=3", 0);
+    let full = build(
+        "mlp:widths=2;6;2,data=moons,n=40,loss=softmax,batch=40,seed=3",
+        0,
+    );
     let mut g1 = vec![0.0; n];
     let mut g2 = vec![0.0; n];
     full.gradient_at_step(&x, 9, &mut g1);
@@ -266,7 +286,10 @@ fn layer_norm_makes_hidden_layers_scale_invariant() {
     let (wr, _) = m.layer_ranges(3);
     let mut y = x.clone();
     y[wr].iter_mut().for_each(|v| *v *= 3.7);
-    assert!((m.value(&y) - f0).abs() > 1e-6, "the output layer is not invariant");
+    assert!(
+        (m.value(&y) - f0).abs() > 1e-6,
+        "the output layer is not invariant"
+    );
 }
 
 #[test]
@@ -315,7 +338,9 @@ fn csv_data_and_spec_errors() {
     assert!(err("regression:noise=-1", 1).contains("noise must be >= 0"));
     assert!(err("scale_invariant:inner=noise,groups=3;3", 5).contains("summing to the dimension 5"));
     assert!(err("scale_invariant:groups=5", 5).contains("missing required key 'inner'"));
-    assert!(data::build(&Spec::parse("rosenbrock").unwrap(), 2).unwrap().is_none());
+    assert!(data::build(&Spec::parse("rosenbrock").unwrap(), 2)
+        .unwrap()
+        .is_none());
 }
 
 /// Equilibrium of AdamW on a pure-noise scale-invariant loss (continuous_models.md §3.5):
@@ -374,7 +399,13 @@ fn adamw_equilibrium_law_on_pure_noise_scale_invariant_loss() {
             w2 / law,
             ang / ang_pred
         );
-        assert!((w2 / law - 1.0).abs() < 0.02, "beta1={beta1}: {w2} vs {law}");
-        assert!((ang / ang_pred - 1.0).abs() < 0.02, "beta1={beta1}: {ang} vs {ang_pred}");
+        assert!(
+            (w2 / law - 1.0).abs() < 0.02,
+            "beta1={beta1}: {w2} vs {law}"
+        );
+        assert!(
+            (ang / ang_pred - 1.0).abs() < 0.02,
+            "beta1={beta1}: {ang} vs {ang_pred}"
+        );
     }
 }

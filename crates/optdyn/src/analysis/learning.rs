@@ -180,9 +180,16 @@ pub fn adam_vs_kadam(cfg: &ComparisonConfig) -> Result<Comparison> {
             label: label.into(),
             optimizer: ospec,
             objective: obj_spec,
-            min: (0..steps.len()).map(|j| col(j).fold(f64::INFINITY, f64::min)).collect(),
-            max: (0..steps.len()).map(|j| col(j).fold(f64::NEG_INFINITY, f64::max)).collect(),
-            finals: runs.iter().map(|r| *r.1.last().unwrap_or(&f64::NAN)).collect(),
+            min: (0..steps.len())
+                .map(|j| col(j).fold(f64::INFINITY, f64::min))
+                .collect(),
+            max: (0..steps.len())
+                .map(|j| col(j).fold(f64::NEG_INFINITY, f64::max))
+                .collect(),
+            finals: runs
+                .iter()
+                .map(|r| *r.1.last().unwrap_or(&f64::NAN))
+                .collect(),
             steps,
             mean,
             std,
@@ -190,7 +197,12 @@ pub fn adam_vs_kadam(cfg: &ComparisonConfig) -> Result<Comparison> {
     }
     let winner = curves
         .iter()
-        .min_by(|a, b| a.mean.last().partial_cmp(&b.mean.last()).unwrap_or(std::cmp::Ordering::Equal))
+        .min_by(|a, b| {
+            a.mean
+                .last()
+                .partial_cmp(&b.mean.last())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
         .map(|c| c.label.clone())
         .unwrap_or_default();
     Ok(Comparison {
@@ -262,7 +274,9 @@ fn start_point(obj: &dyn Objective, spec: &Spec, seed: u64) -> Result<Vec<f64>> 
         return Ok(data::build_mlp(spec, 0)?.init_params(seed));
     }
     let mut r = datasets::rng(seed, 7);
-    Ok((0..obj.dim()).map(|_| 0.1 * datasets::normal(&mut r)).collect())
+    Ok((0..obj.dim())
+        .map(|_| 0.1 * datasets::normal(&mut r))
+        .collect())
 }
 
 /// Runs Adam (`kadam:k=1`) for each (β1, β2) pair and measures the exponential growth rate of
@@ -274,7 +288,10 @@ pub fn beta_stability(cfg: &StabilityConfig) -> Result<Vec<StabilityPoint>> {
         .ok_or_else(|| Error::spec(format!("learning: '{}' is not a data objective", spec.name)))?;
     let x0 = start_point(obj.as_ref(), &Spec::parse(&cfg.objective)?, cfg.seed)?;
     if cfg.window < 2 {
-        return Err(Error::spec(format!("learning: window must be >= 2, got {}", cfg.window)));
+        return Err(Error::spec(format!(
+            "learning: window must be >= 2, got {}",
+            cfg.window
+        )));
     }
     cfg.pairs
         .par_iter()
@@ -294,7 +311,12 @@ pub fn beta_stability(cfg: &StabilityConfig) -> Result<Vec<StabilityPoint>> {
                 obj.gradient_at_step(&x, t, &mut g);
                 prev.copy_from_slice(&x);
                 opt.step(&mut st, &mut x, &g);
-                let du = x.iter().zip(&prev).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+                let du = x
+                    .iter()
+                    .zip(&prev)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
                 if !du.is_finite() || du == 0.0 {
                     break;
                 }
@@ -462,7 +484,8 @@ pub fn adam_field_memoryless(obj: &dyn Objective, x: &[f64], eps: f64, out: &mut
 /// Distance from `w` to `{w : Ãw = y}`: `‖Ãᵀ(ÃÃᵀ)⁻¹(Ãw − y)‖` (full row rank assumed).
 fn distance_to_solutions(d: &Dataset, w: &[f64]) -> Result<f64> {
     let a = nalgebra::DMatrix::from_row_slice(d.n, d.d, &d.x);
-    let r = &a * nalgebra::DVector::from_column_slice(w) - nalgebra::DVector::from_column_slice(&d.y);
+    let r =
+        &a * nalgebra::DVector::from_column_slice(w) - nalgebra::DVector::from_column_slice(&d.y);
     let gram = &a * a.transpose();
     let z = gram
         .cholesky()
@@ -480,7 +503,9 @@ pub fn erm_check(cfg: &ErmConfig) -> Result<ErmCheck> {
         )));
     }
     if cfg.seeds.is_empty() || cfg.under_n == 0 || !(cfg.p > 0.0 && cfg.p < 1.0) {
-        return Err(Error::spec("learning: need seeds, under_n >= 1 and p in (0, 1)"));
+        return Err(Error::spec(
+            "learning: need seeds, under_n >= 1 and p in (0, 1)",
+        ));
     }
     let seed0 = cfg.seeds[0];
     // (a) over-parametrised, noiseless targets: the minimiser set is {w : Aw = y}.
@@ -518,7 +543,9 @@ pub fn erm_check(cfg: &ErmConfig) -> Result<ErmCheck> {
         d: 1,
         k: 1,
         x: vec![1.0; cfg.under_n],
-        y: (0..cfg.under_n).map(|i| f64::from(u8::from(i < ones))).collect(),
+        y: (0..cfg.under_n)
+            .map(|i| f64::from(u8::from(i < ones)))
+            .collect(),
         classes: None,
     };
     let field_obj = linear::LinearModel::new(
@@ -562,7 +589,17 @@ pub fn erm_check(cfg: &ErmConfig) -> Result<ErmCheck> {
                 false,
                 Batching { batch: 1, seed },
             );
-            adam_vanishing_steps(&m, &[0.0], 0.0, 0.0, cfg.eps, cfg.gamma0, cfg.power, cfg.under_steps).1[0]
+            adam_vanishing_steps(
+                &m,
+                &[0.0],
+                0.0,
+                0.0,
+                cfg.eps,
+                cfg.gamma0,
+                cfg.power,
+                cfg.under_steps,
+            )
+            .1[0]
         })
         .collect();
     Ok(ErmCheck {
@@ -595,7 +632,11 @@ mod tests {
         eprintln!("{r:?}");
         assert!((r.adam_zero_closed_form - (1.2 - 1.24f64.sqrt()) / 2.0).abs() < 1e-15);
         assert!((r.adam_zero - r.adam_zero_closed_form).abs() < 1e-12);
-        assert!((r.adam_limit - r.adam_zero).abs() < 0.002, "{}", r.adam_limit);
+        assert!(
+            (r.adam_limit - r.adam_zero).abs() < 0.002,
+            "{}",
+            r.adam_limit
+        );
         assert!((r.adam_limit - r.critical_point).abs() > 0.2);
         assert!(r.over_final_distance < 1e-3 * r.over_initial_distance);
         assert!(r.over_final_loss < 1e-6 * r.over_initial_loss);
@@ -644,5 +685,21 @@ mod tests {
         assert!(inside.measured_rate < 1.02);
         assert!(outside.max_update > 100.0 * inside.max_update);
         assert_eq!(beta_stability(&cfg).unwrap(), pts);
+    }
+
+    /// The full-size comparison of the default configuration (minutes on 2 cores): prints the
+    /// final mean ± std of each arm.
+    #[test]
+    #[ignore]
+    fn default_comparison_table() {
+        let r = adam_vs_kadam(&ComparisonConfig::default()).unwrap();
+        for c in &r.curves {
+            let j = c.steps.len() - 1;
+            eprintln!(
+                "{:<24} final loss {:.5} ± {:.5} (min {:.5}, max {:.5}) at step {}",
+                c.label, c.mean[j], c.std[j], c.min[j], c.max[j], c.steps[j]
+            );
+        }
+        eprintln!("winner: {}", r.winner);
     }
 }

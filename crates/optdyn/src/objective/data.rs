@@ -92,10 +92,7 @@ impl<T: Default> Pool<T> {
             .pop()
             .unwrap_or_default();
         let r = f(&mut w);
-        self.items
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(w);
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).push(w);
         r
     }
 }
@@ -106,7 +103,8 @@ impl<T: Default> Default for Pool<T> {
     }
 }
 
-const DATA_HELP: &str = "data set: linear | regression | moons | spirals | teacher | csv:PATH (last column = target)";
+const DATA_HELP: &str =
+    "data set: linear | regression | moons | spirals | teacher | csv:PATH (last column = target)";
 
 const COMMON: [ParamInfo; 8] = [
     ParamInfo {
@@ -278,7 +276,12 @@ fn positive_n(s: &Spec, default: usize) -> Result<usize> {
 
 /// The synthetic or CSV data named by `data=` (`default` when absent). `features` is the input
 /// dimension of `linear`/`teacher` data; `teacher` is built by the caller (needs the network).
-fn dataset(s: &Spec, default: &str, features: usize, seed: u64) -> Result<(String, Option<Dataset>)> {
+fn dataset(
+    s: &Spec,
+    default: &str,
+    features: usize,
+    seed: u64,
+) -> Result<(String, Option<Dataset>)> {
     let who = s.name.as_str();
     let kind = s.string("data", default);
     let noise = check::non_negative(who, "noise", s.f64("noise", 0.1)?)?;
@@ -356,7 +359,10 @@ fn binary_labels(who: &str, d: &mut Dataset) -> Result<()> {
     if d.y.iter().any(|v| *v != 0.0 && *v != 1.0) {
         return Err(Error::spec(format!(
             "{who}: logistic targets must be labels 0/1 (or -1/1), found {}",
-            d.y.iter().find(|v| **v != 0.0 && **v != 1.0).copied().unwrap_or(f64::NAN)
+            d.y.iter()
+                .find(|v| **v != 0.0 && **v != 1.0)
+                .copied()
+                .unwrap_or(f64::NAN)
         )));
     }
     d.classes = Some(2);
@@ -373,7 +379,8 @@ fn build_logistic(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
         )));
     };
     if kind == "linear" {
-        d.y.iter_mut().for_each(|v| *v = f64::from(u8::from(*v > 0.0)));
+        d.y.iter_mut()
+            .for_each(|v| *v = f64::from(u8::from(*v > 0.0)));
     }
     binary_labels("logistic", &mut d)?;
     let b = batching(s, seed)?;
@@ -461,7 +468,8 @@ pub fn build_mlp(s: &Spec, dim: usize) -> Result<mlp::Mlp> {
             let mut y = Vec::new();
             teacher.predict(&tp, None, &mut y);
             let mut r = datasets::rng(seed, 6);
-            y.iter_mut().for_each(|v| *v += noise * datasets::normal(&mut r));
+            y.iter_mut()
+                .for_each(|v| *v += noise * datasets::normal(&mut r));
             Dataset { y, ..shell }
         }
     };

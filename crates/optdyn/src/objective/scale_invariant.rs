@@ -131,7 +131,11 @@ impl ScaleInvariant {
         let mut o = 0;
         for &s in &self.groups {
             let r = x[o..o + s].iter().map(|v| v * v).sum::<f64>().sqrt();
-            let wg: f64 = u[o..o + s].iter().zip(&g[o..o + s]).map(|(a, b)| a * b).sum();
+            let wg: f64 = u[o..o + s]
+                .iter()
+                .zip(&g[o..o + s])
+                .map(|(a, b)| a * b)
+                .sum();
             for (gi, ui) in g[o..o + s].iter_mut().zip(&u[o..o + s]) {
                 *gi = (*gi - ui * wg) / r;
             }
@@ -224,7 +228,9 @@ pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
         let sigma = check::non_negative("scale_invariant", "sigma", s.f64("sigma", 1.0)?)?;
         let seed = s.u64("seed", 0)?;
         if dim == 0 {
-            return Err(Error::spec("scale_invariant: inner=noise needs a dimension (len(x0) >= 1)"));
+            return Err(Error::spec(
+                "scale_invariant: inner=noise needs a dimension (len(x0) >= 1)",
+            ));
         }
         Box::new(NoiseLoss { dim, sigma, seed })
     } else {

@@ -10,9 +10,11 @@
 //! over the coordinate's parameter group (granularity `group`: one second moment per tensor, as a
 //! normalisation layer induces, §3.5).
 //!
-//! `k = 1` is PyTorch's Adam (`weight_decay = 0`) / AdamW (decoupled decay) bit for bit: the
-//! arithmetic follows `torch.optim.adam._single_tensor_adam` (`m.lerp_(g, 1−β1)`,
-//! `v·β2 + (1−β2)·g²`, `denom = √v/√(1−β2^t) + ε`, `θ += −(lr/(1−β1^t))·m/denom`).
+//! `k = 1` is PyTorch's Adam (`weight_decay = 0`) / AdamW (decoupled decay): the arithmetic
+//! follows `torch.optim.adam._single_tensor_adam` operation by operation (`m.lerp_(g, 1−β1)`,
+//! `v·β2 + (1−β2)·g²`, `denom = √v/√(1−β2^t) + ε`, `θ += −(lr/(1−β1^t))·m/denom`), so it equals
+//! that formula bit for bit; against torch's float64 reference iterates (its vectorised CPU
+//! kernels round differently) it agrees to ≤ 7e-16 relative over 300 steps.
 //!
 //! Level strategies (`strategy=`), level 1 is always `(beta1, beta2, eps)` per coordinate unless
 //! `explicit`:
@@ -155,7 +157,9 @@ impl KAdam {
         let lr = check::positive(who, "lr", s.f64("lr", 1e-3)?)?;
         let k = s.usize("k", 2)?;
         if !(1..=MAX_K).contains(&k) {
-            return Err(Error::spec(format!("kadam: k must be in 1..{MAX_K}, got {k}")));
+            return Err(Error::spec(format!(
+                "kadam: k must be in 1..{MAX_K}, got {k}"
+            )));
         }
         let beta1 = check::in_closed_open(who, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?;
         let beta2 = check::in_closed_open(who, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?;
@@ -180,7 +184,11 @@ impl KAdam {
                 None => Ok(vec![default; k]),
             }
         };
-        let (b1s, b2s, es) = (list("beta1s", beta1)?, list("beta2s", beta2)?, list("epss", eps)?);
+        let (b1s, b2s, es) = (
+            list("beta1s", beta1)?,
+            list("beta2s", beta2)?,
+            list("epss", eps)?,
+        );
         let gran_default = if strategy == "norm_layer" {
             Granularity::Group
         } else {
@@ -188,7 +196,13 @@ impl KAdam {
         };
         let grans: Vec<Granularity> = match s.raw("granularity") {
             None => (0..k)
-                .map(|i| if i == 0 { Granularity::Coord } else { gran_default })
+                .map(|i| {
+                    if i == 0 {
+                        Granularity::Coord
+                    } else {
+                        gran_default
+                    }
+                })
                 .collect(),
             Some(text) => {
                 let parsed: Result<Vec<Granularity>> = text
@@ -204,7 +218,13 @@ impl KAdam {
                 let p = parsed?;
                 match p.len() {
                     1 => (0..k)
-                        .map(|i| if i == 0 && k > 1 { Granularity::Coord } else { p[0] })
+                        .map(|i| {
+                            if i == 0 && k > 1 {
+                                Granularity::Coord
+                            } else {
+                                p[0]
+                            }
+                        })
                         .collect(),
                     l if l == k => p,
                     l => {
@@ -341,19 +361,19 @@ impl<F: Real> Optimizer<F> for KAdam {
             // torch's `lerp_` for weights >= 0.5 uses `1 − weight`, which is not always β.
             let b1 = F::of(1.0 - (1.0 - lv.beta1));
             // m ← lerp(m, u, 1 − β) as torch's `lerp_` (weight < 0.5: m + w(u − m)).
-            for j in 0..n {
+            for (j, mj) in m.iter_mut().enumerate() {
                 let uj = u(j);
-                m[j] = if lv.beta1 > 0.5 {
-                    m[j] + w1 * (uj - m[j])
+                *mj = if lv.beta1 > 0.5 {
+                    *mj + w1 * (uj - *mj)
                 } else {
-                    uj - (uj - m[j]) * b1
+                    uj - (uj - *mj) * b1
                 };
             }
             match lv.granularity {
                 Granularity::Coord => {
-                    for j in 0..n {
+                    for (j, vj) in v.iter_mut().enumerate() {
                         let uj = u(j);
-                        v[j] = v[j] * b2 + w2 * (uj * uj);
+                        *vj = *vj * b2 + w2 * (uj * uj);
                     }
                 }
                 Granularity::Group => self.for_groups(n, |a, e| {

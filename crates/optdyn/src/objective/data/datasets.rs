@@ -60,7 +60,10 @@ pub fn normal(r: &mut ChaCha8Rng) -> f64 {
 pub fn regression(n: usize, noise: f64, seed: u64) -> Dataset {
     let mut r = rng(seed, 0);
     let x: Vec<f64> = (0..n).map(|_| r.random::<f64>()).collect();
-    let y: Vec<f64> = x.iter().map(|&xi| 2.0 * xi + noise * normal(&mut r)).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|&xi| 2.0 * xi + noise * normal(&mut r))
+        .collect();
     Dataset {
         n,
         d: 1,

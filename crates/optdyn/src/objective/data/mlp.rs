@@ -375,7 +375,19 @@ impl Mlp {
                 break;
             }
             let wm = &w[o..o + wout * win];
-            gemm(b, wout, win, 1.0, dz, (wout, 1), wm, (win, 1), 0.0, &mut ws.d1, win);
+            gemm(
+                b,
+                wout,
+                win,
+                1.0,
+                dz,
+                (wout, 1),
+                wm,
+                (win, 1),
+                0.0,
+                &mut ws.d1,
+                win,
+            );
             let zh = &ws.z[l - 1];
             let ah = &ws.a[l - 1];
             let sig = &ws.sig[l - 1];
