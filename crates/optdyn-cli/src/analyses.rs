@@ -220,6 +220,7 @@ pub fn run_basins(a: &BasinsArgs) -> Result<u8, String> {
             io::write_atomic(&a.out.join("basins.csv"), csv.as_bytes())
                 .map_err(|e| e.to_string())?;
             let mut f = Figure::new("final state vs learning rate", "lr", "final x0");
+            f.legend = optdyn::plot::Legend::MiddleLeft;
             f.log_x = true;
             f.series.push(
                 Series::line("discrete", lrs.clone(), disc.iter().map(first).collect())

@@ -20,7 +20,10 @@ fn main() -> optdyn::Result<()> {
             every: 100,
         },
     )?;
-    println!("{:>6} {:>12} {:>14} {:>14}", "t", "discrete θ", "adam-ide1 θ", "adam-ide2 θ");
+    println!(
+        "{:>6} {:>12} {:>14} {:>14}",
+        "t", "discrete θ", "adam-ide1 θ", "adam-ide2 θ"
+    );
     for i in 0..c.discrete.len() {
         println!(
             "{:>6.2} {:>12.8} {:>14.8} {:>14.8}",
@@ -31,7 +34,10 @@ fn main() -> optdyn::Result<()> {
         );
     }
     for m in &c.models {
-        println!("{}: E_T = {:.3e}, {} rhs evaluations", m.model, m.e_t, m.stats.rhs_evals);
+        println!(
+            "{}: E_T = {:.3e}, {} rhs evaluations",
+            m.model, m.e_t, m.stats.rhs_evals
+        );
     }
     Ok(())
 }

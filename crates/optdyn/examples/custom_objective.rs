@@ -39,7 +39,10 @@ fn main() -> optdyn::Result<()> {
         };
         let tr = run_discrete(&Quartic, opt.as_ref(), &[0.3, -0.2], &o);
         let last = tr.last().expect("two rows");
-        println!("{spec:<28} x = ({:+.6}, {:+.6}), f = {:.3e}, {}", last[4], last[5], last[2], tr.stop);
+        println!(
+            "{spec:<28} x = ({:+.6}, {:+.6}), f = {:.3e}, {}",
+            last[4], last[5], last[2], tr.stop
+        );
     }
     Ok(())
 }

@@ -150,8 +150,10 @@ pub struct ModelRun {
     pub stats: Stats,
 }
 
-/// Integrates `model` from `x0` with `integrator`, sampled at `t_k = k·lr` for the recorded
-/// steps `k` (every `o.every`-th step and the last).
+/// Integrates `model` from `x0` with `integrator`, sampled at `t_k = t0 + k·lr` for the recorded
+/// steps `k` (every `o.every`-th step and the last). A model that starts at `t0 ≠ 0` (e.g.
+/// `adam-ide1:t0=lr`, the 2025 notebooks' convention) pairs step `k` with `t0 + k·lr`, as those
+/// notebooks do.
 pub fn run_model(
     obj: &dyn Objective,
     model: &dyn Model,
@@ -166,12 +168,7 @@ pub fn run_model(
     let ks: Vec<u64> = (0..=o.steps)
         .filter(|k| k % every == 0 || *k == o.steps)
         .collect();
-    let t_eval: Vec<f64> = ks
-        .iter()
-        .map(|&k| k as f64 * lr)
-        .filter(|&t| t >= t0)
-        .collect();
-    let first = ks.len() - t_eval.len();
+    let t_eval: Vec<f64> = ks.iter().map(|&k| t0 + k as f64 * lr).collect();
     let z0 = model.initial_state(x0);
     let opts = SolveOptions {
         t_eval,
@@ -185,7 +182,7 @@ pub fn run_model(
     let mut g = vec![0.0; n];
     for i in 0..sol.t.len() {
         let z = sol.state(i);
-        let k = ks[first + i];
+        let k = ks[i];
         let loss = obj.value_gradient(&z[..n], &mut g);
         if let Some(stop) = check_iterate(&z[..n], loss, k, sol.t[i], o) {
             tr.stop = stop;

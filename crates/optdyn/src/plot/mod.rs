@@ -56,9 +56,39 @@ impl Series {
     }
 }
 
+/// Where the legend goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Legend {
+    /// Top right corner (the default).
+    #[default]
+    UpperRight,
+    /// Top left corner.
+    UpperLeft,
+    /// Bottom right corner.
+    LowerRight,
+    /// Bottom left corner.
+    LowerLeft,
+    /// Middle of the left edge.
+    MiddleLeft,
+}
+
+impl Legend {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Legend::UpperRight => SeriesLabelPosition::UpperRight,
+            Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Legend::LowerRight => SeriesLabelPosition::LowerRight,
+            Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Legend::MiddleLeft => SeriesLabelPosition::MiddleLeft,
+        }
+    }
+}
+
 /// Series on one pair of axes.
 #[derive(Debug, Clone, Default)]
 pub struct Figure {
+    /// Legend placement.
+    pub legend: Legend,
     /// Title above the plot.
     pub title: String,
     /// Label of the horizontal axis.
@@ -190,7 +220,7 @@ macro_rules! draw_series_on {
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
             .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperRight)
+            .position($fig.legend.position())
             .draw()
             .map_err(err)?;
     }};
@@ -227,6 +257,10 @@ where
                 .configure_mesh()
                 .x_desc(fig.x_label.as_str())
                 .y_desc(fig.y_label.as_str())
+                .x_labels(7)
+                .y_labels(8)
+                .x_label_formatter(&|v| tick(*v))
+                .y_label_formatter(&|v| tick(*v))
                 .label_style(("sans-serif", 14))
                 .axis_desc_style(("sans-serif", 16))
                 .light_line_style(WHITE.mix(0.0))
@@ -260,6 +294,22 @@ where
         }
     }
     Ok(())
+}
+
+/// A compact tick label: scientific notation for very small or large magnitudes, otherwise at
+/// most four significant decimals with trailing zeros removed.
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.1e}");
+        return s.replace(".0e", "e");
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
 
 /// Blue → white → red colour for `u ∈ [0, 1]`.

@@ -29,7 +29,11 @@ impl Objective for Bernoulli {
         1
     }
     fn value(&self, x: &[f64]) -> f64 {
-        self.data.iter().map(|d| 0.5 * (x[0] - d).powi(2)).sum::<f64>() / 4.0
+        self.data
+            .iter()
+            .map(|d| 0.5 * (x[0] - d).powi(2))
+            .sum::<f64>()
+            / 4.0
     }
     fn gradient(&self, x: &[f64], g: &mut [f64]) {
         g[0] = self.data.iter().map(|d| x[0] - d).sum::<f64>() / 4.0;
@@ -71,12 +75,36 @@ pub fn run(dir: &Path) -> Result<Report> {
     }
     let zero = 0.5 * (a + b);
     let closed = (1.2 - 1.24f64.sqrt()) / 2.0;
-    rep.checks.push(Check::abs("zero of the Adam vector field", closed, zero, 1e-12, SRC));
-    rep.checks.push(Check::abs("|f(θ*)| at the closed-form zero", 0.0, f(closed).abs(), 1e-12, SRC));
+    rep.checks.push(Check::abs(
+        "zero of the Adam vector field",
+        closed,
+        zero,
+        1e-12,
+        SRC,
+    ));
+    rep.checks.push(Check::abs(
+        "|f(θ*)| at the closed-form zero",
+        0.0,
+        f(closed).abs(),
+        1e-12,
+        SRC,
+    ));
     let mut g = [0.0];
     obj.gradient(&[0.25], &mut g);
-    rep.checks.push(Check::abs("∇F at the minimiser 0.25 (a critical point, not a zero of f)", 0.0, g[0], 1e-15, SRC));
-    rep.checks.push(Check::range("f(0.25) < 0: the minimiser is not a zero of the field", -1.0, -1e-3, f(0.25), SRC));
+    rep.checks.push(Check::abs(
+        "∇F at the minimiser 0.25 (a critical point, not a zero of f)",
+        0.0,
+        g[0],
+        1e-15,
+        SRC,
+    ));
+    rep.checks.push(Check::range(
+        "f(0.25) < 0: the minimiser is not a zero of the field",
+        -1.0,
+        -1e-3,
+        f(0.25),
+        SRC,
+    ));
     // Stochastic Adam with β1 = β2 = 0 (no bias correction needed: 1 − 0^t = 1), decreasing steps
     // γ_n = 0.05 n^−0.6, sampled X, 4·10⁵ steps, three seeds: θ ← θ − γ_n g/(|g| + ε).
     let mut finals = Vec::new();
@@ -95,13 +123,36 @@ pub fn run(dir: &Path) -> Result<Report> {
         finals.push(th);
     }
     let mean = finals.iter().sum::<f64>() / 3.0;
-    rep.checks.push(Check::abs("stochastic Adam, mean final θ of 3 seeds", 0.0432, mean, 0.002, SRC));
-    let mut fig = Figure::new("stochastic Adam (β1 = β2 = 0, ε = 0.1) vs the field's zero", "step n", "θ_n");
+    rep.checks.push(Check::abs(
+        "stochastic Adam, mean final θ of 3 seeds",
+        0.0432,
+        mean,
+        0.002,
+        SRC,
+    ));
+    let mut fig = Figure::new(
+        "stochastic Adam (β1 = β2 = 0, ε = 0.1) vs the field's zero",
+        "step n",
+        "θ_n",
+    );
     fig.log_x = true;
-    fig.series.push(Series::line("θ_n (seed 0)", path.iter().map(|p| p.0).collect(), path.iter().map(|p| p.1).collect()));
+    fig.series.push(Series::line(
+        "θ_n (seed 0)",
+        path.iter().map(|p| p.0).collect(),
+        path.iter().map(|p| p.1).collect(),
+    ));
     let ends = [path[0].0, path[path.len() - 1].0];
-    fig.series.push(Series::line("zero of the Adam field 0.0432", ends.to_vec(), vec![closed; 2]).styled(Style::Dashed));
-    fig.series.push(Series::line("minimiser 0.25", ends.to_vec(), vec![0.25; 2]).styled(Style::Dashed));
-    rep.files.extend(save_figure(&fig, &dir.join("adam_limit"))?);
+    fig.series.push(
+        Series::line(
+            "zero of the Adam field 0.0432",
+            ends.to_vec(),
+            vec![closed; 2],
+        )
+        .styled(Style::Dashed),
+    );
+    fig.series
+        .push(Series::line("minimiser 0.25", ends.to_vec(), vec![0.25; 2]).styled(Style::Dashed));
+    rep.files
+        .extend(save_figure(&fig, &dir.join("adam_limit"))?);
     Ok(rep)
 }

@@ -14,9 +14,27 @@ const SRC: &str = "continuous_models.md §3.4 / §6";
 /// Runs the target.
 pub fn run(dir: &Path) -> Result<Report> {
     let mut rep = Report::new("gould-tanaka-stability");
-    rep.checks.push(Check::abs("C(0.9, 0.999)", 7.2703, c_bound(0.9, 0.999), 1e-4, SRC));
-    rep.checks.push(Check::abs("C(0, 0.9) = 1/√(1 − 0.9)", 3.1623, c_bound(0.0, 0.9), 1e-4, SRC));
-    rep.checks.push(Check::abs("B_200(0.9, 0.999)", 3.0960789, b_n(0.9, 0.999, 200), 1e-6, SRC));
+    rep.checks.push(Check::abs(
+        "C(0.9, 0.999)",
+        7.2703,
+        c_bound(0.9, 0.999),
+        1e-4,
+        SRC,
+    ));
+    rep.checks.push(Check::abs(
+        "C(0, 0.9) = 1/√(1 − 0.9)",
+        3.1623,
+        c_bound(0.0, 0.9),
+        1e-4,
+        SRC,
+    ));
+    rep.checks.push(Check::abs(
+        "B_200(0.9, 0.999)",
+        3.0960789,
+        b_n(0.9, 0.999, 200),
+        1e-6,
+        SRC,
+    ));
     // Equality case: g_k ∝ (β/γ)^{n−k} attains B_n; measured through the real Adam (lr = 1,
     // ε → 0) as |m̂_n|/√v̂_n = |Δθ_n|.
     let (b, g, n) = (0.9f64, 0.999f64, 200usize);
@@ -30,7 +48,13 @@ pub fn run(dir: &Path) -> Result<Report> {
         opt.step(&mut st, &mut x, &[grad]);
         last = (before - x[0]).abs();
     }
-    rep.checks.push(Check::rel("Adam |û_200| for g_k = (β/γ)^{200−k} (attains B_200)", 3.0960789, last, 1e-7, SRC));
+    rep.checks.push(Check::rel(
+        "Adam |û_200| for g_k = (β/γ)^{200−k} (attains B_200)",
+        3.0960789,
+        last,
+        1e-7,
+        SRC,
+    ));
     // Growth outside the region: g_k = 0.5^k, (β1, β2) = (0.99, 0.9).
     let opt = optim::parse("adam:lr=1,beta1=0.99,beta2=0.9,eps=1e-300")?;
     let mut st = opt.init(1);
@@ -43,8 +67,20 @@ pub fn run(dir: &Path) -> Result<Report> {
         u.push((before - x[0]).abs());
         grad *= 0.5;
     }
-    rep.checks.push(Check::abs("|u_150|/|u_149| for g_k = 0.5^k at (0.99, 0.9)", 1.0406, u[149] / u[148], 5e-4, SRC));
-    rep.checks.push(Check::abs("prediction β1/√β2 at (0.99, 0.9)", 1.04355, 0.99 / 0.9f64.sqrt(), 1e-5, SRC));
+    rep.checks.push(Check::abs(
+        "|u_150|/|u_149| for g_k = 0.5^k at (0.99, 0.9)",
+        1.0406,
+        u[149] / u[148],
+        5e-4,
+        SRC,
+    ));
+    rep.checks.push(Check::abs(
+        "prediction β1/√β2 at (0.99, 0.9)",
+        1.04355,
+        0.99 / 0.9f64.sqrt(),
+        1e-5,
+        SRC,
+    ));
     // The map.
     let b1: Vec<f64> = (0..30).map(|i| 0.99 * i as f64 / 29.0).collect();
     let b2: Vec<f64> = (0..30).map(|i| 0.5 + 0.499 * i as f64 / 29.0).collect();
@@ -52,9 +88,14 @@ pub fn run(dir: &Path) -> Result<Report> {
     let agree = cells
         .iter()
         .filter(|c| c.beta1 > 0.3 && c.beta2.sqrt() > 0.3)
-        .filter(|c| (c.growth > 1.0) == !c.theory_stable || (c.growth / c.predicted - 1.0).abs() < 0.02)
+        .filter(|c| {
+            (c.growth > 1.0) == !c.theory_stable || (c.growth / c.predicted - 1.0).abs() < 0.02
+        })
         .count();
-    let considered = cells.iter().filter(|c| c.beta1 > 0.3 && c.beta2.sqrt() > 0.3).count();
+    let considered = cells
+        .iter()
+        .filter(|c| c.beta1 > 0.3 && c.beta2.sqrt() > 0.3)
+        .count();
     rep.checks.push(Check::abs(
         "fraction of map cells whose growth > 1 matches β1² > β2",
         1.0,
@@ -70,9 +111,13 @@ pub fn run(dir: &Path) -> Result<Report> {
         y: b2,
         z: cells.iter().map(|c| c.growth.ln()).collect(),
         z_label: "ln growth".into(),
-        overlays: vec![Series::line("β2 = β1²", b1.clone(), b1.iter().map(|x| x * x).collect()).styled(Style::Dashed)],
+        overlays: vec![
+            Series::line("β2 = β1²", b1.clone(), b1.iter().map(|x| x * x).collect())
+                .styled(Style::Dashed),
+        ],
     };
-    rep.files.extend(save_heatmap(&h, &dir.join("stability_map"))?);
+    rep.files
+        .extend(save_heatmap(&h, &dir.join("stability_map"))?);
     rep.notes.push(
         "The paper's printed form of C could not be read; the value 7.270 is the sharp discrete \
          bound of the notes (Cauchy–Schwarz), shared region γ > β²."

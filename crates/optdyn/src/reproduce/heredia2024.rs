@@ -119,7 +119,7 @@ pub fn run(dir: &Path) -> Result<Report> {
         let c = run_one(
             &obj,
             format!("rmsprop:lr={lr},alpha={beta}"),
-            "rmsprop-ide1",
+            "rmsprop-ide1:v0=first",
             6.0,
         )?;
         let k = c.discrete.len() - 1;

@@ -232,6 +232,7 @@ pub fn run_basins(dir: &Path) -> Result<Report> {
         .map(|i| 10f64.powf(-3.0 + 2.0 * i as f64 / 24.0))
         .collect();
     let mut fig = Figure::new("final θ vs lr (c = 4, θ0 = −1.5)", "lr", "final θ");
+    fig.legend = crate::plot::Legend::MiddleLeft;
     fig.log_x = true;
     for (label, model) in [
         ("discrete Adam", None),
