@@ -180,9 +180,8 @@ pub fn run_model(
     let sol = integrator.solve(model, t0, &z0, &opts);
     let mut tr = Trajectory::new(n, &model.state_columns());
     let mut g = vec![0.0; n];
-    for i in 0..sol.t.len() {
+    for (i, &k) in ks.iter().enumerate().take(sol.t.len()) {
         let z = sol.state(i);
-        let k = ks[i];
         let loss = obj.value_gradient(&z[..n], &mut g);
         if let Some(stop) = check_iterate(&z[..n], loss, k, sol.t[i], o) {
             tr.stop = stop;

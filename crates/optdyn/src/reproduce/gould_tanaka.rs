@@ -89,7 +89,7 @@ pub fn run(dir: &Path) -> Result<Report> {
         .iter()
         .filter(|c| c.beta1 > 0.3 && c.beta2.sqrt() > 0.3)
         .filter(|c| {
-            (c.growth > 1.0) == !c.theory_stable || (c.growth / c.predicted - 1.0).abs() < 0.02
+            (c.growth > 1.0) != c.theory_stable || (c.growth / c.predicted - 1.0).abs() < 0.02
         })
         .count();
     let considered = cells
