@@ -1,1 +1,3 @@
 //! Analyses over trajectories and per-run reductions.
+
+pub mod sweep;
