@@ -27,15 +27,16 @@ pub const LANES: usize = 8;
 /// A built-in one-dimensional objective with its exact derivative.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Objective1d {
-    /// `f(θ) = ½·a·(θ − c)²`, `f' = a(θ − c)`, `f* = 0`.
+    /// `f(θ) = ½·a·(θ − c)²`, `f' = a(θ − c)`, `f* = 0` if `a ≥ 0`
+    /// (the objective `quadratic:diag=a,center=c`).
     Quadratic {
         /// Curvature `a`.
         a: f64,
         /// Minimiser `c`.
         c: f64,
     },
-    /// `f(θ) = (1 − θ)² + c(θ² − 1)²` (DESIGN.md `rosen1d`), `f' = −2(1 − θ) + 4cθ(θ² − 1)`,
-    /// `f* = f(1) = 0`.
+    /// `f(θ) = (1 − θ)² + c(θ² − 1)²` (the objective `rosen1d:c=…`),
+    /// `f' = 2(θ − 1)(1 + 2cθ(θ + 1))`, `f* = f(1) = 0`.
     Rosen1d {
         /// Coupling `c ≥ 0`.
         c: f64,
@@ -51,22 +52,29 @@ impl Objective1d {
         }
     }
 
+    /// `f = ½·(a·r·r)`, `f' = a·r`, `r = θ − c` (the evaluation order of the `quadratic`
+    /// objective, so values agree bit for bit).
     #[inline(always)]
     fn quadratic(a: f64, c: f64, x: f64) -> (f64, f64) {
-        let d = x - c;
-        (0.5 * a * d * d, a * d)
+        let r = x - c;
+        (0.5 * (a * r * r), a * r)
     }
 
+    /// `f = p² + c·q²` with `p = 1 − θ`, `q = θ² − 1`; `f' = 2(θ − 1)(1 + 2cθ(θ + 1))` (the
+    /// evaluation order of the `rosen1d` objective).
     #[inline(always)]
     fn rosen1d(c: f64, x: f64) -> (f64, f64) {
-        let u = 1.0 - x;
-        let w = x * x - 1.0;
-        (u * u + c * w * w, -2.0 * u + 4.0 * c * x * w)
+        let p = 1.0 - x;
+        let q = x * x - 1.0;
+        (p * p + c * q * q, 2.0 * (x - 1.0) * (1.0 + 2.0 * c * x * (x + 1.0)))
     }
 
-    /// The known minimum `f*` (0 for both; `value_grad` values are therefore also gaps).
-    pub fn min_value(self) -> f64 {
-        0.0
+    /// The known minimum `f*`: 0, except for a quadratic with `a < 0` (no minimum).
+    pub fn min_value(self) -> Option<f64> {
+        match self {
+            Objective1d::Quadratic { a, .. } if a < 0.0 => None,
+            _ => Some(0.0),
+        }
     }
 }
 
@@ -168,6 +176,11 @@ pub fn adam_1d(obj: Objective1d, lanes: &AdamLanes, o: &MetricOptions, out: &mut
     }
     if o.steps >= 1 << 53 {
         return Err(Error::spec(format!("adam_1d: steps must be < 2^53, got {}", o.steps)));
+    }
+    if o.tol_on == TolOn::Gap && obj.min_value().is_none() {
+        return Err(Error::spec(format!(
+            "--tol-on gap: objective {obj:?} has no known minimum f*; use --tol-on grad"
+        )));
     }
     for x in [o.max_abs, -o.max_abs] {
         let (f, g) = obj.value_grad(x);
