@@ -206,28 +206,15 @@ pub fn adam_1d(obj: Objective1d, lanes: &AdamLanes, o: &MetricOptions, out: &mut
         let range = base..base + fx.len();
         let tab1 = Table::new(&lanes.beta1[range.clone()], steps, |b, t| 1.0 - b.powf(t));
         let tab2 = Table::new(&lanes.beta2[range], steps, |b, t| (1.0 - b.powf(t)).sqrt());
-        let mut bc1 = vec![0.0; steps * LANES];
-        let mut bc2 = vec![0.0; steps * LANES];
+        let mut bc1 = vec![[0.0; LANES]; steps];
+        let mut bc2 = vec![[0.0; LANES]; steps];
         let mut j = 0;
         while j < fx.len() {
             let len = (fx.len() - j).min(LANES);
             let mut blk = Block::load(lanes, base + j, len);
             tab1.gather(&blk.b1, &mut bc1);
             tab2.gather(&blk.b2, &mut bc2);
-            match (obj, o.tol_on) {
-                (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
-                    blk.run::<false, _>(|x| Objective1d::quadratic(a, c, x), &bc1, &bc2, o)
-                }
-                (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
-                    blk.run::<true, _>(|x| Objective1d::quadratic(a, c, x), &bc1, &bc2, o)
-                }
-                (Objective1d::Rosen1d { c }, TolOn::Grad) => {
-                    blk.run::<false, _>(|x| Objective1d::rosen1d(c, x), &bc1, &bc2, o)
-                }
-                (Objective1d::Rosen1d { c }, TolOn::Gap) => {
-                    blk.run::<true, _>(|x| Objective1d::rosen1d(c, x), &bc1, &bc2, o)
-                }
-            }
+            blk.run(obj, &bc1, &bc2, o);
             fx[j..j + len].copy_from_slice(&blk.xf[..len]);
             fl[j..j + len].copy_from_slice(&blk.ff[..len]);
             dv[j..j + len].copy_from_slice(&blk.div[..len]);
@@ -261,8 +248,8 @@ impl Table {
         Table { keys, rows, steps }
     }
 
-    /// Fills `out[k·LANES + l] = h(β_l, k + 1)` for the lanes of a block.
-    fn gather(&self, betas: &[f64; LANES], out: &mut [f64]) {
+    /// Fills `out[k][l] = h(β_l, k + 1)` for the lanes of a block.
+    fn gather(&self, betas: &[f64; LANES], out: &mut [[f64; LANES]]) {
         for (l, b) in betas.iter().enumerate() {
             let j = self
                 .keys
@@ -270,7 +257,7 @@ impl Table {
                 .expect("every β of the task is in its table");
             let row = &self.rows[j * self.steps..(j + 1) * self.steps];
             for (k, &v) in row.iter().enumerate() {
-                out[k * LANES + l] = v;
+                out[k][l] = v;
             }
         }
     }
@@ -319,63 +306,100 @@ impl Block {
         }
     }
 
-    /// Observes iterate `x_k` with loss `f` and derivative `g` (metrics bookkeeping).
-    #[inline(always)]
-    fn observe<const GAP: bool>(&mut self, l: usize, k: f64, f: f64, g: f64, du: f64, tol: f64, max_abs: f64) {
-        let alive = self.div[l] == f64::INFINITY;
-        let bad = !(self.x[l].abs() <= max_abs);
-        let newly = alive & bad;
-        self.div[l] = if newly { k } else { self.div[l] };
-        self.xf[l] = if alive { self.x[l] } else { self.xf[l] };
-        self.ff[l] = if alive { f } else { self.ff[l] };
-        let ok = alive & !bad;
-        self.mu[l] = if ok { self.mu[l].max(du) } else { self.mu[l] };
-        let q = if GAP { f } else { g.abs() };
-        let hit = ok & (q <= tol) & (self.tol[l] == f64::INFINITY);
-        self.tol[l] = if hit { k } else { self.tol[l] };
+    /// Dispatches on the objective and the tolerance kind, and on AVX2 at run time (the AVX2
+    /// build performs the same IEEE operations — Rust never fuses `a·b + c` — only wider).
+    fn run(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { self.run_avx2(obj, bc1, bc2, o) };
+            return;
+        }
+        self.run_any(obj, bc1, bc2, o);
     }
 
-    /// All `o.steps` steps of every lane; `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1`, `bc2` hold
-    /// `1 − β₁ᵗ` and `√(1 − β₂ᵗ)` per step and lane (`[t−1][lane]`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+        self.run_any(obj, bc1, bc2, o);
+    }
+
     #[inline(always)]
-    fn run<const GAP: bool, G: Fn(f64) -> (f64, f64)>(
+    fn run_any(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+        match (obj, o.tol_on) {
+            (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
+                self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+            }
+            (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
+                self.steps::<true, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+            }
+            (Objective1d::Rosen1d { c }, TolOn::Grad) => {
+                self.steps::<false, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+            }
+            (Objective1d::Rosen1d { c }, TolOn::Gap) => {
+                self.steps::<true, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+            }
+        }
+    }
+
+    /// All `o.steps` steps of every lane; `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[t−1][l]`,
+    /// `bc2[t−1][l]` hold `1 − β₁ᵗ` and `√(1 − β₂ᵗ)` of lane `l`. State lives in local arrays
+    /// and the lane loop has no branches (selects only), so it vectorises.
+    #[inline(always)]
+    fn steps<const GAP: bool, G: Fn(f64) -> (f64, f64)>(
         &mut self,
         fg: G,
-        bc1: &[f64],
-        bc2: &[f64],
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
         o: &MetricOptions,
     ) {
         let (tol, max_abs) = (o.tol, o.max_abs);
-        let mut prev = self.x;
-        let rows = bc1.chunks_exact(LANES).zip(bc2.chunks_exact(LANES));
-        for (k, (c1, c2)) in rows.enumerate() {
-            let c1: &[f64; LANES] = c1.try_into().expect("LANES-wide row");
-            let c2: &[f64; LANES] = c2.try_into().expect("LANES-wide row");
+        let (lr, b1, b2, eps) = (self.lr, self.b1, self.b2, self.eps);
+        let (mut x, mut m, mut v) = (self.x, self.m, self.v);
+        let (mut xf, mut ff, mut div, mut hit, mut mu) = (self.xf, self.ff, self.div, self.tol, self.mu);
+        let mut prev = x;
+        let mut w1 = [0.0; LANES];
+        let mut small = [false; LANES];
+        for l in 0..LANES {
+            w1[l] = 1.0 - b1[l];
+            small[l] = w1[l].abs() < 0.5;
+        }
+        // Metric bookkeeping at iterate x_k (see `metrics::discrete_metrics`), as selects.
+        let observe = |l: usize, k: f64, x: &[f64; LANES], prev: &[f64; LANES], f: f64, g: f64,
+                       xf: &mut [f64; LANES], ff: &mut [f64; LANES], div: &mut [f64; LANES],
+                       hit: &mut [f64; LANES], mu: &mut [f64; LANES]| {
+            let alive = div[l] == f64::INFINITY;
+            let bad = !(x[l].abs() <= max_abs);
+            div[l] = if alive & bad { k } else { div[l] };
+            xf[l] = if alive { x[l] } else { xf[l] };
+            ff[l] = if alive { f } else { ff[l] };
+            let ok = alive & !bad;
+            let du = (x[l] - prev[l]).abs();
+            mu[l] = if ok & (du > mu[l]) { du } else { mu[l] };
+            let q = if GAP { f } else { g.abs() };
+            hit[l] = if ok & (q <= tol) & (hit[l] == f64::INFINITY) { k } else { hit[l] };
+        };
+        for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
             let kf = k as f64;
             for l in 0..LANES {
-                let (f, g) = fg(self.x[l]);
-                let du = (self.x[l] - prev[l]).abs();
-                self.observe::<GAP>(l, kf, f, g, du, tol, max_abs);
-                prev[l] = self.x[l];
+                let (f, g) = fg(x[l]);
+                observe(l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu);
+                prev[l] = x[l];
                 // m.lerp_(g, 1 − β₁) as ATen: a + w(b − a) if |w| < ½ else b − (b − a)(1 − w).
-                let w1 = 1.0 - self.b1[l];
-                let d = g - self.m[l];
-                self.m[l] = if w1.abs() < 0.5 {
-                    self.m[l] + w1 * d
-                } else {
-                    g - d * self.b1[l]
-                };
-                self.v[l] = self.v[l] * self.b2[l] + (1.0 - self.b2[l]) * g * g;
-                let neg_step = -(self.lr[l] / c1[l]);
-                let denom = self.v[l].sqrt() / c2[l] + self.eps[l];
-                self.x[l] += neg_step * self.m[l] / denom;
+                let d = g - m[l];
+                m[l] = if small[l] { m[l] + w1[l] * d } else { g - d * b1[l] };
+                v[l] = v[l] * b2[l] + (1.0 - b2[l]) * g * g;
+                let neg_step = -(lr[l] / c1[l]);
+                let denom = v[l].sqrt() / c2[l] + eps[l];
+                x[l] += neg_step * m[l] / denom;
             }
         }
-        let kf = o.steps as f64;
+        let kf = bc1.len() as f64;
         for l in 0..LANES {
-            let (f, g) = fg(self.x[l]);
-            let du = (self.x[l] - prev[l]).abs();
-            self.observe::<GAP>(l, kf, f, g, du, tol, max_abs);
+            let (f, g) = fg(x[l]);
+            observe(l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu);
         }
+        (self.x, self.m, self.v) = (x, m, v);
+        (self.xf, self.ff, self.div, self.tol, self.mu) = (xf, ff, div, hit, mu);
     }
 }
