@@ -99,10 +99,11 @@ fn err(e: Error) -> String {
 
 /// The base problem and how a grid point changes it.
 struct Problem {
-    objective: Spec,
+    /// Spec texts (a [`Spec`] is not `Sync`; points parse them again, which is cheap).
+    objective: String,
     x0: Vec<f64>,
-    optimizer: Spec,
-    model: Option<Spec>,
+    optimizer: String,
+    model: Option<String>,
     integrator: String,
     grid: Grid,
     opts: MetricOptions,
@@ -176,7 +177,7 @@ impl Problem {
                 Target::X0(_) => {}
             }
         }
-        let shared_objective = if grid
+        let shared_objective: Option<Arc<dyn Objective>> = if grid
             .axes
             .iter()
             .any(|a| matches!(a.target, Target::Objective(_)))
@@ -196,10 +197,10 @@ impl Problem {
             sweep::metrics::gap_reference(obj.as_ref(), tol_on)?;
         }
         Ok(Problem {
-            objective,
+            objective: a.objective.clone(),
             x0,
-            optimizer,
-            model,
+            optimizer: a.optimizer.clone(),
+            model: a.model.clone(),
             integrator: a.integrator.clone(),
             grid,
             opts,
@@ -208,12 +209,12 @@ impl Problem {
     }
 
     /// The specs and start point of a grid point (values printed so they parse back exactly).
-    fn at(&self, p: &Point) -> (Spec, Vec<f64>, Spec, Option<Spec>) {
+    fn at(&self, p: &Point) -> Result<(Spec, Vec<f64>, Spec, Option<Spec>)> {
         let (mut obj, mut x0, mut opt, mut model) = (
-            self.objective.clone(),
+            Spec::parse(&self.objective)?,
             self.x0.clone(),
-            self.optimizer.clone(),
-            self.model.clone(),
+            Spec::parse(&self.optimizer)?,
+            self.model.as_deref().map(Spec::parse).transpose()?,
         );
         for (axis, &v) in self.grid.axes.iter().zip(&p.values) {
             let text = optdyn::io::fmt_f64(v);
@@ -225,12 +226,12 @@ impl Problem {
                 Target::X0(Some(i)) => x0[*i] = v,
             }
         }
-        (obj, x0, opt, model)
+        Ok((obj, x0, opt, model))
     }
 
     /// One run of the generic path.
     fn run(&self, p: &Point) -> Result<Metrics> {
-        let (obj_spec, x0, opt_spec, model_spec) = self.at(p);
+        let (obj_spec, x0, opt_spec, model_spec) = self.at(p)?;
         let obj: Arc<dyn Objective> = match &self.shared_objective {
             Some(o) => o.clone(),
             None => Arc::from(optdyn::objective::parse(&obj_spec.to_string(), x0.len())?),
@@ -257,10 +258,11 @@ impl Problem {
     /// eps` set (by spec or grid), a 1-D `rosen1d` or `quadratic` objective not swept.
     fn batch(&self) -> Option<Objective1d> {
         let plain = ["lr", "beta1", "beta2", "eps"];
-        let adam = self.optimizer.name == "adam"
+        let optimizer = Spec::parse(&self.optimizer).ok()?;
+        let adam = optimizer.name == "adam"
             && self.model.is_none()
             && self.x0.len() == 1
-            && self.optimizer.pairs.iter().all(|(k, _)| plain.contains(&k.as_str()))
+            && optimizer.pairs.iter().all(|(k, _)| plain.contains(&k.as_str()))
             && self.grid.axes.iter().all(|a| match &a.target {
                 Target::Optimizer(k) => plain.contains(&k.as_str()),
                 Target::X0(_) => true,
@@ -269,7 +271,7 @@ impl Problem {
         if !adam {
             return None;
         }
-        let o = &self.objective;
+        let o = &Spec::parse(&self.objective).ok()?;
         let keys = |allowed: &[&str]| o.pairs.iter().all(|(k, _)| allowed.contains(&k.as_str()));
         let obj = match o.name.as_str() {
             "rosen1d" if keys(&["c"]) => Objective1d::Rosen1d {
@@ -294,7 +296,7 @@ impl Problem {
     /// Adam hyperparameters of a point (spec values overridden by the grid), checked by the
     /// real optimizer parser so invalid points are reported exactly as on the generic path.
     fn adam_lane(&self, p: &Point) -> Result<[f64; 5]> {
-        let (_, x0, opt, _) = self.at(p);
+        let (_, x0, opt, _) = self.at(p)?;
         optdyn::optim::parse(&opt.to_string())?;
         Ok([
             opt.f64("lr", 1e-3)?,

@@ -19,6 +19,8 @@ pub mod objective;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
+#[cfg(feature = "plot")]
+pub mod reproduce;
 pub mod simulate;
 pub mod spec;
 pub mod trajectory;

@@ -39,7 +39,13 @@ fn norm(v: &[f64]) -> f64 {
 }
 
 /// Checks `x` and `loss`, returning the stop reason if the run must end at `step`.
-pub fn check_iterate(x: &[f64], loss: f64, step: u64, t: f64, o: &RunOptions) -> Option<StopReason> {
+pub fn check_iterate(
+    x: &[f64],
+    loss: f64,
+    step: u64,
+    t: f64,
+    o: &RunOptions,
+) -> Option<StopReason> {
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         return Some(StopReason::NonFinite {
             step,
@@ -66,7 +72,11 @@ pub fn check_iterate(x: &[f64], loss: f64, step: u64, t: f64, o: &RunOptions) ->
         return Some(StopReason::Diverged {
             step,
             t,
-            why: format!("|loss| = {:e} exceeds the bound {:e}", loss.abs(), o.max_loss),
+            why: format!(
+                "|loss| = {:e} exceeds the bound {:e}",
+                loss.abs(),
+                o.max_loss
+            ),
         });
     }
     None
@@ -156,7 +166,11 @@ pub fn run_model(
     let ks: Vec<u64> = (0..=o.steps)
         .filter(|k| k % every == 0 || *k == o.steps)
         .collect();
-    let t_eval: Vec<f64> = ks.iter().map(|&k| k as f64 * lr).filter(|&t| t >= t0).collect();
+    let t_eval: Vec<f64> = ks
+        .iter()
+        .map(|&k| k as f64 * lr)
+        .filter(|&t| t >= t0)
+        .collect();
     let first = ks.len() - t_eval.len();
     let z0 = model.initial_state(x0);
     let opts = SolveOptions {
@@ -164,6 +178,7 @@ pub fn run_model(
         max_abs: o.max_abs,
         steady_tol: None,
         max_steps: u64::MAX,
+        events: Vec::new(),
     };
     let sol = integrator.solve(model, t0, &z0, &opts);
     let mut tr = Trajectory::new(n, &model.state_columns());

@@ -104,8 +104,10 @@ impl Spec {
 
     /// A spec with a name and pairs, built in code.
     pub fn new(name: &str, pairs: &[(&str, String)]) -> Spec {
-        let pairs: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let n = pairs.len();
         Spec {
             name: name.to_string(),
@@ -145,10 +147,7 @@ impl Spec {
 
     fn parse_f64(&self, key: &str, v: &str) -> Result<f64> {
         let x: f64 = v.parse().map_err(|_| {
-            Error::spec(format!(
-                "{}: {key} must be a number, got '{v}'",
-                self.name
-            ))
+            Error::spec(format!("{}: {key} must be a number, got '{v}'", self.name))
         })?;
         if !x.is_finite() {
             return Err(Error::spec(format!(
@@ -171,7 +170,10 @@ impl Spec {
     pub fn f64_required(&self, key: &str) -> Result<f64> {
         match self.raw(key) {
             Some(v) => self.parse_f64(key, v),
-            None => Err(Error::spec(format!("{}: missing required key '{key}'", self.name))),
+            None => Err(Error::spec(format!(
+                "{}: missing required key '{key}'",
+                self.name
+            ))),
         }
     }
 

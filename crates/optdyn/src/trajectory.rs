@@ -130,7 +130,8 @@ impl Trajectory {
     /// Appends a row: `step, t, loss, grad_norm`, then `x`, then `extra`.
     pub fn push(&mut self, step: u64, t: f64, loss: f64, grad_norm: f64, x: &[f64], extra: &[f64]) {
         debug_assert_eq!(X_OFFSET + x.len() + extra.len(), self.width());
-        self.data.extend_from_slice(&[step as f64, t, loss, grad_norm]);
+        self.data
+            .extend_from_slice(&[step as f64, t, loss, grad_norm]);
         self.data.extend_from_slice(x);
         self.data.extend_from_slice(extra);
     }

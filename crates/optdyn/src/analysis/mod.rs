@@ -1,3 +1,12 @@
-//! Analyses over trajectories and per-run reductions.
+//! Analyses over trajectories and per-run reductions: pure functions that ask for trajectories
+//! and never reach into a stepper.
 
+pub mod basins;
+pub mod compare;
+pub mod converge;
+pub mod fit;
+pub mod learning;
+pub mod lyapunov;
+pub mod spectrum;
+pub mod stability;
 pub mod sweep;

@@ -83,7 +83,9 @@ impl Format {
         match s {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
-            _ => Err(Error::spec(format!("--format must be csv or json, got '{s}'"))),
+            _ => Err(Error::spec(format!(
+                "--format must be csv or json, got '{s}'"
+            ))),
         }
     }
 }
@@ -121,7 +123,16 @@ mod tests {
 
     #[test]
     fn floats_round_trip() {
-        for x in [0.1, 1e-20, 123456.789, -3.0e300, 4.0, 0.0, 1.0 / 3.0, 5e-324] {
+        for x in [
+            0.1,
+            1e-20,
+            123456.789,
+            -3.0e300,
+            4.0,
+            0.0,
+            1.0 / 3.0,
+            5e-324,
+        ] {
             let s = fmt_f64(x);
             assert_eq!(s.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{s}");
         }

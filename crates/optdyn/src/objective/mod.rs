@@ -4,7 +4,9 @@
 //! the user are differentiated exactly with dual numbers ([`expr`]).
 
 pub mod builtin;
+pub mod data;
 pub mod expr;
+pub mod scale_invariant;
 
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
@@ -70,6 +72,7 @@ pub trait Objective: Send + Sync {
 pub fn catalog() -> Vec<ComponentInfo> {
     let mut v = builtin::catalog();
     v.push(expr::INFO);
+    v.extend(data::catalog());
     v
 }
 
@@ -80,6 +83,9 @@ pub fn parse(spec: &str, dim: usize) -> Result<Box<dyn Objective>> {
     let s = Spec::parse(spec)?;
     if s.name == "expr" {
         return Ok(Box::new(expr::ExprObjective::parse(&s.rest, dim)?));
+    }
+    if let Some(obj) = data::build(&s, dim)? {
+        return Ok(obj);
     }
     builtin::build(&s, dim)
 }

@@ -281,6 +281,7 @@ pub fn model_metrics(
         max_abs: o.max_abs,
         steady_tol: None,
         max_steps: u64::MAX,
+        events: Vec::new(),
     };
     let sol = integrator.solve(model, t0, &model.initial_state(x0), &opts);
     let mut g = vec![0.0; n];

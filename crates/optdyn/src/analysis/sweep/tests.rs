@@ -387,3 +387,41 @@ fn batched_adam_is_thread_count_independent_and_checks_bounds() {
     let e = adam_1d(obj, &lanes, &huge, &mut Lanes1dOut::default()).unwrap_err();
     assert!(e.to_string().contains("use the generic path"), "{e}");
 }
+
+#[test]
+fn batched_adam_is_bit_identical_to_the_library_adam_and_objectives() {
+    let n = 301;
+    let (lanes, pts) = lanes_and_points(n);
+    let o = MetricOptions {
+        steps: 200,
+        tol: 1e-6,
+        tol_on: TolOn::Gap,
+        max_abs: 3.5,
+        max_loss: 1e200,
+    };
+    for (spec, obj) in [
+        ("rosen1d:c=4", Objective1d::Rosen1d { c: 4.0 }),
+        ("quadratic:diag=3,center=0.25", Objective1d::Quadratic { a: 3.0, c: 0.25 }),
+    ] {
+        let f = crate::objective::parse(spec, 1).unwrap();
+        let mut out = Lanes1dOut::default();
+        adam_1d(obj, &lanes, &o, &mut out).unwrap();
+        for (i, p) in pts.iter().enumerate() {
+            let fx = crate::io::fmt_f64;
+            let opt = crate::optim::parse(&format!(
+                "adam:lr={},beta1={},beta2={},eps=1e-8",
+                fx(p[0]),
+                fx(p[1]),
+                fx(p[2])
+            ))
+            .unwrap();
+            let m = discrete_metrics(f.as_ref(), opt.as_ref(), &[p[3]], &o).unwrap();
+            let b = out.metrics(i);
+            let bits = |m: &Metrics| {
+                let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
+                (f, m.diverged, m.steps_to_tol)
+            };
+            assert_eq!(bits(&b), bits(&m), "{spec} lane {i}: {b:?} vs {m:?}");
+        }
+    }
+}

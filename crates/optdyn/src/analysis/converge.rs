@@ -1,0 +1,103 @@
+//! `converge`: the discrete-vs-model gap at a fixed horizon `T` as the learning rate shrinks,
+//! with the fitted order `p` of `E ≈ C·lr^p` per model.
+
+use super::compare::{compare, CompareSetup};
+use super::fit::{power_law, PowerFit};
+use crate::objective::Objective;
+use crate::spec::Spec;
+use crate::{Error, Result};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The gaps of one model over the learning rates.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelConvergence {
+    /// Model spec.
+    pub model: String,
+    /// `E_T` per learning rate.
+    pub e_t: Vec<f64>,
+    /// `E_f` per learning rate.
+    pub e_f: Vec<f64>,
+    /// Fit of `E_T ≈ C·lr^p`.
+    pub fit_t: Option<PowerFit>,
+    /// Fit of `E_f ≈ C·lr^p`.
+    pub fit_f: Option<PowerFit>,
+}
+
+/// Result of a convergence study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Convergence {
+    /// The learning rates, as given.
+    pub lrs: Vec<f64>,
+    /// Steps used per learning rate (`round(T/lr)`).
+    pub steps: Vec<u64>,
+    /// The horizon `T`.
+    pub t_end: f64,
+    /// One entry per model.
+    pub models: Vec<ModelConvergence>,
+}
+
+/// For each `lr`, sets `lr` in the optimizer spec, runs `K = round(T/lr)` steps and each model to
+/// `T`, and records the gaps at `T`; then fits the order per model.
+pub fn converge(
+    obj: Arc<dyn Objective>,
+    optimizer: &str,
+    models: &[String],
+    integrator: Option<&str>,
+    x0: &[f64],
+    lrs: &[f64],
+    t_end: f64,
+) -> Result<Convergence> {
+    if !(t_end > 0.0 && t_end.is_finite()) {
+        return Err(Error::spec(format!(
+            "converge: t_end must be > 0, got {t_end}"
+        )));
+    }
+    if lrs.len() < 2 {
+        return Err(Error::spec("converge: give at least two learning rates"));
+    }
+    let base = Spec::parse(optimizer)?;
+    let mut out: Vec<ModelConvergence> = models
+        .iter()
+        .map(|m| ModelConvergence {
+            model: m.clone(),
+            e_t: Vec::new(),
+            e_f: Vec::new(),
+            fit_t: None,
+            fit_f: None,
+        })
+        .collect();
+    let mut steps = Vec::new();
+    for &lr in lrs {
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(Error::spec(format!(
+                "converge: every lr must be > 0, got {lr}"
+            )));
+        }
+        let k = (t_end / lr).round() as u64;
+        steps.push(k);
+        let setup = CompareSetup {
+            optimizer: base.with("lr", format!("{lr:e}")).to_string(),
+            models: models.to_vec(),
+            integrator: integrator.map(str::to_string),
+            x0: x0.to_vec(),
+            steps: k,
+            every: k.max(1),
+        };
+        let c = compare(obj.clone(), &setup)?;
+        for (o, m) in out.iter_mut().zip(&c.models) {
+            o.e_t.push(m.e_t);
+            o.e_f.push(m.e_f);
+        }
+    }
+    for o in &mut out {
+        o.fit_t = power_law(lrs, &o.e_t);
+        o.fit_f = power_law(lrs, &o.e_f);
+    }
+    Ok(Convergence {
+        lrs: lrs.to_vec(),
+        steps,
+        t_end,
+        models: out,
+    })
+}

@@ -1,0 +1,117 @@
+//! `adagrad-ide1` — Heredia's first-order nonlocal AdaGrad IDE (C. Heredia, arXiv:2411.09734,
+//! 2024; heredia.md §2, §2.1), solved through its auxiliary-state form.
+//!
+//! `θ'(t) = −a(t)·g/(√v + ε)`, `v(t) = (1/lr)∫_0^{t+lr} g(τ)² dτ` (non-fading kernel `K ≡ 1/lr`),
+//! `a(t) = 1/(1 + t·lr_decay/lr)` (torch's `1/(1 + k·lr_decay)` at `t = k·lr`). Causal form:
+//! `V' = g²/lr`, `V(0) = initial_accumulator_value`, and the start-up window `[t, t+lr]` is
+//! replaced by its value for θ frozen, `v = V + g(θ(t))²` (parameter `v0=window`, default), so
+//! `v(k·lr) ≈ G_{k+1}` (the discrete accumulator after step k+1) and `v(0) = g(θ0)² > 0`;
+//! `v0=zero` uses the literal `v = V` (`θ'(0) = −g/ε`, integrable `t^{−1/2}` singularity).
+//! Regime: clock `t = k·lr`. torch's ε (default 1e-10, outside the root) is kept; Heredia's
+//! continuous code has none (the difference is below 1e-10·|g|/v). State `[θ, V]`.
+
+use super::{columns, lr_of, require_optimizer, Model};
+use crate::integrate::OdeSystem;
+use crate::objective::Objective;
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Result;
+use std::sync::Arc;
+
+const PARAMS: [ParamInfo; 1] = [ParamInfo {
+    key: "v0",
+    default: "window",
+    help: "window: v = V + g(θ)² (the author's ∫_0^{t+lr}); zero: v = V (literal ∫_0^t)",
+}];
+
+/// Catalog entry.
+pub const INFO: ComponentInfo = ComponentInfo {
+    name: "adagrad-ide1",
+    summary: "adagrad: Heredia 2024 nonlocal IDE θ' = −a(t)g/(√v+ε), v = (1/lr)∫g² (non-fading memory, aux-state form)",
+    params: &PARAMS,
+};
+
+/// The AdaGrad IDE.
+pub struct AdagradIde {
+    name: String,
+    obj: Arc<dyn Objective>,
+    n: usize,
+    lr: f64,
+    lr_decay: f64,
+    eps: f64,
+    wd: f64,
+    acc0: f64,
+    window: bool,
+}
+
+impl AdagradIde {
+    /// Builds from an `adagrad` spec.
+    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
+        require_optimizer("adagrad-ide1", optimizer, &["adagrad"])?;
+        let lr = lr_of(optimizer)?;
+        let lr_decay = check::non_negative("adagrad", "lr_decay", optimizer.f64("lr_decay", 0.0)?)?;
+        let eps = check::non_negative("adagrad", "eps", optimizer.f64("eps", 1e-10)?)?;
+        let wd = check::non_negative(
+            "adagrad",
+            "weight_decay",
+            optimizer.f64("weight_decay", 0.0)?,
+        )?;
+        let acc0 = check::non_negative(
+            "adagrad",
+            "initial_accumulator_value",
+            optimizer.f64("initial_accumulator_value", 0.0)?,
+        )?;
+        let window = s.choice("v0", "window", &["window", "zero"])? == "window";
+        s.finish(&PARAMS)?;
+        Ok(AdagradIde {
+            name: s.to_string(),
+            n: obj.dim(),
+            obj,
+            lr,
+            lr_decay,
+            eps,
+            wd,
+            acc0,
+            window,
+        })
+    }
+}
+
+impl OdeSystem for AdagradIde {
+    fn dim(&self) -> usize {
+        2 * self.n
+    }
+
+    fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
+        let n = self.n;
+        let (th, acc) = z.split_at(n);
+        let (dth, dacc) = dz.split_at_mut(n);
+        // The gradient is written into dV, read back per coordinate, then overwritten by V'.
+        self.obj.gradient(th, dacc);
+        let a = 1.0 / (1.0 + t * self.lr_decay / self.lr);
+        for i in 0..n {
+            let g = dacc[i] + self.wd * th[i];
+            let g2 = g * g;
+            dacc[i] = g2 / self.lr;
+            let v = if self.window { acc[i] + g2 } else { acc[i] };
+            dth[i] = -a * g / (v.max(0.0).sqrt() + self.eps);
+        }
+    }
+}
+
+impl Model for AdagradIde {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let mut z = vec![self.acc0; 2 * n];
+        z[..n].copy_from_slice(x0);
+        z
+    }
+    fn state_columns(&self) -> Vec<String> {
+        columns(&["acc"], self.n)
+    }
+}

@@ -1,0 +1,199 @@
+//! `gould-tanaka` — continuous-time Adam/AdamW of Gould & Tanaka, *Continuous-Time Analysis of
+//! Adaptive Optimization and Normalization*, arXiv:2411.05746 (reconstruction of their Eq. 2/4 in
+//! continuous_models.md §3.3), plus the bound `C(β, γ)`, the finite-n bound `B_n(β, γ)` and the
+//! stable-region predicate `β² < γ` (§3.4) as public functions.
+//!
+//! Regime: fixed β (= β1), γ (= β2), ε; with `δ = η^p` and `p = 1` the clock is `t = k·lr`.
+//! Eq. 2: `m(t) = ((1−β)/δ)∫_0^t β^{(t−s)/δ} g(s) ds`, `v` likewise with γ and g², bias
+//! corrections `1/(1−β^{t/δ})`, `1/(1−γ^{t/δ})`; as ODEs `ṁ = −ℓ1 m + w1 g`, `v̇ = −ℓ2 v + w2 g²`,
+//! `ℓ = ln(1/β)/δ`, `w = (1−β)/δ` (`kernel=unnormalized`, default, the paper's form) or `w = ℓ`
+//! (`kernel=normalized`, unit mass). Eq. 4: `δθ̇ + (δ²/2)θ̈ = −η(u + λθ)`, i.e.
+//! `(lr/2)θ̈ + θ̇ = −(u + λθ)`, `u = m̂/(√v̂ + ε)` (AdamW's decoupled λ; `adam`'s L2 λ enters g).
+//! At `t = 0` `u` takes its limit `m̂ → (w1/ℓ1)g`, `v̂ → (w2/ℓ2)g²`. Initial data `θ(0) = x0`,
+//! `θ̇(0) = u0` (parameter, default 0), `m(0) = v(0) = 0`; needs β, γ in (0, 1).
+//! State `[θ, vel, m, v]`.
+
+use super::{columns, AdamHyper, BiasFactor, Model};
+use crate::integrate::OdeSystem;
+use crate::kernel::StateSpace;
+use crate::objective::Objective;
+use crate::spec::{ComponentInfo, ParamInfo, Spec};
+use crate::{Error, Result};
+use std::sync::Arc;
+
+const PARAMS: [ParamInfo; 2] = [
+    ParamInfo {
+        key: "kernel",
+        default: "unnormalized",
+        help: "EMA kernel weight: unnormalized ((1−β)/lr, Eq. 2) or normalized (ln(1/β)/lr)",
+    },
+    ParamInfo {
+        key: "u0",
+        default: "0",
+        help: "initial velocity θ̇(0), any real",
+    },
+];
+
+/// Catalog entry.
+pub const INFO: ComponentInfo = ComponentInfo {
+    name: "gould-tanaka",
+    summary: "adam/adamw: Gould–Tanaka continuous Adam(W) (lr/2)θ̈ + θ̇ = −(m̂/(√v̂+ε) + λθ) with β^{t/lr} EMA kernels",
+    params: &PARAMS,
+};
+
+/// Whether `(β1, β2)` is in Gould–Tanaka's stable region `β1² < β2`, where Adam's update ratio
+/// `|m̂_n|/√v̂_n` is bounded for every gradient history.
+pub fn stable(beta1: f64, beta2: f64) -> bool {
+    beta1 * beta1 < beta2
+}
+
+/// The sharp finite-n bound (continuous_models.md §3.4, Cauchy–Schwarz; equality for
+/// `g_k ∝ (β/γ)^{n−k}`):
+/// `B_n(β, γ) = (1−β)/(1−β^n) · √((1−γ^n)/(1−γ)) · √(Σ_{j=0}^{n−1}(β²/γ)^j)`, `n ≥ 1`.
+pub fn b_n(beta: f64, gamma: f64, n: u32) -> f64 {
+    let r = beta * beta / gamma;
+    let sum = if (r - 1.0).abs() < 1e-15 {
+        n as f64
+    } else {
+        (1.0 - r.powi(n as i32)) / (1.0 - r)
+    };
+    (1.0 - beta) / (1.0 - beta.powi(n as i32))
+        * ((1.0 - gamma.powi(n as i32)) / (1.0 - gamma)).sqrt()
+        * sum.sqrt()
+}
+
+/// `C(β, γ) = lim B_n = (1−β)/√((1−γ)(1−β²/γ))` for `γ > β²`, `+∞` otherwise
+/// (C(0.9, 0.999) = 7.2703, C(0, 0.9) = 3.1623).
+pub fn c_bound(beta1: f64, beta2: f64) -> f64 {
+    if !stable(beta1, beta2) {
+        return f64::INFINITY;
+    }
+    (1.0 - beta1) / ((1.0 - beta2) * (1.0 - beta1 * beta1 / beta2)).sqrt()
+}
+
+/// The continuous-time analogue of [`c_bound`] with the Eq. 2 kernels:
+/// `(1−β)/√((1−γ) ln(γ/β²))` (unnormalised) or `ln(1/β)/√(ln(1/γ) ln(γ/β²))` (normalised);
+/// `+∞` outside the stable region. Needs β, γ in (0, 1).
+pub fn c_bound_continuous(beta1: f64, beta2: f64, normalized: bool) -> f64 {
+    if !stable(beta1, beta2) {
+        return f64::INFINITY;
+    }
+    let l = (beta2 / (beta1 * beta1)).ln();
+    if normalized {
+        -beta1.ln() / (-beta2.ln() * l).sqrt()
+    } else {
+        (1.0 - beta1) / ((1.0 - beta2) * l).sqrt()
+    }
+}
+
+/// The Gould–Tanaka continuous Adam(W).
+pub struct GouldTanaka {
+    name: String,
+    obj: Arc<dyn Objective>,
+    n: usize,
+    h: AdamHyper,
+    u0: f64,
+    k1: StateSpace,
+    k2: StateSpace,
+    bias: (BiasFactor, BiasFactor),
+    c1: f64,
+    c2: f64,
+}
+
+impl GouldTanaka {
+    /// Builds from an `adam`/`adamw` spec.
+    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
+        let h = AdamHyper::read("gould-tanaka", optimizer)?;
+        if h.beta1 <= 0.0 || h.beta2 <= 0.0 {
+            return Err(Error::spec(format!(
+                "gould-tanaka: needs beta1 and beta2 in (0, 1) (β^(t/lr) kernels), got {}, {}",
+                h.beta1, h.beta2
+            )));
+        }
+        let normalized =
+            s.choice("kernel", "unnormalized", &["unnormalized", "normalized"])? == "normalized";
+        let u0 = s.f64("u0", 0.0)?;
+        s.finish(&PARAMS)?;
+        let l1 = -h.beta1.ln() / h.lr;
+        let l2 = -h.beta2.ln() / h.lr;
+        let (w1, w2) = if normalized {
+            (l1, l2)
+        } else {
+            ((1.0 - h.beta1) / h.lr, (1.0 - h.beta2) / h.lr)
+        };
+        Ok(GouldTanaka {
+            name: s.to_string(),
+            n: obj.dim(),
+            obj,
+            u0,
+            k1: StateSpace::exponential(w1, l1),
+            k2: StateSpace::exponential(w2, l2),
+            c1: w1 / l1,
+            c2: w2 / l2,
+            bias: (
+                BiasFactor::new(h.beta1, h.lr),
+                BiasFactor::new(h.beta2, h.lr),
+            ),
+            h,
+        })
+    }
+}
+
+impl OdeSystem for GouldTanaka {
+    fn dim(&self) -> usize {
+        4 * self.n
+    }
+
+    fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
+        let n = self.n;
+        let h = &self.h;
+        let (th, rest) = z.split_at(n);
+        let (vel, rest) = rest.split_at(n);
+        let (m, v) = rest.split_at(n);
+        let (dth, drest) = dz.split_at_mut(n);
+        let (dvel, drest) = drest.split_at_mut(n);
+        let (dm, dv) = drest.split_at_mut(n);
+        // The gradient is written into dθ, read back per coordinate, then overwritten by θ̇.
+        self.obj.gradient(th, dth);
+        let start = t <= 0.0;
+        let (b1, b2) = (self.bias.0.at(t), self.bias.1.at(t));
+        for i in 0..n {
+            let mut g = dth[i];
+            if !h.decoupled {
+                g += h.weight_decay * th[i];
+            }
+            self.k1.rhs(&m[i..=i], g, &mut dm[i..=i]);
+            self.k2.rhs(&v[i..=i], g * g, &mut dv[i..=i]);
+            let (mh, vh) = if start {
+                (self.c1 * g, self.c2 * g * g)
+            } else {
+                (m[i] / b1, v[i] / b2)
+            };
+            let mut u = mh / (vh.max(0.0).sqrt() + h.eps);
+            if h.decoupled {
+                u += h.weight_decay * th[i];
+            }
+            dvel[i] = -(2.0 / h.lr) * (vel[i] + u);
+            dth[i] = vel[i];
+        }
+    }
+}
+
+impl Model for GouldTanaka {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let mut z = vec![0.0; 4 * n];
+        z[..n].copy_from_slice(x0);
+        z[n..2 * n].fill(self.u0);
+        z
+    }
+    fn state_columns(&self) -> Vec<String> {
+        columns(&["vel", "m", "v"], self.n)
+    }
+}

@@ -1,0 +1,93 @@
+//! `heavy-ball` — the heavy-ball ODE `ẍ + a ẋ + ∇f(x) = 0` (Polyak 1964; scaling of
+//! continuous_models.md §4.2).
+//!
+//! Regime: step `s = lr → 0` with momentum `μ = 1 − a√s` (a fixed), natural clock `t' = k√s`.
+//! Written in the project's clock `t = k·lr = t'√s` it reads
+//!
+//! `lr·ẍ + (1 − μ)·ẋ + ∇f(x) = 0`,
+//!
+//! so `a = (1 − μ)/√lr` is read off the optimizer's momentum. Heavy ball
+//! (`x_{n+1} = x_n − s∇f(x_n) + μ(x_n − x_{n−1})`, torch's zero-velocity start) is within O(√s)
+//! of it on a fixed `t'` horizon. State `[x (n), v (n)]` with `v = ẋ` (in the lr clock) and
+//! `ż = [v, −((1−μ)v + ∇f)/lr]`, so second-order integrators can drive it;
+//! `x(0) = x0`, `v(0) = 0`.
+
+use super::{columns, lr_of, require_optimizer, Model};
+use crate::integrate::OdeSystem;
+use crate::objective::Objective;
+use crate::spec::{check, ComponentInfo, Spec};
+use crate::{Error, Result};
+use std::sync::Arc;
+
+/// Catalog entry.
+pub const INFO: ComponentInfo = ComponentInfo {
+    name: "heavy-ball",
+    summary: "sgd with momentum μ = 1 − a√lr: heavy-ball ODE lr·ẍ + (1−μ)ẋ + ∇f = 0 (ẍ + aẋ + ∇f = 0 in t' = t/√lr), error O(√lr)",
+    params: &[],
+};
+
+/// The heavy-ball ODE in the lr clock.
+pub struct HeavyBall {
+    name: String,
+    obj: Arc<dyn Objective>,
+    n: usize,
+    lr: f64,
+    friction: f64,
+}
+
+impl HeavyBall {
+    /// Builds from an `sgd` spec with momentum.
+    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
+        require_optimizer("heavy-ball", optimizer, &["sgd"])?;
+        let lr = lr_of(optimizer)?;
+        let mu =
+            check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
+        if optimizer.f64("dampening", 0.0)? != 0.0 || optimizer.bool("nesterov", false)? {
+            return Err(Error::spec(
+                "heavy-ball: models sgd with dampening=0 and nesterov=false",
+            ));
+        }
+        s.finish(&[])?;
+        Ok(HeavyBall {
+            name: s.to_string(),
+            n: obj.dim(),
+            obj,
+            lr,
+            friction: 1.0 - mu,
+        })
+    }
+}
+
+impl OdeSystem for HeavyBall {
+    fn dim(&self) -> usize {
+        2 * self.n
+    }
+
+    fn rhs(&self, _t: f64, z: &[f64], dz: &mut [f64]) {
+        let n = self.n;
+        let (x, v) = z.split_at(n);
+        let (dx, dv) = dz.split_at_mut(n);
+        self.obj.gradient(x, dv);
+        for i in 0..n {
+            dv[i] = -(self.friction * v[i] + dv[i]) / self.lr;
+            dx[i] = v[i];
+        }
+    }
+}
+
+impl Model for HeavyBall {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
+        let mut z = x0.to_vec();
+        z.resize(2 * self.n, 0.0);
+        z
+    }
+    fn state_columns(&self) -> Vec<String> {
+        columns(&["vel"], self.n)
+    }
+}

@@ -1,0 +1,282 @@
+//! Adam (Kingma & Ba 2015), AMSGrad (Reddi et al. 2018) and AdamW (Loshchilov & Hutter 2019)
+//! exactly as `torch.optim.Adam` / `torch.optim.AdamW` (torch 2.x, `_single_tensor_adam`).
+//!
+//! With lr γ, β₁, β₂, ε, weight decay λ, for t = 1, 2, …:
+//!
+//! ```text
+//! g_t ← ∇f(θ_{t−1})  (negated when maximize)
+//! Adam:   g_t ← g_t + λ θ_{t−1}            (L2, if λ ≠ 0)
+//! AdamW:  θ ← θ_{t−1} (1 − γλ)              (decoupled, before the Adam step)
+//! m_t = β₁ m_{t−1} + (1 − β₁) g_t           (torch lerp)
+//! v_t = β₂ v_{t−1} + (1 − β₂) g_t²
+//! amsgrad: v^max_t = max(v^max_{t−1}, v_t)  (max of the RAW v), used in place of v_t below
+//! θ_t = θ − (γ / (1 − β₁^t)) · m_t / (√v_t / √(1 − β₂^t) + ε)
+//! ```
+//!
+//! This is Kingma–Ba Algorithm 1 (m̂/(√v̂ + ε)) evaluated as PyTorch does. Defaults: lr 1e-3,
+//! β = (0.9, 0.999), ε = 1e-8, λ = 0 (Adam) or 1e-2 (AdamW), amsgrad off.
+//! Source: PyTorch `torch/optim/adam.py`, `adamw.py`; research notes §5.5–5.6.
+
+use super::{lerp, maximum, zip2, zip3, Grad, Optimizer, Real, State};
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::{Error, Result};
+
+/// `torch.optim.Adam` (`decoupled_weight_decay = false`) or `torch.optim.AdamW` (`true`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam {
+    /// Learning rate γ ≥ 0.
+    pub lr: f64,
+    /// First-moment decay β₁ ∈ [0, 1).
+    pub beta1: f64,
+    /// Second-moment decay β₂ ∈ [0, 1).
+    pub beta2: f64,
+    /// ε > 0 added to the bias-corrected root.
+    pub eps: f64,
+    /// Weight decay λ ≥ 0: L2 for Adam, decoupled factor (1 − γλ) for AdamW.
+    pub weight_decay: f64,
+    /// Use the running maximum of the raw second moment (AMSGrad).
+    pub amsgrad: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+    /// AdamW: decay θ by (1 − γλ) before the step instead of adding λθ to g.
+    pub decoupled_weight_decay: bool,
+}
+
+const ADAM_PARAMS: [ParamInfo; 7] = [
+    ParamInfo {
+        key: "lr",
+        default: "0.001",
+        help: "learning rate γ >= 0",
+    },
+    ParamInfo {
+        key: "beta1",
+        default: "0.9",
+        help: "first-moment decay β₁ in [0, 1)",
+    },
+    ParamInfo {
+        key: "beta2",
+        default: "0.999",
+        help: "second-moment decay β₂ in [0, 1)",
+    },
+    ParamInfo {
+        key: "eps",
+        default: "1e-8",
+        help: "ε > 0 added to √v̂",
+    },
+    ParamInfo {
+        key: "weight_decay",
+        default: "0",
+        help: "L2 penalty λ >= 0 added to the gradient",
+    },
+    ParamInfo {
+        key: "amsgrad",
+        default: "false",
+        help: "use the running max of the raw v (AMSGrad)",
+    },
+    ParamInfo {
+        key: "maximize",
+        default: "false",
+        help: "maximize instead of minimize",
+    },
+];
+
+const fn adamw_params() -> [ParamInfo; 7] {
+    let mut p = ADAM_PARAMS;
+    p[4] = ParamInfo {
+        key: "weight_decay",
+        default: "0.01",
+        help: "decoupled decay λ >= 0: θ ← θ(1 − γλ) before the step",
+    };
+    p
+}
+
+impl Adam {
+    /// Adam's parameters with their torch defaults.
+    pub const PARAMS: &'static [ParamInfo] = &ADAM_PARAMS;
+    /// AdamW's parameters with their torch defaults (weight_decay 1e-2, decoupled).
+    pub const ADAMW_PARAMS: &'static [ParamInfo] = &adamw_params();
+    /// Catalog entry for `adam`.
+    pub const INFO: ComponentInfo = ComponentInfo {
+        name: "adam",
+        summary: "Adam with optional AMSGrad and L2 decay (torch.optim.Adam)",
+        params: Self::PARAMS,
+    };
+    /// Catalog entry for `adamw`.
+    pub const ADAMW_INFO: ComponentInfo = ComponentInfo {
+        name: "adamw",
+        summary: "Adam with decoupled weight decay (torch.optim.AdamW)",
+        params: Self::ADAMW_PARAMS,
+    };
+
+    /// Builds from `adam:…` or `adamw:…` (keys lr, beta1, beta2, eps, weight_decay, amsgrad,
+    /// maximize).
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let (w, decoupled, wd0, params) = match s.name.as_str() {
+            "adam" => ("adam", false, 0.0, Self::PARAMS),
+            "adamw" => ("adamw", true, 1e-2, Self::ADAMW_PARAMS),
+            other => {
+                return Err(Error::spec(format!(
+                    "optimizer '{other}' is not adam or adamw"
+                )))
+            }
+        };
+        let o = Adam {
+            lr: check::non_negative(w, "lr", s.f64("lr", 1e-3)?)?,
+            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
+            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
+            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
+            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", wd0)?)?,
+            amsgrad: s.bool("amsgrad", false)?,
+            maximize: s.bool("maximize", false)?,
+            decoupled_weight_decay: decoupled,
+        };
+        s.finish(params)?;
+        Ok(o)
+    }
+}
+
+/// Per-step constants of the Adam update.
+#[derive(Clone, Copy)]
+struct Coef<F> {
+    gr: Grad<F>,
+    /// Decoupled decay factor 1 − γλ (applied only when `decay`).
+    shrink: F,
+    decay: bool,
+    w1: F,
+    beta1: F,
+    lerp_small: bool,
+    beta2: F,
+    one_minus_beta2: F,
+    bc2_sqrt: F,
+    eps: F,
+    neg_step: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// Whether the step has no weight decay of either kind and `1 − β₁ < ½`, so the element
+    /// loop needs no selects (the common case, and the one the benchmark measures).
+    fn plain(&self) -> bool {
+        !self.decay && !self.gr.l2 && self.lerp_small
+    }
+
+    /// Updates the moments from the effective gradient and returns the (decayed) θ.
+    /// `PLAIN` must equal [`Coef::plain`]; it only removes loop-invariant branches.
+    #[inline(always)]
+    fn moments<const PLAIN: bool>(&self, x: F, g: F, m: &mut F, v: &mut F) -> F {
+        if PLAIN {
+            let gt = g * self.gr.sign;
+            *m = *m + self.w1 * (gt - *m);
+            *v = *v * self.beta2 + self.one_minus_beta2 * gt * gt;
+            return x;
+        }
+        let x = if self.decay { x * self.shrink } else { x };
+        let gt = self.gr.at(g, x);
+        *m = lerp(*m, gt, self.w1, self.beta1, self.lerp_small);
+        *v = *v * self.beta2 + self.one_minus_beta2 * gt * gt;
+        x
+    }
+
+    /// `θ − step · m / (√v / √(1 − β₂^t) + ε)`.
+    #[inline(always)]
+    fn apply(&self, x: F, m: F, v: F) -> F {
+        x + self.neg_step * m / (v.sqrt() / self.bc2_sqrt + self.eps)
+    }
+}
+
+/// The Adam update over matching chunks of θ, g, m, v.
+#[inline(always)]
+fn sweep<F: Real, const PLAIN: bool>(c: &Coef<F>, x: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
+    for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+        let xd = c.moments::<PLAIN>(*x, g, m, v);
+        *x = c.apply(xd, *m, *v);
+    }
+}
+
+/// The AMSGrad update over matching chunks of θ, g, m, v, v_max.
+#[inline(always)]
+fn sweep_ams<F: Real, const PLAIN: bool>(
+    c: &Coef<F>,
+    x: &mut [F],
+    g: &[F],
+    m: &mut [F],
+    v: &mut [F],
+    vmax: &mut [F],
+) {
+    let it = x
+        .iter_mut()
+        .zip(g)
+        .zip(m.iter_mut())
+        .zip(v.iter_mut())
+        .zip(vmax.iter_mut());
+    for ((((x, &g), m), v), vmax) in it {
+        let xd = c.moments::<PLAIN>(*x, g, m, v);
+        *vmax = maximum(*vmax, *v);
+        *x = c.apply(xd, *m, *vmax);
+    }
+}
+
+impl<F: Real> Optimizer<F> for Adam {
+    fn name(&self) -> &'static str {
+        if self.decoupled_weight_decay {
+            "adamw"
+        } else {
+            "adam"
+        }
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// `m`, `v` and (AMSGrad) `v_max`.
+    fn slot_names(&self) -> &'static [&'static str] {
+        if self.amsgrad {
+            &["m", "v", "v_max"]
+        } else {
+            &["m", "v"]
+        }
+    }
+
+    fn init(&self, n: usize) -> State<F> {
+        State::zeros(n, 2 + usize::from(self.amsgrad), 0)
+    }
+
+    fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        state.step += 1;
+        let t = state.step as f64;
+        let bc1 = 1.0 - self.beta1.powf(t);
+        let bc2 = 1.0 - self.beta2.powf(t);
+        let l2 = if self.decoupled_weight_decay {
+            0.0
+        } else {
+            self.weight_decay
+        };
+        let c = Coef {
+            gr: Grad::<F>::new(self.maximize, l2),
+            shrink: F::of(1.0 - self.lr * self.weight_decay),
+            decay: self.decoupled_weight_decay && self.weight_decay != 0.0,
+            w1: F::of(1.0 - self.beta1),
+            beta1: F::of(self.beta1),
+            lerp_small: (1.0 - self.beta1).abs() < 0.5,
+            beta2: F::of(self.beta2),
+            one_minus_beta2: F::of(1.0 - self.beta2),
+            bc2_sqrt: F::of(bc2.sqrt()),
+            eps: F::of(self.eps),
+            neg_step: F::of(-(self.lr / bc1)),
+        };
+        match (state.slots.as_mut_slice(), c.plain()) {
+            ([m, v], true) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, true>(&c, x, g, m, v)),
+            ([m, v], false) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, false>(&c, x, g, m, v)),
+            ([m, v, vmax], true) => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
+                sweep_ams::<F, true>(&c, x, g, m, v, vmax)
+            }),
+            ([m, v, vmax], false) => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
+                sweep_ams::<F, false>(&c, x, g, m, v, vmax)
+            }),
+            _ => panic!(
+                "adam: state has {} buffers, expected 2 or 3",
+                state.slots.len()
+            ),
+        }
+    }
+}

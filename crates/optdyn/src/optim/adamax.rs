@@ -1,0 +1,137 @@
+//! AdaMax (Kingma & Ba 2015, Algorithm 2) exactly as `torch.optim.Adamax` (torch 2.x,
+//! `_single_tensor_adamax`).
+//!
+//! With lr γ, β₁, β₂, ε, weight decay λ, for t = 1, 2, …:
+//!
+//! ```text
+//! g_t ← ∇f(θ_{t−1})  (negated when maximize);   g_t ← g_t + λ θ_{t−1}  (if λ ≠ 0)
+//! m_t = β₁ m_{t−1} + (1 − β₁) g_t             (torch lerp)
+//! u_t = max(β₂ u_{t−1}, |g_t| + ε)            (ε inside the max; the paper has no ε)
+//! θ_t = θ_{t−1} − (γ / (1 − β₁^t)) · m_t / u_t
+//! ```
+//!
+//! Defaults: lr 2e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0.
+//! Source: PyTorch `torch/optim/adamax.py`; research notes §5.7.
+
+use super::{lerp, maximum, zip2, Grad, Optimizer, Real, State};
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Result;
+
+/// `torch.optim.Adamax`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adamax {
+    /// Learning rate γ ≥ 0.
+    pub lr: f64,
+    /// First-moment decay β₁ ∈ [0, 1).
+    pub beta1: f64,
+    /// Infinity-norm decay β₂ ∈ [0, 1).
+    pub beta2: f64,
+    /// ε > 0 added to |g| inside the max.
+    pub eps: f64,
+    /// L2 weight decay λ ≥ 0 added to the gradient.
+    pub weight_decay: f64,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Adamax {
+    /// Parameters with their torch defaults.
+    pub const PARAMS: &'static [ParamInfo] = &[
+        ParamInfo {
+            key: "lr",
+            default: "0.002",
+            help: "learning rate γ >= 0",
+        },
+        ParamInfo {
+            key: "beta1",
+            default: "0.9",
+            help: "first-moment decay β₁ in [0, 1)",
+        },
+        ParamInfo {
+            key: "beta2",
+            default: "0.999",
+            help: "infinity-norm decay β₂ in [0, 1)",
+        },
+        ParamInfo {
+            key: "eps",
+            default: "1e-8",
+            help: "ε > 0: u = max(β₂u, |g| + ε)",
+        },
+        ParamInfo {
+            key: "weight_decay",
+            default: "0",
+            help: "L2 penalty λ >= 0 added to the gradient",
+        },
+        ParamInfo {
+            key: "maximize",
+            default: "false",
+            help: "maximize instead of minimize",
+        },
+    ];
+    /// Catalog entry.
+    pub const INFO: ComponentInfo = ComponentInfo {
+        name: "adamax",
+        summary: "AdaMax, Adam with an infinity norm (torch.optim.Adamax)",
+        params: Self::PARAMS,
+    };
+
+    /// Builds from `adamax:lr=…,beta1=…,beta2=…,eps=…,weight_decay=…,maximize=…`.
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let w = "adamax";
+        let o = Adamax {
+            lr: check::non_negative(w, "lr", s.f64("lr", 2e-3)?)?,
+            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
+            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
+            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
+            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
+            maximize: s.bool("maximize", false)?,
+        };
+        s.finish(Self::PARAMS)?;
+        Ok(o)
+    }
+}
+
+impl<F: Real> Optimizer<F> for Adamax {
+    fn name(&self) -> &'static str {
+        "adamax"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// `m` = first moment, `u` = exponentially weighted infinity norm.
+    fn slot_names(&self) -> &'static [&'static str] {
+        &["m", "u"]
+    }
+
+    fn init(&self, n: usize) -> State<F> {
+        State::zeros(n, 2, 0)
+    }
+
+    fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        state.step += 1;
+        let t = state.step as f64;
+        let gr = Grad::<F>::new(self.maximize, self.weight_decay);
+        let w1 = F::of(1.0 - self.beta1);
+        let b1 = F::of(self.beta1);
+        let small = (1.0 - self.beta1).abs() < 0.5;
+        let b2 = F::of(self.beta2);
+        let eps = F::of(self.eps);
+        let neg_clr = F::of(-(self.lr / (1.0 - self.beta1.powf(t))));
+        let [m, u] = state.slots.as_mut_slice() else {
+            panic!(
+                "adamax: state has {} buffers, expected 2",
+                state.slots.len()
+            );
+        };
+        zip2(x, g, m, u, |x, g, m, u| {
+            for (((x, &g), m), u) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(u.iter_mut()) {
+                let gt = gr.at(g, *x);
+                *m = lerp(*m, gt, w1, b1, small);
+                *u = maximum(*u * b2, gt.abs() + eps);
+                *x = *x + neg_clr * *m / *u;
+            }
+        });
+    }
+}

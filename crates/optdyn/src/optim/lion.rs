@@ -1,0 +1,136 @@
+//! Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Program 1) as its
+//! paper and the reference `lion-pytorch` implementation define it (not part of torch.optim).
+//!
+//! With lr η, β₁, β₂, weight decay λ, for t = 1, 2, …:
+//!
+//! ```text
+//! g_t ← ∇f(θ_{t−1})  (negated when maximize)
+//! c_t = β₁ m_{t−1} + (1 − β₁) g_t
+//! θ_t = θ_{t−1} − η (sign(c_t) + λ θ_{t−1})   (evaluated as θ(1 − ηλ) − η sign(c_t))
+//! m_t = β₂ m_{t−1} + (1 − β₂) g_t
+//! ```
+//!
+//! sign(0) = 0 (as `torch.sign`). Defaults: lr 1e-4, β = (0.9, 0.99), λ = 0.
+//! Continuous limit for fixed β, η → 0: θ' = −sign(∇f) − λθ. Research notes §5.10.
+
+use super::{zip1, Grad, Optimizer, Real, State};
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Result;
+
+/// Lion (EvoLved Sign Momentum).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lion {
+    /// Learning rate η ≥ 0.
+    pub lr: f64,
+    /// Interpolation β₁ ∈ [0, 1) of the update direction.
+    pub beta1: f64,
+    /// Momentum decay β₂ ∈ [0, 1).
+    pub beta2: f64,
+    /// Decoupled weight decay λ ≥ 0.
+    pub weight_decay: f64,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Lion {
+    /// Parameters with the paper's defaults.
+    pub const PARAMS: &'static [ParamInfo] = &[
+        ParamInfo {
+            key: "lr",
+            default: "0.0001",
+            help: "learning rate η >= 0",
+        },
+        ParamInfo {
+            key: "beta1",
+            default: "0.9",
+            help: "update interpolation β₁ in [0, 1)",
+        },
+        ParamInfo {
+            key: "beta2",
+            default: "0.99",
+            help: "momentum decay β₂ in [0, 1)",
+        },
+        ParamInfo {
+            key: "weight_decay",
+            default: "0",
+            help: "decoupled decay λ >= 0: θ ← θ(1 − ηλ)",
+        },
+        ParamInfo {
+            key: "maximize",
+            default: "false",
+            help: "maximize instead of minimize",
+        },
+    ];
+    /// Catalog entry.
+    pub const INFO: ComponentInfo = ComponentInfo {
+        name: "lion",
+        summary: "Lion sign-momentum optimizer (Chen et al. 2023)",
+        params: Self::PARAMS,
+    };
+
+    /// Builds from `lion:lr=…,beta1=…,beta2=…,weight_decay=…,maximize=…`.
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let w = "lion";
+        let o = Lion {
+            lr: check::non_negative(w, "lr", s.f64("lr", 1e-4)?)?,
+            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
+            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.99)?, 0.0, 1.0)?,
+            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
+            maximize: s.bool("maximize", false)?,
+        };
+        s.finish(Self::PARAMS)?;
+        Ok(o)
+    }
+}
+
+/// `torch.sign`: −1, 0 or 1 (NaN stays NaN).
+#[inline(always)]
+fn sign<F: Real>(c: F) -> F {
+    if c > F::zero() {
+        F::one()
+    } else if c < F::zero() {
+        -F::one()
+    } else {
+        c
+    }
+}
+
+impl<F: Real> Optimizer<F> for Lion {
+    fn name(&self) -> &'static str {
+        "lion"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// `m`, the momentum.
+    fn slot_names(&self) -> &'static [&'static str] {
+        &["m"]
+    }
+
+    fn init(&self, n: usize) -> State<F> {
+        State::zeros(n, 1, 0)
+    }
+
+    fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        state.step += 1;
+        let gr = Grad::<F>::new(self.maximize, 0.0);
+        let decay = self.weight_decay != 0.0;
+        let shrink = F::of(1.0 - self.lr * self.weight_decay);
+        let neg_lr = F::of(-self.lr);
+        let b1 = F::of(self.beta1);
+        let omb1 = F::of(1.0 - self.beta1);
+        let b2 = F::of(self.beta2);
+        let omb2 = F::of(1.0 - self.beta2);
+        zip1(x, g, &mut state.slots[0], |x, g, m| {
+            for ((x, &g), m) in x.iter_mut().zip(g).zip(m.iter_mut()) {
+                let gt = gr.at(g, *x);
+                let c = *m * b1 + omb1 * gt;
+                let xd = if decay { *x * shrink } else { *x };
+                *x = xd + neg_lr * sign(c);
+                *m = *m * b2 + omb2 * gt;
+            }
+        });
+    }
+}

@@ -1,0 +1,189 @@
+//! RAdam (Liu et al., ICLR 2020) exactly as `torch.optim.RAdam` (torch 2.x,
+//! `_single_tensor_radam`).
+//!
+//! With lr γ, β₁, β₂, ε, weight decay λ, for t = 1, 2, …:
+//!
+//! ```text
+//! g_t ← ∇f(θ_{t−1})  (negated when maximize)
+//! λ ≠ 0:  decoupled: θ ← θ_{t−1}(1 − γλ);   else g_t ← g_t + λ θ_{t−1}
+//! m_t = β₁ m_{t−1} + (1 − β₁) g_t  (torch lerp);   v_t = β₂ v_{t−1} + (1 − β₂) g_t²
+//! m̂_t = m_t / (1 − β₁^t)
+//! ρ_∞ = 2/(1 − β₂) − 1,   ρ_t = ρ_∞ − 2t β₂^t / (1 − β₂^t)
+//! ρ_t > 5:  l_t = √(1 − β₂^t) / (√v_t + ε)        (ε on the UN-corrected root)
+//!           r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t))
+//!           θ_t = θ − m̂_t γ l_t r_t
+//! else:     θ_t = θ − m̂_t γ
+//! ```
+//!
+//! The threshold is PyTorch's ρ_t > 5 (the paper's Algorithm 2 uses 4). For β₂ = 0.999:
+//! ρ_1 = 1, ρ_5 ≈ 4.9960, ρ_6 ≈ 5.9942, so steps 1–5 are un-adapted.
+//! Defaults: lr 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0, not decoupled.
+//! Source: PyTorch `torch/optim/radam.py`; research notes §5.9.
+
+use super::{lerp, zip2, Grad, Optimizer, Real, State};
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Result;
+
+/// `torch.optim.RAdam`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RAdam {
+    /// Learning rate γ ≥ 0.
+    pub lr: f64,
+    /// First-moment decay β₁ ∈ [0, 1).
+    pub beta1: f64,
+    /// Second-moment decay β₂ ∈ [0, 1).
+    pub beta2: f64,
+    /// ε > 0 added to the un-corrected √v.
+    pub eps: f64,
+    /// Weight decay λ ≥ 0 (L2, or decoupled when `decoupled_weight_decay`).
+    pub weight_decay: f64,
+    /// Decay θ by (1 − γλ) before the step (RAdamW) instead of adding λθ to g.
+    pub decoupled_weight_decay: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl RAdam {
+    /// Parameters with their torch defaults.
+    pub const PARAMS: &'static [ParamInfo] = &[
+        ParamInfo {
+            key: "lr",
+            default: "0.001",
+            help: "learning rate γ >= 0",
+        },
+        ParamInfo {
+            key: "beta1",
+            default: "0.9",
+            help: "first-moment decay β₁ in [0, 1)",
+        },
+        ParamInfo {
+            key: "beta2",
+            default: "0.999",
+            help: "second-moment decay β₂ in [0, 1)",
+        },
+        ParamInfo {
+            key: "eps",
+            default: "1e-8",
+            help: "ε > 0 added to the un-corrected √v",
+        },
+        ParamInfo {
+            key: "weight_decay",
+            default: "0",
+            help: "weight decay λ >= 0",
+        },
+        ParamInfo {
+            key: "decoupled_weight_decay",
+            default: "false",
+            help: "θ ← θ(1 − γλ) instead of L2",
+        },
+        ParamInfo {
+            key: "maximize",
+            default: "false",
+            help: "maximize instead of minimize",
+        },
+    ];
+    /// Catalog entry.
+    pub const INFO: ComponentInfo = ComponentInfo {
+        name: "radam",
+        summary: "Rectified Adam, rectification when ρ_t > 5 (torch.optim.RAdam)",
+        params: Self::PARAMS,
+    };
+
+    /// Builds from `radam:lr=…,beta1=…,beta2=…,eps=…,weight_decay=…,…`.
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let w = "radam";
+        let o = RAdam {
+            lr: check::non_negative(w, "lr", s.f64("lr", 1e-3)?)?,
+            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
+            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
+            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
+            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
+            decoupled_weight_decay: s.bool("decoupled_weight_decay", false)?,
+            maximize: s.bool("maximize", false)?,
+        };
+        s.finish(Self::PARAMS)?;
+        Ok(o)
+    }
+
+    /// ρ_∞ = 2/(1 − β₂) − 1.
+    pub fn rho_inf(&self) -> f64 {
+        2.0 / (1.0 - self.beta2) - 1.0
+    }
+
+    /// ρ_t = ρ_∞ − 2t β₂^t / (1 − β₂^t), the approximate SMA length at step t ≥ 1.
+    pub fn rho(&self, t: f64) -> f64 {
+        let b2t = self.beta2.powf(t);
+        self.rho_inf() - 2.0 * t * b2t / (1.0 - b2t)
+    }
+
+    /// The rectification r_t when step t is adapted (ρ_t > 5), else `None`.
+    pub fn rectification(&self, t: f64) -> Option<f64> {
+        let rho_t = self.rho(t);
+        let rho_inf = self.rho_inf();
+        (rho_t > 5.0).then(|| {
+            ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+                .sqrt()
+        })
+    }
+}
+
+impl<F: Real> Optimizer<F> for RAdam {
+    fn name(&self) -> &'static str {
+        "radam"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// `m`, `v`.
+    fn slot_names(&self) -> &'static [&'static str] {
+        &["m", "v"]
+    }
+
+    fn init(&self, n: usize) -> State<F> {
+        State::zeros(n, 2, 0)
+    }
+
+    fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        state.step += 1;
+        let t = state.step as f64;
+        let bc1 = F::of(1.0 - self.beta1.powf(t));
+        let bc2_sqrt = F::of((1.0 - self.beta2.powf(t)).sqrt());
+        let rect = self.rectification(t);
+        let adapt = rect.is_some();
+        let r = F::of(rect.unwrap_or(1.0));
+        let decay = self.decoupled_weight_decay && self.weight_decay != 0.0;
+        let l2 = if self.decoupled_weight_decay {
+            0.0
+        } else {
+            self.weight_decay
+        };
+        let gr = Grad::<F>::new(self.maximize, l2);
+        let shrink = F::of(1.0 - self.lr * self.weight_decay);
+        let w1 = F::of(1.0 - self.beta1);
+        let b1 = F::of(self.beta1);
+        let small = (1.0 - self.beta1).abs() < 0.5;
+        let b2 = F::of(self.beta2);
+        let omb2 = F::of(1.0 - self.beta2);
+        let eps = F::of(self.eps);
+        let lr = F::of(self.lr);
+        let [m, v] = state.slots.as_mut_slice() else {
+            panic!("radam: state has {} buffers, expected 2", state.slots.len());
+        };
+        zip2(x, g, m, v, |x, g, m, v| {
+            for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let xd = if decay { *x * shrink } else { *x };
+                let gt = gr.at(g, xd);
+                *m = lerp(*m, gt, w1, b1, small);
+                *v = *v * b2 + omb2 * gt * gt;
+                let step = *m / bc1 * lr;
+                *x = if adapt {
+                    xd - step * (bc2_sqrt / (v.sqrt() + eps)) * r
+                } else {
+                    xd - step
+                };
+            }
+        });
+    }
+}

@@ -1,0 +1,203 @@
+//! RMSprop (Hinton, lecture 6e; centered variant Graves 2013) exactly as `torch.optim.RMSprop`
+//! (torch 2.x, `_single_tensor_rmsprop`).
+//!
+//! With lr γ, smoothing α, ε, momentum μ, weight decay λ, for t = 1, 2, …:
+//!
+//! ```text
+//! g_t ← ∇f(θ_{t−1})  (negated when maximize);   g_t ← g_t + λ θ_{t−1}  (if λ ≠ 0)
+//! v_t = α v_{t−1} + (1 − α) g_t²
+//! centered:  ḡ_t = α ḡ_{t−1} + (1 − α) g_t  (torch lerp),   ṽ_t = v_t − ḡ_t²;   else ṽ_t = v_t
+//! μ > 0:     b_t = μ b_{t−1} + g_t / (√ṽ_t + ε),   θ_t = θ_{t−1} − γ b_t
+//! μ = 0:     θ_t = θ_{t−1} − γ g_t / (√ṽ_t + ε)
+//! ```
+//!
+//! No bias correction; ε outside the root (TensorFlow uses √(v + ε)). Defaults: lr 1e-2,
+//! α = 0.99, ε = 1e-8, μ = 0, λ = 0. Source: PyTorch `torch/optim/rmsprop.py`; notes §5.3.
+
+use super::{lerp, zip1, zip2, zip3, Grad, Optimizer, Real, State};
+use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Result;
+
+/// `torch.optim.RMSprop`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RmsProp {
+    /// Learning rate γ ≥ 0.
+    pub lr: f64,
+    /// Smoothing constant α ∈ [0, 1].
+    pub alpha: f64,
+    /// ε > 0 added to the root.
+    pub eps: f64,
+    /// Momentum μ ≥ 0 (0 disables the buffer).
+    pub momentum: f64,
+    /// Normalise by the variance estimate v − ḡ² instead of v.
+    pub centered: bool,
+    /// L2 weight decay λ ≥ 0 added to the gradient.
+    pub weight_decay: f64,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl RmsProp {
+    /// Parameters with their torch defaults.
+    pub const PARAMS: &'static [ParamInfo] = &[
+        ParamInfo {
+            key: "lr",
+            default: "0.01",
+            help: "learning rate γ >= 0",
+        },
+        ParamInfo {
+            key: "alpha",
+            default: "0.99",
+            help: "smoothing constant α in [0, 1]",
+        },
+        ParamInfo {
+            key: "eps",
+            default: "1e-8",
+            help: "ε > 0 added to the root",
+        },
+        ParamInfo {
+            key: "momentum",
+            default: "0",
+            help: "momentum μ >= 0",
+        },
+        ParamInfo {
+            key: "centered",
+            default: "false",
+            help: "divide by √(v − ḡ²) (Graves 2013)",
+        },
+        ParamInfo {
+            key: "weight_decay",
+            default: "0",
+            help: "L2 penalty λ >= 0 added to the gradient",
+        },
+        ParamInfo {
+            key: "maximize",
+            default: "false",
+            help: "maximize instead of minimize",
+        },
+    ];
+    /// Catalog entry.
+    pub const INFO: ComponentInfo = ComponentInfo {
+        name: "rmsprop",
+        summary: "RMSprop, optionally centered and with momentum (torch.optim.RMSprop)",
+        params: Self::PARAMS,
+    };
+
+    /// Builds from `rmsprop:lr=…,alpha=…,eps=…,momentum=…,centered=…,weight_decay=…,maximize=…`.
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let w = "rmsprop";
+        let o = RmsProp {
+            lr: check::non_negative(w, "lr", s.f64("lr", 1e-2)?)?,
+            alpha: check::in_closed(w, "alpha", s.f64("alpha", 0.99)?, 0.0, 1.0)?,
+            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
+            momentum: check::non_negative(w, "momentum", s.f64("momentum", 0.0)?)?,
+            centered: s.bool("centered", false)?,
+            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
+            maximize: s.bool("maximize", false)?,
+        };
+        s.finish(Self::PARAMS)?;
+        Ok(o)
+    }
+}
+
+/// Per-step constants of the RMSprop update.
+#[derive(Clone, Copy)]
+struct Coef<F> {
+    gr: Grad<F>,
+    alpha: F,
+    one_minus_alpha: F,
+    lerp_small: bool,
+    eps: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// Updates `v` (and `ḡ`) and returns `g_t` and the denominator `√ṽ_t + ε`.
+    #[inline(always)]
+    fn denom(&self, g: F, x: F, v: &mut F, gavg: Option<&mut F>) -> (F, F) {
+        let gt = self.gr.at(g, x);
+        *v = *v * self.alpha + self.one_minus_alpha * gt * gt;
+        let root = match gavg {
+            Some(a) => {
+                *a = lerp(*a, gt, self.one_minus_alpha, self.alpha, self.lerp_small);
+                (*v - *a * *a).sqrt()
+            }
+            None => v.sqrt(),
+        };
+        (gt, root + self.eps)
+    }
+}
+
+impl<F: Real> Optimizer<F> for RmsProp {
+    fn name(&self) -> &'static str {
+        "rmsprop"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// `v` = square average, `b` = momentum buffer (μ > 0), `g_avg` = ḡ (centered), in that order.
+    fn slot_names(&self) -> &'static [&'static str] {
+        match (self.momentum > 0.0, self.centered) {
+            (false, false) => &["v"],
+            (true, false) => &["v", "b"],
+            (false, true) => &["v", "g_avg"],
+            (true, true) => &["v", "b", "g_avg"],
+        }
+    }
+
+    fn init(&self, n: usize) -> State<F> {
+        State::zeros(n, Optimizer::<F>::slot_names(self).len(), 0)
+    }
+
+    fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        state.step += 1;
+        let c = Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            alpha: F::of(self.alpha),
+            one_minus_alpha: F::of(1.0 - self.alpha),
+            lerp_small: (1.0 - self.alpha).abs() < 0.5,
+            eps: F::of(self.eps),
+        };
+        let neg_lr = F::of(-self.lr);
+        let mu = F::of(self.momentum);
+        match state.slots.as_mut_slice() {
+            [v] => zip1(x, g, v, |x, g, v| {
+                for ((x, &g), v) in x.iter_mut().zip(g).zip(v.iter_mut()) {
+                    let (gt, d) = c.denom(g, *x, v, None);
+                    *x = *x + neg_lr * gt / d;
+                }
+            }),
+            [v, b] if self.momentum > 0.0 => zip2(x, g, v, b, |x, g, v, b| {
+                for (((x, &g), v), b) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(b.iter_mut()) {
+                    let (gt, d) = c.denom(g, *x, v, None);
+                    *b = *b * mu + gt / d;
+                    *x = *x + neg_lr * *b;
+                }
+            }),
+            [v, a] => zip2(x, g, v, a, |x, g, v, a| {
+                for (((x, &g), v), a) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(a.iter_mut()) {
+                    let (gt, d) = c.denom(g, *x, v, Some(a));
+                    *x = *x + neg_lr * gt / d;
+                }
+            }),
+            [v, b, a] => zip3(x, g, v, b, a, |x, g, v, b, a| {
+                let it = x
+                    .iter_mut()
+                    .zip(g)
+                    .zip(v.iter_mut())
+                    .zip(b.iter_mut())
+                    .zip(a.iter_mut());
+                for ((((x, &g), v), b), a) in it {
+                    let (gt, d) = c.denom(g, *x, v, Some(a));
+                    *b = *b * mu + gt / d;
+                    *x = *x + neg_lr * *b;
+                }
+            }),
+            _ => panic!(
+                "rmsprop: state has {} buffers, expected 1 to 3",
+                state.slots.len()
+            ),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Reproductions of the seed papers' numbers and figures. Each target runs its experiment, writes
+//! figures and data into a directory, and returns a table of checks
+//! `quantity | paper or closed-form value | optdyn | tolerance | PASS/FAIL`.
+
+pub mod dereich2025;
+pub mod gould_tanaka;
+pub mod heredia2024;
+pub mod heredia2025;
+pub mod lecture;
+
+use crate::Result;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One checked number.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What is compared.
+    pub quantity: String,
+    /// The paper's, the notes' or the closed-form value.
+    pub expected: f64,
+    /// optdyn's value.
+    pub got: f64,
+    /// Allowed deviation.
+    pub tol: f64,
+    /// Whether `tol` is relative to `|expected|`.
+    pub relative: bool,
+    /// Where the expected value comes from.
+    pub source: String,
+    /// `|got − expected| ≤ tol` (times `|expected|` when relative).
+    pub pass: bool,
+}
+
+impl Check {
+    /// An absolute-tolerance check.
+    pub fn abs(
+        quantity: impl Into<String>,
+        expected: f64,
+        got: f64,
+        tol: f64,
+        source: &str,
+    ) -> Self {
+        Check {
+            quantity: quantity.into(),
+            expected,
+            got,
+            tol,
+            relative: false,
+            source: source.into(),
+            pass: (got - expected).abs() <= tol,
+        }
+    }
+
+    /// A relative-tolerance check.
+    pub fn rel(
+        quantity: impl Into<String>,
+        expected: f64,
+        got: f64,
+        tol: f64,
+        source: &str,
+    ) -> Self {
+        Check {
+            quantity: quantity.into(),
+            expected,
+            got,
+            tol,
+            relative: true,
+            source: source.into(),
+            pass: (got - expected).abs() <= tol * expected.abs(),
+        }
+    }
+
+    /// A check that `got` lies in `[lo, hi]` (expected is the midpoint, tol the half-width).
+    pub fn range(quantity: impl Into<String>, lo: f64, hi: f64, got: f64, source: &str) -> Self {
+        Check {
+            quantity: quantity.into(),
+            expected: 0.5 * (lo + hi),
+            got,
+            tol: 0.5 * (hi - lo),
+            relative: false,
+            source: source.into(),
+            pass: got >= lo && got <= hi,
+        }
+    }
+}
+
+/// The outcome of one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Target name.
+    pub target: String,
+    /// The checks.
+    pub checks: Vec<Check>,
+    /// Plain statements of what was measured and how to read it.
+    pub notes: Vec<String>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+impl Report {
+    /// An empty report for `target`.
+    pub fn new(target: &str) -> Self {
+        Report {
+            target: target.into(),
+            checks: Vec::new(),
+            notes: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
+    /// True when every check passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.pass)
+    }
+
+    /// The table `quantity | expected | optdyn | tolerance | PASS/FAIL` as text.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<58} | {:>14} | {:>14} | {:>11} | result",
+            "quantity", "paper/closed", "optdyn", "tolerance"
+        );
+        let _ = writeln!(s, "{}", "-".repeat(118));
+        for c in &self.checks {
+            let tol = if c.relative {
+                format!("{:.1e} rel", c.tol)
+            } else {
+                format!("{:.1e}", c.tol)
+            };
+            let _ = writeln!(
+                s,
+                "{:<58} | {:>14.8} | {:>14.8} | {:>11} | {}",
+                c.quantity,
+                c.expected,
+                c.got,
+                tol,
+                if c.pass { "PASS" } else { "FAIL" }
+            );
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "note: {n}");
+        }
+        s
+    }
+}
+
+/// A named reproduction.
+pub struct Target {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// What it reproduces.
+    pub summary: &'static str,
+    /// Runs it, writing into the directory.
+    pub run: fn(&Path) -> Result<Report>,
+}
+
+/// Every target, in the order `--all` runs them.
+pub fn targets() -> Vec<Target> {
+    vec![
+        Target {
+            name: "heredia2024",
+            summary: "AdaGrad/RMSProp/Adam on (θ−4)²: discrete vs first-order IDE, §4.1–4.2 tables",
+            run: heredia2024::run,
+        },
+        Target {
+            name: "heredia2025-error",
+            summary:
+                "gap of first/second-order Adam models vs lr: paper protocol and fixed horizon",
+            run: heredia2025::run_error,
+        },
+        Target {
+            name: "heredia2025-dynamics",
+            summary: "full dynamics panel, c = 4, lr = 1e-3, θ0 = 2, u0 = 1",
+            run: heredia2025::run_dynamics,
+        },
+        Target {
+            name: "heredia2025-basins",
+            summary: "final θ vs lr from θ0 = −1.5 (c = 4): basin switch located by bisection",
+            run: heredia2025::run_basins,
+        },
+        Target {
+            name: "dereich2025-zero",
+            summary: "noisy example: Adam's limit 0.0432236 is a zero of the Adam field, not the minimiser 0.25",
+            run: dereich2025::run,
+        },
+        Target {
+            name: "gould-tanaka-stability",
+            summary: "(β1, β2) stability map, C(0.9, 0.999) = 7.270, growth β1/√β2 outside β1² < β2",
+            run: gould_tanaka::run,
+        },
+        Target {
+            name: "lecture-schemes",
+            summary: "Euler stability, momentum as an Euler split, Nesterov as predictor–corrector, scheme orders",
+            run: lecture::run,
+        },
+    ]
+}
