@@ -156,16 +156,16 @@ impl Problem {
                             axis.key
                         )));
                     }
-                    check_key("objective", &optdyn::objective::catalog(), &objective.name, k)?
+                    check_key(
+                        "objective",
+                        &optdyn::objective::catalog(),
+                        &objective.name,
+                        k,
+                    )?
                 }
                 Target::Model(k) => match &model {
                     Some(m) => check_key("model", &optdyn::model::catalog(), &m.name, k)?,
-                    None => {
-                        return Err(Error::spec(format!(
-                            "--grid: {} needs --model",
-                            axis.key
-                        )))
-                    }
+                    None => return Err(Error::spec(format!("--grid: {} needs --model", axis.key))),
                 },
                 Target::X0(Some(i)) if *i >= x0.len() => {
                     return Err(Error::spec(format!(
@@ -262,7 +262,10 @@ impl Problem {
         let adam = optimizer.name == "adam"
             && self.model.is_none()
             && self.x0.len() == 1
-            && optimizer.pairs.iter().all(|(k, _)| plain.contains(&k.as_str()))
+            && optimizer
+                .pairs
+                .iter()
+                .all(|(k, _)| plain.contains(&k.as_str()))
             && self.grid.axes.iter().all(|a| match &a.target {
                 Target::Optimizer(k) => plain.contains(&k.as_str()),
                 Target::X0(_) => true,
@@ -288,9 +291,14 @@ impl Problem {
             _ => return None,
         };
         // The batched path's divergence test equals the generic one only within these bounds.
-        adam_1d(obj, &AdamLanes::default(), &self.opts, &mut Lanes1dOut::default())
-            .is_ok()
-            .then_some(obj)
+        adam_1d(
+            obj,
+            &AdamLanes::default(),
+            &self.opts,
+            &mut Lanes1dOut::default(),
+        )
+        .is_ok()
+        .then_some(obj)
     }
 
     /// Adam hyperparameters of a point (spec values overridden by the grid), checked by the
@@ -313,10 +321,16 @@ fn description(a: &SweepArgs, p: &Problem) -> serde_json::Map<String, Value> {
     d.insert("objective".into(), Value::from(a.objective.clone()));
     d.insert("x0".into(), Value::from(p.x0.clone()));
     d.insert("optimizer".into(), Value::from(a.optimizer.clone()));
-    d.insert("model".into(), a.model.clone().map(Value::from).unwrap_or(Value::Null));
+    d.insert(
+        "model".into(),
+        a.model.clone().map(Value::from).unwrap_or(Value::Null),
+    );
     d.insert(
         "integrator".into(),
-        a.model.as_ref().map(|_| Value::from(a.integrator.clone())).unwrap_or(Value::Null),
+        a.model
+            .as_ref()
+            .map(|_| Value::from(a.integrator.clone()))
+            .unwrap_or(Value::Null),
     );
     d.insert("metric".into(), Value::from(a.metric.clone()));
     d.insert("steps".into(), Value::from(a.steps));
@@ -403,7 +417,9 @@ pub fn run(a: &SweepArgs) -> std::result::Result<(), String> {
     if let Some((i, why)) = &summary.first_invalid {
         eprintln!("first invalid point: index {i}: {why}");
         if summary.invalid == summary.computed {
-            return Err(format!("every computed point was invalid (index {i}: {why})"));
+            return Err(format!(
+                "every computed point was invalid (index {i}: {why})"
+            ));
         }
     }
     Ok(())
@@ -412,8 +428,10 @@ pub fn run(a: &SweepArgs) -> std::result::Result<(), String> {
 /// One chunk on the batched path: invalid points are reported as on the generic path.
 fn batch_chunk(p: &Problem, obj: Objective1d, r: Range<u64>) -> Vec<Result<Metrics>> {
     use rayon::prelude::*;
-    let params: Vec<Result<[f64; 5]>> =
-        r.into_par_iter().map(|i| p.adam_lane(&p.grid.point(i))).collect();
+    let params: Vec<Result<[f64; 5]>> = r
+        .into_par_iter()
+        .map(|i| p.adam_lane(&p.grid.point(i)))
+        .collect();
     let mut lanes = AdamLanes::default();
     let mut slot = Vec::with_capacity(params.len());
     let mut results: Vec<Result<Metrics>> = Vec::new();
@@ -454,13 +472,14 @@ pub fn merge(a: &MergeArgs) -> std::result::Result<(), String> {
             dir.join("results.csv")
         }
     };
-    let rebuild = |v: &Value| {
-        Grid::parse(
-            v["grid"].as_str().unwrap_or_default(),
-            v["sample"].as_str(),
-        )
-    };
+    let rebuild =
+        |v: &Value| Grid::parse(v["grid"].as_str().unwrap_or_default(), v["sample"].as_str());
     let s = sweep::merge(&a.inputs, &out, &rebuild).map_err(err)?;
-    eprintln!("{}: {} rows from {} shards", out.display(), s.rows, s.shards);
+    eprintln!(
+        "{}: {} rows from {} shards",
+        out.display(),
+        s.rows,
+        s.shards
+    );
     Ok(())
 }

@@ -48,12 +48,19 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
     let d = tempfile::tempdir().unwrap();
     let (a, b) = (d.path().join("a"), d.path().join("b"));
     let t = Instant::now();
-    ok(sweep(GRID, "1500", &a, &["--engine", "generic", "--threads", "2"]));
+    ok(sweep(
+        GRID,
+        "1500",
+        &a,
+        &["--engine", "generic", "--threads", "2"],
+    ));
     let full_time = t.elapsed();
     let full = std::fs::read(a.join("results.csv")).unwrap();
 
     // Interrupted: wait until some rows are durable, then SIGKILL (Child::kill on Unix).
-    let mut child = sweep(GRID, "1500", &b, &["--engine", "generic", "--threads", "1"]).spawn().unwrap();
+    let mut child = sweep(GRID, "1500", &b, &["--engine", "generic", "--threads", "1"])
+        .spawn()
+        .unwrap();
     let csv = b.join("results.csv");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -61,19 +68,38 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
         if rows.unwrap_or(0) > 200 {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "sweep finished before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sweep finished before it could be killed"
+        );
         assert!(Instant::now() < deadline, "no rows appeared");
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = std::fs::read(&csv).unwrap();
-    assert!(partial.len() < full.len(), "the kill came too late to test anything");
-    assert_eq!(partial[..], full[..partial.len()], "rows written before the kill differ");
+    assert!(
+        partial.len() < full.len(),
+        "the kill came too late to test anything"
+    );
+    assert_eq!(
+        partial[..],
+        full[..partial.len()],
+        "rows written before the kill differ"
+    );
 
     // Resume with another thread count; the result must be byte-identical.
-    let log = ok(sweep(GRID, "1500", &b, &["--engine", "generic", "--threads", "2", "--resume"]));
-    assert_eq!(std::fs::read(&csv).unwrap(), full, "resumed file differs; log: {log}");
+    let log = ok(sweep(
+        GRID,
+        "1500",
+        &b,
+        &["--engine", "generic", "--threads", "2", "--resume"],
+    ));
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        full,
+        "resumed file differs; log: {log}"
+    );
     let resumed: u64 = log
         .split(" resumed")
         .next()
@@ -87,22 +113,40 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
     );
 
     // Resuming a finished sweep changes nothing; a different sweep in the same place is refused.
-    ok(sweep(GRID, "1500", &b, &["--engine", "generic", "--resume"]));
+    ok(sweep(
+        GRID,
+        "1500",
+        &b,
+        &["--engine", "generic", "--resume"],
+    ));
     assert_eq!(std::fs::read(&csv).unwrap(), full);
     let o = sweep(GRID, "1501", &b, &["--resume"]).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("sweep.steps = 1500, this run has sweep.steps = 1501"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("sweep.steps = 1500, this run has sweep.steps = 1501"),
+        "{err}"
+    );
 }
 
 #[test]
 fn shards_merge_into_the_unsharded_file() {
     let d = tempfile::tempdir().unwrap();
     let grid = "lr=1e-3:0.3:5:log,beta1=0:1:11,x0=-2;0.5";
-    ok(sweep(grid, "100", &d.path().join("whole"), &["--engine", "generic"]));
+    ok(sweep(
+        grid,
+        "100",
+        &d.path().join("whole"),
+        &["--engine", "generic"],
+    ));
     let sh = d.path().join("shards");
     for i in 0..3 {
         let i = i.to_string();
-        ok(sweep(grid, "100", &sh, &["--engine", "generic", "--shard", &i, "--of", "3"]));
+        ok(sweep(
+            grid,
+            "100",
+            &sh,
+            &["--engine", "generic", "--shard", &i, "--of", "3"],
+        ));
     }
     let mut m = Command::new(BIN);
     m.arg("merge").arg(&sh);
@@ -110,12 +154,29 @@ fn shards_merge_into_the_unsharded_file() {
     let whole = std::fs::read(d.path().join("whole/results.csv")).unwrap();
     assert_eq!(std::fs::read(sh.join("results.csv")).unwrap(), whole);
     // The batched engine writes the same bytes.
-    ok(sweep(grid, "100", &d.path().join("batch"), &["--engine", "auto"]));
-    assert_eq!(std::fs::read(d.path().join("batch/results.csv")).unwrap(), whole);
+    ok(sweep(
+        grid,
+        "100",
+        &d.path().join("batch"),
+        &["--engine", "auto"],
+    ));
+    assert_eq!(
+        std::fs::read(d.path().join("batch/results.csv")).unwrap(),
+        whole
+    );
     // A missing shard is reported.
     std::fs::remove_file(sh.join("shard-1-of-3.csv")).unwrap();
     let mut m = Command::new(BIN);
-    let o = m.arg("merge").arg(&sh).arg("--out").arg(d.path().join("m.csv")).output().unwrap();
+    let o = m
+        .arg("merge")
+        .arg(&sh)
+        .arg("--out")
+        .arg(d.path().join("m.csv"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("missing shard(s) 1 of 3"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("missing shard(s) 1 of 3"),
+        "{err}"
+    );
 }

@@ -41,7 +41,10 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(lanes.len() as u64 * STEPS));
     for (name, obj) in [
-        ("quadratic_1e6x200", Objective1d::Quadratic { a: 1.0, c: 0.0 }),
+        (
+            "quadratic_1e6x200",
+            Objective1d::Quadratic { a: 1.0, c: 0.0 },
+        ),
         ("rosen1d_1e6x200", Objective1d::Rosen1d { c: 4.0 }),
     ] {
         group.bench_function(name, |b| {

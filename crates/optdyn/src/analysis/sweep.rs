@@ -86,9 +86,15 @@ pub fn columns(grid: &Grid, metrics: &[Metric], dim: usize) -> Vec<String> {
 pub fn manifest(grid: &Grid, plan: &Plan) -> Value {
     let mut sweep = plan.description.clone();
     sweep.insert("grid".into(), Value::from(grid.grid_text()));
-    sweep.insert("sample".into(), grid.sample_text().map(Value::from).unwrap_or(Value::Null));
+    sweep.insert(
+        "sample".into(),
+        grid.sample_text().map(Value::from).unwrap_or(Value::Null),
+    );
     sweep.insert("total".into(), Value::from(grid.len()));
-    sweep.insert("columns".into(), Value::from(columns(grid, &plan.metrics, plan.dim)));
+    sweep.insert(
+        "columns".into(),
+        Value::from(columns(grid, &plan.metrics, plan.dim)),
+    );
     let r = plan.shard.range(grid.len());
     serde_json::json!({
         "tool": "optdyn sweep",
@@ -129,7 +135,11 @@ pub fn execute_chunks(
         let clock = Instant::now();
         let r = next..(next + size).min(range.end);
         let results = chunk(r.clone());
-        assert_eq!(results.len() as u64, r.end - r.start, "chunk returned a wrong count");
+        assert_eq!(
+            results.len() as u64,
+            r.end - r.start,
+            "chunk returned a wrong count"
+        );
         let rows: Vec<String> = results
             .par_iter()
             .enumerate()

@@ -66,7 +66,10 @@ impl Objective1d {
     fn rosen1d(c: f64, x: f64) -> (f64, f64) {
         let p = 1.0 - x;
         let q = x * x - 1.0;
-        (p * p + c * q * q, 2.0 * (x - 1.0) * (1.0 + 2.0 * c * x * (x + 1.0)))
+        (
+            p * p + c * q * q,
+            2.0 * (x - 1.0) * (1.0 + 2.0 * c * x * (x + 1.0)),
+        )
     }
 
     /// The known minimum `f*`: 0, except for a quadratic with `a < 0` (no minimum).
@@ -166,16 +169,26 @@ const TASK: usize = 1024;
 /// Errors if the parameter vectors differ in length, if `o.steps ≥ 2⁵³`, or if `|f|`/`|f'|` could
 /// exceed `max_loss`/overflow on `|θ| ≤ max_abs` (then the θ-only divergence test would not be
 /// the generic one; use the generic path).
-pub fn adam_1d(obj: Objective1d, lanes: &AdamLanes, o: &MetricOptions, out: &mut Lanes1dOut) -> Result<()> {
+pub fn adam_1d(
+    obj: Objective1d,
+    lanes: &AdamLanes,
+    o: &MetricOptions,
+    out: &mut Lanes1dOut,
+) -> Result<()> {
     let n = lanes.len();
     if [&lanes.lr, &lanes.beta1, &lanes.beta2, &lanes.eps]
         .iter()
         .any(|v| v.len() != n)
     {
-        return Err(Error::spec("adam_1d: parameter vectors differ in length".to_string()));
+        return Err(Error::spec(
+            "adam_1d: parameter vectors differ in length".to_string(),
+        ));
     }
     if o.steps >= 1 << 53 {
-        return Err(Error::spec(format!("adam_1d: steps must be < 2^53, got {}", o.steps)));
+        return Err(Error::spec(format!(
+            "adam_1d: steps must be < 2^53, got {}",
+            o.steps
+        )));
     }
     if o.tol_on == TolOn::Gap && obj.min_value().is_none() {
         return Err(Error::spec(format!(
@@ -308,7 +321,13 @@ impl Block {
 
     /// Dispatches on the objective and the tolerance kind, and on AVX2 at run time (the AVX2
     /// build performs the same IEEE operations — Rust never fuses `a·b + c` — only wider).
-    fn run(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+    fn run(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
@@ -320,12 +339,24 @@ impl Block {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn run_avx2(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+    unsafe fn run_avx2(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
         self.run_any(obj, bc1, bc2, o);
     }
 
     #[inline(always)]
-    fn run_any(&mut self, obj: Objective1d, bc1: &[[f64; LANES]], bc2: &[[f64; LANES]], o: &MetricOptions) {
+    fn run_any(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
         match (obj, o.tol_on) {
             (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
                 self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
@@ -356,7 +387,8 @@ impl Block {
         let (tol, max_abs) = (o.tol, o.max_abs);
         let (lr, b1, b2, eps) = (self.lr, self.b1, self.b2, self.eps);
         let (mut x, mut m, mut v) = (self.x, self.m, self.v);
-        let (mut xf, mut ff, mut div, mut hit, mut mu) = (self.xf, self.ff, self.div, self.tol, self.mu);
+        let (mut xf, mut ff, mut div, mut hit, mut mu) =
+            (self.xf, self.ff, self.div, self.tol, self.mu);
         let mut prev = x;
         let mut w1 = [0.0; LANES];
         let mut small = [false; LANES];
@@ -365,11 +397,19 @@ impl Block {
             small[l] = w1[l].abs() < 0.5;
         }
         // Metric bookkeeping at iterate x_k (see `metrics::discrete_metrics`), as selects.
-        let observe = |l: usize, k: f64, x: &[f64; LANES], prev: &[f64; LANES], f: f64, g: f64,
-                       xf: &mut [f64; LANES], ff: &mut [f64; LANES], div: &mut [f64; LANES],
-                       hit: &mut [f64; LANES], mu: &mut [f64; LANES]| {
+        let observe = |l: usize,
+                       k: f64,
+                       x: &[f64; LANES],
+                       prev: &[f64; LANES],
+                       f: f64,
+                       g: f64,
+                       xf: &mut [f64; LANES],
+                       ff: &mut [f64; LANES],
+                       div: &mut [f64; LANES],
+                       hit: &mut [f64; LANES],
+                       mu: &mut [f64; LANES]| {
             let alive = div[l] == f64::INFINITY;
-            let bad = !(x[l].abs() <= max_abs);
+            let bad = x[l].is_nan() || x[l].abs() > max_abs;
             div[l] = if alive & bad { k } else { div[l] };
             xf[l] = if alive { x[l] } else { xf[l] };
             ff[l] = if alive { f } else { ff[l] };
@@ -377,17 +417,27 @@ impl Block {
             let du = (x[l] - prev[l]).abs();
             mu[l] = if ok & (du > mu[l]) { du } else { mu[l] };
             let q = if GAP { f } else { g.abs() };
-            hit[l] = if ok & (q <= tol) & (hit[l] == f64::INFINITY) { k } else { hit[l] };
+            hit[l] = if ok & (q <= tol) & (hit[l] == f64::INFINITY) {
+                k
+            } else {
+                hit[l]
+            };
         };
         for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
             let kf = k as f64;
             for l in 0..LANES {
                 let (f, g) = fg(x[l]);
-                observe(l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu);
+                observe(
+                    l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
+                );
                 prev[l] = x[l];
                 // m.lerp_(g, 1 − β₁) as ATen: a + w(b − a) if |w| < ½ else b − (b − a)(1 − w).
                 let d = g - m[l];
-                m[l] = if small[l] { m[l] + w1[l] * d } else { g - d * b1[l] };
+                m[l] = if small[l] {
+                    m[l] + w1[l] * d
+                } else {
+                    g - d * b1[l]
+                };
                 v[l] = v[l] * b2[l] + (1.0 - b2[l]) * g * g;
                 let neg_step = -(lr[l] / c1[l]);
                 let denom = v[l].sqrt() / c2[l] + eps[l];
@@ -397,7 +447,9 @@ impl Block {
         let kf = bc1.len() as f64;
         for l in 0..LANES {
             let (f, g) = fg(x[l]);
-            observe(l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu);
+            observe(
+                l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
+            );
         }
         (self.x, self.m, self.v) = (x, m, v);
         (self.xf, self.ff, self.div, self.tol, self.mu) = (xf, ff, div, hit, mu);

@@ -102,11 +102,14 @@ pub struct Grid {
 }
 
 fn num(field: &str, text: &str) -> Result<f64> {
-    let x: f64 = text.trim().parse().map_err(|_| {
-        Error::spec(format!("--grid: {field} must be a number, got '{text}'"))
-    })?;
+    let x: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::spec(format!("--grid: {field} must be a number, got '{text}'")))?;
     if !x.is_finite() {
-        return Err(Error::spec(format!("--grid: {field} must be finite, got '{text}'")));
+        return Err(Error::spec(format!(
+            "--grid: {field} must be finite, got '{text}'"
+        )));
     }
     Ok(x)
 }
@@ -117,9 +120,7 @@ fn parse_target(key: &str) -> Result<Target> {
             "--grid: bad key '{key}' (allowed: KEY or optimizer.KEY, objective.KEY, model.KEY, x0, x0[i])"
         ))
     };
-    let ident = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if key == "x0" {
         return Ok(Target::X0(None));
     }
@@ -159,7 +160,10 @@ fn parse_values(key: &str, text: &str, sampled: bool) -> Result<Values> {
     }
     let parts: Vec<&str> = text.split(':').map(str::trim).collect();
     let lo = num(&format!("{key} lower end"), parts[0])?;
-    let hi = num(&format!("{key} upper end"), parts.get(1).copied().unwrap_or(""))?;
+    let hi = num(
+        &format!("{key} upper end"),
+        parts.get(1).copied().unwrap_or(""),
+    )?;
     let log_check = |lo: f64, hi: f64| {
         if lo > 0.0 && hi > 0.0 {
             Ok(())
@@ -384,7 +388,11 @@ impl Grid {
     /// (`index = Σ_a i_a · Π_{b>a} count_b`), like nested loops in the order written.
     /// Halton: coordinate `a` is the scrambled radical inverse of `index` in the `a`-th prime.
     pub fn point_into(&self, index: u64, out: &mut [f64]) {
-        assert!(index < self.len, "point index {index} out of range {}", self.len);
+        assert!(
+            index < self.len,
+            "point index {index} out of range {}",
+            self.len
+        );
         match self.sampling {
             Sampling::Cartesian => {
                 let mut rest = index;
@@ -421,8 +429,8 @@ struct HaltonDim {
 
 /// The first primes, one per Halton dimension.
 const PRIMES: [u64; 32] = [
-    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89,
-    97, 101, 103, 107, 109, 113, 127, 131,
+    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
+    101, 103, 107, 109, 113, 127, 131,
 ];
 
 /// Builds the scrambled Halton coordinates for `dims` axes from `seed`.
@@ -524,11 +532,17 @@ mod tests {
             let e = Grid::parse(g, None).unwrap_err().to_string();
             assert!(e.contains(want), "{g}: {e}");
         }
-        let e = Grid::parse("lr=0:1:3", Some("halton:10")).unwrap_err().to_string();
+        let e = Grid::parse("lr=0:1:3", Some("halton:10"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no count"), "{e}");
-        let e = Grid::parse("lr=0:1", Some("sobol:10")).unwrap_err().to_string();
+        let e = Grid::parse("lr=0:1", Some("sobol:10"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("allowed: halton"), "{e}");
-        let e = Grid::parse("lr=0:1", Some("halton:seed=3")).unwrap_err().to_string();
+        let e = Grid::parse("lr=0:1", Some("halton:seed=3"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("number of points"), "{e}");
     }
 
@@ -573,8 +587,11 @@ mod tests {
         // Every block of p^k indices (starting at a multiple of p^k) hits each interval
         // [i/p^k, (i+1)/p^k) exactly once, in every coordinate, for any seed.
         for seed in [0u64, 1, 12345] {
-            let g = Grid::parse("a=0:1,b=0:1,c=0:1", Some(&format!("halton:3000,seed={seed}")))
-                .unwrap();
+            let g = Grid::parse(
+                "a=0:1,b=0:1,c=0:1",
+                Some(&format!("halton:3000,seed={seed}")),
+            )
+            .unwrap();
             for (d, (p, k)) in [(2u64, 10u32), (3, 6), (5, 4)].into_iter().enumerate() {
                 let m = p.pow(k);
                 for block in [0u64, 1] {
@@ -587,7 +604,10 @@ mod tests {
                         assert!((0.0..1.0).contains(&u));
                         hit[(u * m as f64) as usize] += 1;
                     }
-                    assert!(hit.iter().all(|&h| h == 1), "seed {seed} dim {d} block {block}");
+                    assert!(
+                        hit.iter().all(|&h| h == 1),
+                        "seed {seed} dim {d} block {block}"
+                    );
                 }
             }
         }

@@ -296,15 +296,19 @@ pub fn model_metrics(
         let x = &sol.state(i)[..n];
         let loss = obj.value_gradient(x, &mut g);
         m.final_loss = loss;
-        if check_iterate(x, loss, k, sol.t[i], &ro).is_some() || g.iter().any(|v| !v.is_finite())
-        {
+        if check_iterate(x, loss, k, sol.t[i], &ro).is_some() || g.iter().any(|v| !v.is_finite()) {
             m.final_x.copy_from_slice(x);
             m.diverged = Some(k);
             return Ok(m);
         }
         if i > 0 {
             let p = &sol.state(i - 1)[..n];
-            let du = x.iter().zip(p).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+            let du = x
+                .iter()
+                .zip(p)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt();
             m.max_update = m.max_update.max(du);
         }
         if m.steps_to_tol.is_none() {

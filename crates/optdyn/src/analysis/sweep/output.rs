@@ -134,7 +134,10 @@ pub fn recover(path: &Path, header: &str, grid: &Grid, range: &Range<u64>) -> Re
         .and_then(|mut f| f.read_to_end(&mut text))
         .map_err(|e| Error::io(path, e))?;
     let r = scan(&text, header, grid, range).map_err(|e| {
-        Error::spec(format!("{}: {e}; it was not written by this sweep", path.display()))
+        Error::spec(format!(
+            "{}: {e}; it was not written by this sweep",
+            path.display()
+        ))
     })?;
     if r.dropped_bytes > 0 {
         let f = OpenOptions::new()
@@ -316,7 +319,10 @@ pub fn merge(
         let m: Value = serde_json::from_str(&text)
             .map_err(|e| Error::spec(format!("{}: not a sweep manifest ({e})", mpath.display())))?;
         let (Some(i), Some(n)) = (m["shard"]["index"].as_u64(), m["shard"]["of"].as_u64()) else {
-            return Err(Error::spec(format!("{}: no shard index/of", mpath.display())));
+            return Err(Error::spec(format!(
+                "{}: no shard index/of",
+                mpath.display()
+            )));
         };
         let mut ident = m.clone();
         ident["shard"] = Value::Null;
@@ -365,7 +371,12 @@ pub fn merge(
     let grid = rebuild(&ident["sweep"])?;
     let header = ident["sweep"]["columns"]
         .as_array()
-        .map(|c| c.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(","))
+        .map(|c| {
+            c.iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .unwrap_or_default();
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -407,11 +418,9 @@ pub fn merge(
     }
     tmp.as_file().sync_all().map_err(|e| Error::io(out, e))?;
     let mut merged = ident.clone();
-    merged["shard"] = serde_json::json!({"index": 0, "of": 1, "start": 0, "end": grid.len(), "merged_from": of});
+    merged["shard"] =
+        serde_json::json!({"index": 0, "of": 1, "start": 0, "end": grid.len(), "merged_from": of});
     write_json(&manifest_path(out), &merged)?;
     tmp.persist(out).map_err(|e| Error::io(out, e.error))?;
-    Ok(MergeSummary {
-        shards: of,
-        rows,
-    })
+    Ok(MergeSummary { shards: of, rows })
 }

@@ -67,7 +67,11 @@ impl Optimizer<f64> for Adam {
         let w = 1.0 - self.b1;
         for i in 0..x.len() {
             let (m, v) = (s.slots[0][i], s.slots[1][i]);
-            s.slots[0][i] = if w.abs() < 0.5 { m + w * (g[i] - m) } else { g[i] - (g[i] - m) * self.b1 };
+            s.slots[0][i] = if w.abs() < 0.5 {
+                m + w * (g[i] - m)
+            } else {
+                g[i] - (g[i] - m) * self.b1
+            };
             s.slots[1][i] = v * self.b2 + (1.0 - self.b2) * g[i] * g[i];
             let denom = s.slots[1][i].sqrt() / bc2.sqrt() + self.eps;
             x[i] += -(self.lr / bc1) * s.slots[0][i] / denom;
@@ -94,7 +98,9 @@ fn adam_run(o: MetricOptions) -> impl Fn(&Point) -> crate::Result<Metrics> + Syn
     move |p: &Point| {
         let (lr, b1, x0) = (p.values[0], p.values[1], p.values[2]);
         if b1 >= 1.0 {
-            return Err(Error::spec(format!("adam: beta1 must be in [0, 1), got {b1}")));
+            return Err(Error::spec(format!(
+                "adam: beta1 must be in [0, 1), got {b1}"
+            )));
         }
         let opt = Adam {
             lr,
@@ -149,9 +155,15 @@ fn shards_tile_every_index_once() {
 #[test]
 fn output_is_independent_of_threads_and_chunks() {
     let d = tempfile::tempdir().unwrap();
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let a = one.install(|| run_to_string(&d.path().join("a"), Shard::WHOLE, 256));
-    let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let four = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
     let b = four.install(|| run_to_string(&d.path().join("b"), Shard::WHOLE, 3));
     assert_eq!(a, b);
     let g = small_grid();
@@ -162,10 +174,19 @@ fn output_is_independent_of_threads_and_chunks() {
         "index,lr,beta1,x0,final_x0,final_loss,diverged,diverged_step,steps_to_tol,max_update,status\n0,0.001,0,-2,"
     ));
     let f = adam_run(opts());
-    let s = execute(&g, &plan(&d.path().join("c"), Shard::WHOLE, false, 8), &f, &mut |_, _| {})
-        .unwrap();
+    let s = execute(
+        &g,
+        &plan(&d.path().join("c"), Shard::WHOLE, false, 8),
+        &f,
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!((s.computed, s.invalid), (g.len(), 21));
-    assert!(s.first_invalid.unwrap().1.contains("beta1 must be in [0, 1), got 1"));
+    assert!(s
+        .first_invalid
+        .unwrap()
+        .1
+        .contains("beta1 must be in [0, 1), got 1"));
 }
 
 #[test]
@@ -201,7 +222,10 @@ fn metrics_match_a_stored_trajectory() {
         }
         let tol = rows.iter().find(|r| r[3] <= o.tol).map(|r| r[0] as u64);
         assert_eq!(m.steps_to_tol, tol);
-        let mu = rows.windows(2).map(|w| (w[1][4] - w[0][4]).abs()).fold(0.0, f64::max);
+        let mu = rows
+            .windows(2)
+            .map(|w| (w[1][4] - w[0][4]).abs())
+            .fold(0.0, f64::max);
         assert_eq!(m.max_update, mu);
     }
 }
@@ -219,10 +243,20 @@ fn resume_after_a_torn_write_restores_the_same_file() {
     // Simulate kills at many byte offsets: cut the file there, then resume.
     let bytes = full.as_bytes();
     let header = full.find('\n').unwrap() + 1;
-    for cut in [header, header + 1, header + 37, bytes.len() / 2, bytes.len() - 1] {
+    for cut in [
+        header,
+        header + 1,
+        header + 37,
+        bytes.len() / 2,
+        bytes.len() - 1,
+    ] {
         std::fs::write(&path, &bytes[..cut]).unwrap();
         let s = execute(&g, &plan(&dir, Shard::WHOLE, true, 16), &f, &mut |_, _| {}).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), full, "cut at {cut}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            full,
+            "cut at {cut}"
+        );
         assert_eq!(s.resumed + s.computed, g.len());
         let kept = bytes[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1;
         assert_eq!(s.dropped_bytes as usize, cut - kept);
@@ -244,10 +278,21 @@ fn existing_output_and_manifest_mismatch_are_errors() {
     let d = tempfile::tempdir().unwrap();
     let g = small_grid();
     let f = adam_run(opts());
-    execute(&g, &plan(d.path(), Shard::WHOLE, false, 64), &f, &mut |_, _| {}).unwrap();
-    let e = execute(&g, &plan(d.path(), Shard::WHOLE, false, 64), &f, &mut |_, _| {})
-        .unwrap_err()
-        .to_string();
+    execute(
+        &g,
+        &plan(d.path(), Shard::WHOLE, false, 64),
+        &f,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let e = execute(
+        &g,
+        &plan(d.path(), Shard::WHOLE, false, 64),
+        &f,
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("pass --resume"), "{e}");
     let mut p = plan(d.path(), Shard::WHOLE, true, 64);
     p.description.insert("optimizer".into(), "other".into());
@@ -257,9 +302,14 @@ fn existing_output_and_manifest_mismatch_are_errors() {
         "{e}"
     );
     let g2 = Grid::parse("lr=1e-3:3:8:log,beta1=0:1:5,x0=-2;0.5;1.5", None).unwrap();
-    let e = execute(&g2, &plan(d.path(), Shard::WHOLE, true, 64), &f, &mut |_, _| {})
-        .unwrap_err()
-        .to_string();
+    let e = execute(
+        &g2,
+        &plan(d.path(), Shard::WHOLE, true, 64),
+        &f,
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("sweep.grid"), "{e}");
 }
 
@@ -276,20 +326,28 @@ fn merged_shards_equal_the_unsharded_run() {
         run_to_string(&sh, Shard::new(i, 4).unwrap(), 5);
     }
     let out = d.path().join("merged/results.csv");
-    let s = merge(&[sh.clone()], &out, &rebuild).unwrap();
+    let s = merge(std::slice::from_ref(&sh), &out, &rebuild).unwrap();
     assert_eq!(s.rows, small_grid().len());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), whole);
     // Missing, duplicated and incomplete shards are refused.
-    let files: Vec<std::path::PathBuf> =
-        (0..4).map(|i| sh.join(Shard::new(i, 4).unwrap().file_name())).collect();
+    let files: Vec<std::path::PathBuf> = (0..4)
+        .map(|i| sh.join(Shard::new(i, 4).unwrap().file_name()))
+        .collect();
     let e = merge(&files[..3], &out, &rebuild).unwrap_err().to_string();
     assert!(e.contains("missing shard(s) 3 of 4"), "{e}");
-    let e = merge(&[files[0].clone(), sh.clone()], &out, &rebuild).unwrap_err().to_string();
+    let e = merge(&[files[0].clone(), sh.clone()], &out, &rebuild)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("shard 0 of 4 given twice"), "{e}");
     let text = std::fs::read_to_string(&files[2]).unwrap();
     std::fs::write(&files[2], &text[..text.len() - 3]).unwrap();
-    let e = merge(&[sh.clone()], &out, &rebuild).unwrap_err().to_string();
-    assert!(e.contains("is incomplete") && e.contains("rerun shard 2 with --resume"), "{e}");
+    let e = merge(std::slice::from_ref(&sh), &out, &rebuild)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("is incomplete") && e.contains("rerun shard 2 with --resume"),
+        "{e}"
+    );
     // The previous merged file is untouched by failed merges.
     assert_eq!(std::fs::read_to_string(&out).unwrap(), whole);
 }
@@ -355,14 +413,21 @@ fn batched_adam_is_bit_identical_to_the_generic_loop() {
                     let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
                     (f, m.diverged, m.steps_to_tol)
                 };
-                assert_eq!(bits(&b), bits(&m), "lane {i} {obj:?} {tol_on:?}: {b:?} vs {m:?}");
+                assert_eq!(
+                    bits(&b),
+                    bits(&m),
+                    "lane {i} {obj:?} {tol_on:?}: {b:?} vs {m:?}"
+                );
                 diverged += u64::from(m.diverged.is_some());
                 reached += u64::from(m.steps_to_tol.is_some());
             }
         }
     }
     // Both branches of the bookkeeping are exercised.
-    assert!(diverged > 0 && reached > 0 && reached < 5 * n as u64, "{diverged} {reached}");
+    assert!(
+        diverged > 0 && reached > 0 && reached < 5 * n as u64,
+        "{diverged} {reached}"
+    );
 }
 
 #[test]
@@ -374,7 +439,10 @@ fn batched_adam_is_thread_count_independent_and_checks_bounds() {
     };
     let obj = Objective1d::Rosen1d { c: 4.0 };
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut out = Lanes1dOut::default();
         pool.install(|| adam_1d(obj, &lanes, &o, &mut out)).unwrap();
         out
@@ -401,7 +469,10 @@ fn batched_adam_is_bit_identical_to_the_library_adam_and_objectives() {
     };
     for (spec, obj) in [
         ("rosen1d:c=4", Objective1d::Rosen1d { c: 4.0 }),
-        ("quadratic:diag=3,center=0.25", Objective1d::Quadratic { a: 3.0, c: 0.25 }),
+        (
+            "quadratic:diag=3,center=0.25",
+            Objective1d::Quadratic { a: 3.0, c: 0.25 },
+        ),
     ] {
         let f = crate::objective::parse(spec, 1).unwrap();
         let mut out = Lanes1dOut::default();
