@@ -496,3 +496,50 @@ fn batched_adam_is_bit_identical_to_the_library_adam_and_objectives() {
         }
     }
 }
+
+#[test]
+fn model_metrics_follow_the_closed_form_gradient_flow() {
+    use std::sync::Arc;
+    // θ' = −d ⊙ θ on ½Σ dᵢθᵢ²: θᵢ(t) = θᵢ(0)·e^{−dᵢt}; sampled at t_k = k·lr.
+    let run = |diag: &str, max_abs: f64| {
+        let obj: Arc<dyn Objective> =
+            Arc::from(crate::objective::parse(&format!("quadratic:diag={diag}"), 2).unwrap());
+        let opt = crate::spec::Spec::parse("sgd:lr=0.1").unwrap();
+        let model = crate::model::parse("gradient-flow", &opt, obj.clone()).unwrap();
+        let integ = crate::integrate::parse("rk4", Some(0.1)).unwrap();
+        let o = MetricOptions {
+            steps: 50,
+            tol: 1e-2,
+            tol_on: TolOn::Grad,
+            max_abs,
+            max_loss: 1e200,
+        };
+        let x0 = [1.0, 2.0];
+        super::metrics::model_metrics(obj.as_ref(), model.as_ref(), integ.as_ref(), &x0, 0.1, &o)
+            .unwrap()
+    };
+    let m = run("1;10", 1e12);
+    let want = [(-5.0f64).exp(), 2.0 * (-50.0f64).exp()];
+    for (x, w) in m.final_x.iter().zip(want) {
+        assert!((x / w - 1.0).abs() < 1e-4, "{x} vs {w}");
+    }
+    // ‖∇f(θ(t))‖ = ‖(e^{−t}, 20e^{−10t})‖ first falls to 1e-2 at sample k = 47
+    // (e^{−4.6} = 0.01005, e^{−4.7} = 0.00910).
+    let k = (0..=50u64).find(|&k| {
+        let t = k as f64 * 0.1;
+        (-t).exp().hypot(20.0 * (-10.0 * t).exp()) <= 1e-2
+    });
+    assert_eq!(k, Some(47));
+    assert_eq!(m.steps_to_tol, k);
+    assert_eq!(m.diverged, None);
+    // The largest move between samples is the first one: |Δθ| = ‖θ(0.1) − θ(0)‖.
+    let d0 = ((-0.1f64).exp() - 1.0).hypot(2.0 * ((-1.0f64).exp() - 1.0));
+    assert!(
+        (m.max_update / d0 - 1.0).abs() < 1e-6,
+        "{} vs {d0}",
+        m.max_update
+    );
+    // θ₀ grows as e^{t}: it passes 10 between t = 2.3 and 2.4, so sample k = 24 is not reached.
+    let m = run("-1;1", 10.0);
+    assert_eq!(m.diverged, Some(24));
+}
