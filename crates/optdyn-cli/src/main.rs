@@ -8,6 +8,7 @@ mod demo;
 mod list;
 mod reproduce;
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +44,10 @@ enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
+    /// Sweep a grid of runs (parallel, sharded, resumable), one row of metrics per run.
+    Sweep(sweep::SweepArgs),
+    /// Join sweep shards into one CSV, checking completeness.
+    Merge(sweep::MergeArgs),
 }
 
 /// Exit code of a run that stopped early (diverged, non-finite, failed); its rows are written.
@@ -58,6 +63,8 @@ fn main() -> ExitCode {
         Command::Stability(a) => analyses::run_stability(a),
         Command::Basins(a) => analyses::run_basins(a),
         Command::Spectrum(a) => analyses::run_spectrum(a),
+        Command::Sweep(a) => sweep::run(a).map(|()| 0),
+        Command::Merge(a) => sweep::merge(a).map(|()| 0),
         Command::Compare(a) => compare::run_compare(a),
         Command::Converge(a) => compare::run_converge(a),
     };

@@ -9,3 +9,4 @@ pub mod learning;
 pub mod lyapunov;
 pub mod spectrum;
 pub mod stability;
+pub mod sweep;

@@ -1,0 +1,457 @@
+//! Structure-of-arrays fast path: many one-dimensional Adam runs advanced together in lanes.
+//!
+//! Each run is a lane; lanes are processed in blocks of [`LANES`] with every per-lane quantity in
+//! a fixed-size array, so the step loop is straight-line arithmetic over arrays that the compiler
+//! vectorises (no branch in the lane loop: divergence and tolerance bookkeeping use selects).
+//! Blocks are distributed over threads with rayon; each lane's result depends only on its own
+//! parameters, so the output is identical for any thread count.
+//!
+//! The update is `torch.optim.Adam` (`amsgrad=False`, `weight_decay=0`, `maximize=False`) with
+//! PyTorch's order of operations (`_single_tensor_adam`):
+//! `m ← m.lerp(g, 1−β₁)` (= `β₁m + (1−β₁)g`), `v ← β₂v + (1−β₂)g²`,
+//! `θ ← θ + (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)`.
+//! The bias corrections `1 − β₁ᵗ`, `√(1 − β₂ᵗ)` come from per-task tables over the distinct β
+//! values (`powf`, as PyTorch's `beta ** step`), so every lane performs exactly the generic
+//! path's floating-point operations and the results are bit-identical to it. The metrics follow [`super::metrics`]; the divergence
+//! test here is on `θ` only (non-finite or `|θ| > max_abs`), which is the same test as the
+//! generic path's for the built-in polynomials because [`adam_1d`] first checks that `|f|` and
+//! `|f'|` stay finite and below `max_loss` on `|θ| ≤ max_abs`.
+
+use super::metrics::{MetricOptions, Metrics, TolOn};
+use crate::{Error, Result};
+use rayon::prelude::*;
+
+/// Lanes advanced together in one block.
+pub const LANES: usize = 8;
+
+/// A built-in one-dimensional objective with its exact derivative.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Objective1d {
+    /// `f(θ) = ½·a·(θ − c)²`, `f' = a(θ − c)`, `f* = 0` if `a ≥ 0`
+    /// (the objective `quadratic:diag=a,center=c`).
+    Quadratic {
+        /// Curvature `a`.
+        a: f64,
+        /// Minimiser `c`.
+        c: f64,
+    },
+    /// `f(θ) = (1 − θ)² + c(θ² − 1)²` (the objective `rosen1d:c=…`),
+    /// `f' = 2(θ − 1)(1 + 2cθ(θ + 1))`, `f* = f(1) = 0`.
+    Rosen1d {
+        /// Coupling `c ≥ 0`.
+        c: f64,
+    },
+}
+
+impl Objective1d {
+    /// `(f(θ), f'(θ))`.
+    pub fn value_grad(self, x: f64) -> (f64, f64) {
+        match self {
+            Objective1d::Quadratic { a, c } => Self::quadratic(a, c, x),
+            Objective1d::Rosen1d { c } => Self::rosen1d(c, x),
+        }
+    }
+
+    /// `f = ½·(a·r·r)`, `f' = a·r`, `r = θ − c` (the evaluation order of the `quadratic`
+    /// objective, so values agree bit for bit).
+    #[inline(always)]
+    fn quadratic(a: f64, c: f64, x: f64) -> (f64, f64) {
+        let r = x - c;
+        (0.5 * (a * r * r), a * r)
+    }
+
+    /// `f = p² + c·q²` with `p = 1 − θ`, `q = θ² − 1`; `f' = 2(θ − 1)(1 + 2cθ(θ + 1))` (the
+    /// evaluation order of the `rosen1d` objective).
+    #[inline(always)]
+    fn rosen1d(c: f64, x: f64) -> (f64, f64) {
+        let p = 1.0 - x;
+        let q = x * x - 1.0;
+        (
+            p * p + c * q * q,
+            2.0 * (x - 1.0) * (1.0 + 2.0 * c * x * (x + 1.0)),
+        )
+    }
+
+    /// The known minimum `f*`: 0, except for a quadratic with `a < 0` (no minimum).
+    pub fn min_value(self) -> Option<f64> {
+        match self {
+            Objective1d::Quadratic { a, .. } if a < 0.0 => None,
+            _ => Some(0.0),
+        }
+    }
+}
+
+/// Per-lane Adam hyperparameters and start points (structure of arrays, equal lengths).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdamLanes {
+    /// Learning rates.
+    pub lr: Vec<f64>,
+    /// `β₁`.
+    pub beta1: Vec<f64>,
+    /// `β₂`.
+    pub beta2: Vec<f64>,
+    /// `ε`.
+    pub eps: Vec<f64>,
+    /// Start points `θ₀`.
+    pub x0: Vec<f64>,
+}
+
+impl AdamLanes {
+    /// Number of lanes.
+    pub fn len(&self) -> usize {
+        self.x0.len()
+    }
+
+    /// True when there are no lanes.
+    pub fn is_empty(&self) -> bool {
+        self.x0.is_empty()
+    }
+
+    /// Appends one lane.
+    pub fn push(&mut self, lr: f64, beta1: f64, beta2: f64, eps: f64, x0: f64) {
+        self.lr.push(lr);
+        self.beta1.push(beta1);
+        self.beta2.push(beta2);
+        self.eps.push(eps);
+        self.x0.push(x0);
+    }
+}
+
+/// Per-lane results (structure of arrays). Steps are stored as `f64` (exact below 2⁵³) with
+/// `+∞` meaning "never", so the lane loop stays in one register type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lanes1dOut {
+    /// Final iterate (or the first bad one).
+    pub final_x: Vec<f64>,
+    /// Loss at it.
+    pub final_loss: Vec<f64>,
+    /// First bad step, `+∞` if none.
+    pub diverged: Vec<f64>,
+    /// First step meeting the tolerance, `+∞` if none.
+    pub steps_to_tol: Vec<f64>,
+    /// `max |θ_k − θ_{k−1}|` over valid iterates.
+    pub max_update: Vec<f64>,
+}
+
+impl Lanes1dOut {
+    /// Lane `i` as [`Metrics`].
+    pub fn metrics(&self, i: usize) -> Metrics {
+        let step = |v: f64| v.is_finite().then_some(v as u64);
+        Metrics {
+            final_x: vec![self.final_x[i]],
+            final_loss: self.final_loss[i],
+            diverged: step(self.diverged[i]),
+            steps_to_tol: step(self.steps_to_tol[i]),
+            max_update: self.max_update[i],
+        }
+    }
+
+    fn resize(&mut self, n: usize) {
+        for v in [
+            &mut self.final_x,
+            &mut self.final_loss,
+            &mut self.diverged,
+            &mut self.steps_to_tol,
+            &mut self.max_update,
+        ] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+    }
+}
+
+/// Lanes per rayon task.
+const TASK: usize = 1024;
+
+/// Runs every lane of `lanes` for `o.steps` Adam steps on `obj` and writes the metrics into
+/// `out` (resized to the number of lanes).
+///
+/// Errors if the parameter vectors differ in length, if `o.steps ≥ 2⁵³`, or if `|f|`/`|f'|` could
+/// exceed `max_loss`/overflow on `|θ| ≤ max_abs` (then the θ-only divergence test would not be
+/// the generic one; use the generic path).
+pub fn adam_1d(
+    obj: Objective1d,
+    lanes: &AdamLanes,
+    o: &MetricOptions,
+    out: &mut Lanes1dOut,
+) -> Result<()> {
+    let n = lanes.len();
+    if [&lanes.lr, &lanes.beta1, &lanes.beta2, &lanes.eps]
+        .iter()
+        .any(|v| v.len() != n)
+    {
+        return Err(Error::spec(
+            "adam_1d: parameter vectors differ in length".to_string(),
+        ));
+    }
+    if o.steps >= 1 << 53 {
+        return Err(Error::spec(format!(
+            "adam_1d: steps must be < 2^53, got {}",
+            o.steps
+        )));
+    }
+    if o.tol_on == TolOn::Gap && obj.min_value().is_none() {
+        return Err(Error::spec(format!(
+            "--tol-on gap: objective {obj:?} has no known minimum f*; use --tol-on grad"
+        )));
+    }
+    for x in [o.max_abs, -o.max_abs] {
+        let (f, g) = obj.value_grad(x);
+        if !(f.abs() <= o.max_loss && g.is_finite()) {
+            return Err(Error::spec(format!(
+                "adam_1d: f or f' leaves the bounds on |x| <= {:e}; use the generic path",
+                o.max_abs
+            )));
+        }
+    }
+    out.resize(n);
+    let tasks = out
+        .final_x
+        .par_chunks_mut(TASK)
+        .zip(out.final_loss.par_chunks_mut(TASK))
+        .zip(out.diverged.par_chunks_mut(TASK))
+        .zip(out.steps_to_tol.par_chunks_mut(TASK))
+        .zip(out.max_update.par_chunks_mut(TASK))
+        .enumerate();
+    let steps = o.steps as usize;
+    tasks.for_each(|(t, ((((fx, fl), dv), st), mu))| {
+        let base = t * TASK;
+        let range = base..base + fx.len();
+        let tab1 = Table::new(&lanes.beta1[range.clone()], steps, |b, t| 1.0 - b.powf(t));
+        let tab2 = Table::new(&lanes.beta2[range], steps, |b, t| (1.0 - b.powf(t)).sqrt());
+        let mut bc1 = vec![[0.0; LANES]; steps];
+        let mut bc2 = vec![[0.0; LANES]; steps];
+        let mut j = 0;
+        while j < fx.len() {
+            let len = (fx.len() - j).min(LANES);
+            let mut blk = Block::load(lanes, base + j, len);
+            tab1.gather(&blk.b1, &mut bc1);
+            tab2.gather(&blk.b2, &mut bc2);
+            blk.run(obj, &bc1, &bc2, o);
+            fx[j..j + len].copy_from_slice(&blk.xf[..len]);
+            fl[j..j + len].copy_from_slice(&blk.ff[..len]);
+            dv[j..j + len].copy_from_slice(&blk.div[..len]);
+            st[j..j + len].copy_from_slice(&blk.tol[..len]);
+            mu[j..j + len].copy_from_slice(&blk.mu[..len]);
+            j += len;
+        }
+    });
+    Ok(())
+}
+
+/// Bias corrections for the distinct β values of a task: row `j` holds `h(β_j, t)` for
+/// `t = 1…S` (`h = 1 − βᵗ` or `√(1 − βᵗ)`, with `powf` exactly as PyTorch's `beta ** step`).
+/// A grid has few distinct β per task, so this costs a few `powf` per step of the task.
+struct Table {
+    keys: Vec<u64>,
+    rows: Vec<f64>,
+    steps: usize,
+}
+
+impl Table {
+    fn new(betas: &[f64], steps: usize, h: impl Fn(f64, f64) -> f64) -> Table {
+        let mut keys: Vec<u64> = betas.iter().map(|b| b.to_bits()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut rows = Vec::with_capacity(keys.len() * steps);
+        for &k in &keys {
+            let b = f64::from_bits(k);
+            rows.extend((1..=steps).map(|t| h(b, t as f64)));
+        }
+        Table { keys, rows, steps }
+    }
+
+    /// Fills `out[k][l] = h(β_l, k + 1)` for the lanes of a block.
+    fn gather(&self, betas: &[f64; LANES], out: &mut [[f64; LANES]]) {
+        for (l, b) in betas.iter().enumerate() {
+            let j = self
+                .keys
+                .binary_search(&b.to_bits())
+                .expect("every β of the task is in its table");
+            let row = &self.rows[j * self.steps..(j + 1) * self.steps];
+            for (k, &v) in row.iter().enumerate() {
+                out[k][l] = v;
+            }
+        }
+    }
+}
+
+/// One block of lanes: parameters, Adam state and metric accumulators.
+struct Block {
+    lr: [f64; LANES],
+    b1: [f64; LANES],
+    b2: [f64; LANES],
+    eps: [f64; LANES],
+    x: [f64; LANES],
+    m: [f64; LANES],
+    v: [f64; LANES],
+    xf: [f64; LANES],
+    ff: [f64; LANES],
+    div: [f64; LANES],
+    tol: [f64; LANES],
+    mu: [f64; LANES],
+}
+
+impl Block {
+    /// Loads `len ≤ LANES` lanes from `start`; unused lanes repeat the last one (their results
+    /// are not copied out).
+    fn load(l: &AdamLanes, start: usize, len: usize) -> Block {
+        let pick = |v: &[f64]| {
+            let mut a = [0.0; LANES];
+            for (i, ai) in a.iter_mut().enumerate() {
+                *ai = v[start + i.min(len - 1)];
+            }
+            a
+        };
+        Block {
+            lr: pick(&l.lr),
+            b1: pick(&l.beta1),
+            b2: pick(&l.beta2),
+            eps: pick(&l.eps),
+            x: pick(&l.x0),
+            m: [0.0; LANES],
+            v: [0.0; LANES],
+            xf: [0.0; LANES],
+            ff: [0.0; LANES],
+            div: [f64::INFINITY; LANES],
+            tol: [f64::INFINITY; LANES],
+            mu: [0.0; LANES],
+        }
+    }
+
+    /// Dispatches on the objective and the tolerance kind, and on AVX2 at run time (the AVX2
+    /// build performs the same IEEE operations — Rust never fuses `a·b + c` — only wider).
+    fn run(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { self.run_avx2(obj, bc1, bc2, o) };
+            return;
+        }
+        self.run_any(obj, bc1, bc2, o);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
+        self.run_any(obj, bc1, bc2, o);
+    }
+
+    #[inline(always)]
+    fn run_any(
+        &mut self,
+        obj: Objective1d,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
+        match (obj, o.tol_on) {
+            (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
+                self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+            }
+            (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
+                self.steps::<true, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+            }
+            (Objective1d::Rosen1d { c }, TolOn::Grad) => {
+                self.steps::<false, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+            }
+            (Objective1d::Rosen1d { c }, TolOn::Gap) => {
+                self.steps::<true, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+            }
+        }
+    }
+
+    /// All `o.steps` steps of every lane; `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[t−1][l]`,
+    /// `bc2[t−1][l]` hold `1 − β₁ᵗ` and `√(1 − β₂ᵗ)` of lane `l`. State lives in local arrays
+    /// and the lane loop has no branches (selects only), so it vectorises.
+    #[inline(always)]
+    fn steps<const GAP: bool, G: Fn(f64) -> (f64, f64)>(
+        &mut self,
+        fg: G,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
+        let (tol, max_abs) = (o.tol, o.max_abs);
+        let (lr, b1, b2, eps) = (self.lr, self.b1, self.b2, self.eps);
+        let (mut x, mut m, mut v) = (self.x, self.m, self.v);
+        let (mut xf, mut ff, mut div, mut hit, mut mu) =
+            (self.xf, self.ff, self.div, self.tol, self.mu);
+        let mut prev = x;
+        let mut w1 = [0.0; LANES];
+        let mut small = [false; LANES];
+        for l in 0..LANES {
+            w1[l] = 1.0 - b1[l];
+            small[l] = w1[l].abs() < 0.5;
+        }
+        // Metric bookkeeping at iterate x_k (see `metrics::discrete_metrics`), as selects.
+        let observe = |l: usize,
+                       k: f64,
+                       x: &[f64; LANES],
+                       prev: &[f64; LANES],
+                       f: f64,
+                       g: f64,
+                       xf: &mut [f64; LANES],
+                       ff: &mut [f64; LANES],
+                       div: &mut [f64; LANES],
+                       hit: &mut [f64; LANES],
+                       mu: &mut [f64; LANES]| {
+            let alive = div[l] == f64::INFINITY;
+            let bad = x[l].is_nan() || x[l].abs() > max_abs;
+            div[l] = if alive & bad { k } else { div[l] };
+            xf[l] = if alive { x[l] } else { xf[l] };
+            ff[l] = if alive { f } else { ff[l] };
+            let ok = alive & !bad;
+            let du = (x[l] - prev[l]).abs();
+            mu[l] = if ok & (du > mu[l]) { du } else { mu[l] };
+            let q = if GAP { f } else { g.abs() };
+            hit[l] = if ok & (q <= tol) & (hit[l] == f64::INFINITY) {
+                k
+            } else {
+                hit[l]
+            };
+        };
+        for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
+            let kf = k as f64;
+            for l in 0..LANES {
+                let (f, g) = fg(x[l]);
+                observe(
+                    l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
+                );
+                prev[l] = x[l];
+                // m.lerp_(g, 1 − β₁) as ATen: a + w(b − a) if |w| < ½ else b − (b − a)(1 − w).
+                let d = g - m[l];
+                m[l] = if small[l] {
+                    m[l] + w1[l] * d
+                } else {
+                    g - d * b1[l]
+                };
+                v[l] = v[l] * b2[l] + (1.0 - b2[l]) * g * g;
+                let neg_step = -(lr[l] / c1[l]);
+                let denom = v[l].sqrt() / c2[l] + eps[l];
+                x[l] += neg_step * m[l] / denom;
+            }
+        }
+        let kf = bc1.len() as f64;
+        for l in 0..LANES {
+            let (f, g) = fg(x[l]);
+            observe(
+                l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
+            );
+        }
+        (self.x, self.m, self.v) = (x, m, v);
+        (self.xf, self.ff, self.div, self.tol, self.mu) = (xf, ff, div, hit, mu);
+    }
+}
