@@ -228,7 +228,9 @@ impl Objective for Rosenbrock {
             let r = x[i + 1] - x[i] * x[i];
             let s = a - x[i];
             f += b * r * r + s * s;
-            g[i] += -4.0 * b * x[i] * r - 2.0 * s;
+            // The order reverse-mode autograd evaluates `(a − x)² + b(y − x²)²` in, so that
+            // runs match torch's float64 iterates to the last bits (see tests/torch_optim.rs).
+            g[i] += -2.0 * s + (-(2.0 * b * r)) * (2.0 * x[i]);
             g[i + 1] += 2.0 * b * r;
         }
         f

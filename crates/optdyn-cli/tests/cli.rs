@@ -1,0 +1,252 @@
+//! The command line as users and the held-out oracle cases drive it: `optdyn run` against
+//! torch.optim's float64 iterates, output formats and manifests, one-line errors, divergence
+//! reports, model runs, and `list`.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn optdyn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_optdyn"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every public torch.optim case through `optdyn run --format json`: the x columns of rows
+/// 1..=K must equal torch's iterates to 1e-10 relative. The one case whose dynamics amplify
+/// ulp-level gradient differences exponentially (centered RMSprop with momentum on Rosenbrock,
+/// see crates/optdyn/tests/torch_optim.rs) is compared over its first 60 steps.
+#[test]
+fn run_matches_torch_float64_iterates() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/torch_optim_public.json"
+    ))
+    .unwrap();
+    let data: Value = serde_json::from_str(&text).unwrap();
+    let cases = data["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 30);
+    for c in cases {
+        let x0: Vec<String> = c["x0"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap().to_string())
+            .collect();
+        let steps = c["steps"].as_u64().unwrap().to_string();
+        let (obj, opt) = (
+            c["objective"].as_str().unwrap(),
+            c["optimizer"].as_str().unwrap(),
+        );
+        let o = optdyn(&[
+            "run",
+            "--objective",
+            obj,
+            "--x0",
+            &x0.join(","),
+            "--optimizer",
+            opt,
+            "--steps",
+            &steps,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{obj} {opt}: {}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let rows = v["rows"].as_array().unwrap();
+        let iters = c["iterates"].as_array().unwrap();
+        assert_eq!(rows.len(), iters.len() + 1);
+        let chaotic = obj == "rosenbrock" && opt.contains("centered=true");
+        let upto = if chaotic { 60 } else { iters.len() };
+        let mut worst = 0.0f64;
+        for (k, it) in iters.iter().enumerate().take(upto) {
+            let row = rows[k + 1].as_array().unwrap();
+            for (j, want) in it.as_array().unwrap().iter().enumerate() {
+                let want = want.as_f64().unwrap();
+                let got = row[4 + j].as_f64().unwrap();
+                worst = worst.max((got - want).abs() / want.abs().max(1e-300));
+            }
+        }
+        assert!(
+            worst <= 1e-10,
+            "{obj} {opt}: worst relative error {worst:e}"
+        );
+    }
+}
+
+#[test]
+fn csv_output_and_manifest_are_written_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("adam.csv");
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "rosen1d:c=4",
+        "--x0",
+        "2",
+        "--optimizer",
+        "adam:lr=1e-3,beta1=0.99,beta2=0.999",
+        "--steps",
+        "4000",
+        "--every",
+        "1000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "step,t,loss,grad_norm,x0");
+    assert_eq!(lines.len(), 6, "rows for steps 0, 1000, 2000, 3000, 4000");
+    assert!(lines[1].starts_with("0,0,37,98,2"), "{}", lines[1]);
+    assert!(lines[5].starts_with("4000,4,"), "{}", lines[5]);
+    let m: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("adam.csv.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["optimizer"], "adam:lr=1e-3,beta1=0.99,beta2=0.999");
+    assert_eq!(m["stop"]["kind"], "finished");
+    assert!(m["optdyn_version"].is_string());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn bad_input_is_one_line_naming_field_value_and_range() {
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--optimizer", "adam:beta1=1.2"],
+            "adam: beta1 must be in [0, 1), got 1.2",
+        ),
+        (
+            &["--optimizer", "adam:lr=-1"],
+            "adam: lr must be >= 0, got -1",
+        ),
+        (
+            &["--optimizer", "adam:eps=0"],
+            "adam: eps must be > 0, got 0",
+        ),
+        (&["--optimizer", "adamm"], "unknown optimizer 'adamm'"),
+        (
+            &["--optimizer", "adam:beta=0.9"],
+            "adam: unknown key 'beta'",
+        ),
+        (&["--x0", "1,2,3"], "dimension must be 2, got 3"),
+        (
+            &["--objective", "expr:(x-4", "--x0", "1"],
+            "expr: at position",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["run", "--steps", "3"];
+        let has = |k: &str| extra.contains(&k);
+        if !has("--objective") {
+            args.extend(["--objective", "beale"]);
+        }
+        if !has("--x0") {
+            args.extend(["--x0", "1,1"]);
+        }
+        if !has("--optimizer") {
+            args.extend(["--optimizer", "sgd:lr=0.01"]);
+        }
+        args.extend(extra);
+        let o = optdyn(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn divergence_stops_keeps_rows_and_reports_step() {
+    // GD on ½·100x² is unstable for lr > 2/100: |x| grows 2× per step at lr = 0.03.
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "quadratic:diag=100",
+        "--x0",
+        "1",
+        "--optimizer",
+        "sgd:lr=0.03",
+        "--steps",
+        "1000",
+        "--max-abs",
+        "1e6",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("diverged at step 20"), "{err}");
+    let rows = stdout(&o).lines().count() - 1;
+    assert_eq!(rows, 20, "rows for steps 0..=19 are kept");
+    assert!(!stdout(&o).contains("NaN") && !stdout(&o).contains("inf"));
+}
+
+#[test]
+fn model_run_samples_on_the_optimizer_clock() {
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "expr:(x-4)^2",
+        "--x0",
+        "1",
+        "--optimizer",
+        "adam:lr=0.01,beta1=0.9,beta2=0.999",
+        "--model",
+        "adam-ide1",
+        "--integrator",
+        "dopri5:rtol=1e-10,atol=1e-12",
+        "--steps",
+        "1000",
+        "--every",
+        "500",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "step,t,loss,grad_norm,x0,m0,v0");
+    let last: Vec<f64> = lines[3].split(',').map(|s| s.parse().unwrap()).collect();
+    assert_eq!(last[0], 1000.0);
+    assert_eq!(last[1], 10.0);
+    // heredia.md §4.1: exact first-order IDE θ(10) = 3.99914138.
+    assert!((last[4] - 3.99914138).abs() < 2e-8, "{}", last[4]);
+}
+
+#[test]
+fn list_shows_every_section() {
+    let o = optdyn(&["list"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    for name in [
+        "objectives:",
+        "optimizers:",
+        "models:",
+        "integrators:",
+        "rosen1d",
+        "expr",
+        "adamw",
+        "kadam",
+        "adam-ide2",
+        "heavy-ball",
+        "dopri5",
+        "newmark",
+        "mlp",
+    ] {
+        assert!(s.contains(name), "missing {name}");
+    }
+    let o = optdyn(&["list", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+}
