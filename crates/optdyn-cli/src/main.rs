@@ -5,6 +5,7 @@ mod analyses;
 mod common;
 mod compare;
 mod demo;
+mod learn;
 mod list;
 mod reproduce;
 mod run;
@@ -42,6 +43,8 @@ enum Command {
     Spectrum(analyses::SpectrumArgs),
     /// Reproduce the seed papers' figures and numbers, checked against them.
     Reproduce(reproduce::ReproduceArgs),
+    /// Learning-problem experiments: Adam vs 2-Adam vs layer norm, (β1, β2) growth, ERM checks.
+    Learn(learn::LearnArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
     /// Sweep a grid of runs (parallel, sharded, resumable), one row of metrics per run.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Learn(a) => learn::run(a),
         Command::Reproduce(a) => reproduce::run(a),
         Command::Stability(a) => analyses::run_stability(a),
         Command::Basins(a) => analyses::run_basins(a),
