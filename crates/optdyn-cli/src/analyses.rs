@@ -48,7 +48,7 @@ fn grid(text: &str, what: &str) -> Result<Vec<f64>, String> {
 #[derive(clap::Args)]
 pub struct StabilityArgs {
     /// Adam-type optimizer spec (beta1/beta2 are swept; lr is the unit of the update).
-    #[arg(long, default_value = "adam:lr=1,eps=1e-30")]
+    #[arg(long, default_value = "adam:lr=1,eps=1e-300")]
     optimizer: String,
     /// β1 grid: `lo:hi:count` or a list.
     #[arg(long, default_value = "0:0.99:34")]
@@ -90,11 +90,21 @@ pub fn run_stability(a: &StabilityArgs) -> Result<u8, String> {
         );
     }
     io::write_atomic(&a.out.join("stability.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
-    let boundary: Vec<f64> = b1.iter().map(|x| x * x).collect();
-    let mut overlays = vec![Series::line("β2 = β1² (boundary)", b1.clone(), boundary)];
+    let (ylo, yhi) = (b2[0], b2[b2.len() - 1]);
+    let on_map: Vec<f64> = b1
+        .iter()
+        .copied()
+        .filter(|x| x * x >= ylo && x * x <= yhi)
+        .collect();
+    let boundary: Vec<f64> = on_map.iter().map(|x| x * x).collect();
+    let mut overlays = vec![Series::line("β2 = β1² (boundary)", on_map, boundary)];
     for level in [2.0, 4.0, 8.0] {
         // C(β1, β2) = level ⇔ (1−β1)² = level²(1−β2)(1−β1²/β2), solved for β2 per β1 by bisection.
-        let ys: Vec<f64> = b1.iter().map(|&x| c_level_beta2(x, level)).collect();
+        let ys: Vec<f64> = b1
+            .iter()
+            .map(|&x| c_level_beta2(x, level))
+            .map(|y| if y >= ylo && y <= yhi { y } else { f64::NAN })
+            .collect();
         overlays.push(
             Series::line(format!("C(β1, β2) = {level}"), b1.clone(), ys).styled(Style::Dashed),
         );
@@ -107,6 +117,7 @@ pub fn run_stability(a: &StabilityArgs) -> Result<u8, String> {
         y: b2.clone(),
         z: cells.iter().map(|c| c.growth.ln()).collect(),
         z_label: "ln(growth)".into(),
+        z_center: Some(0.0),
         overlays,
     };
     save_heatmap(&h, &a.out.join("stability")).map_err(|e| e.to_string())?;
@@ -169,13 +180,13 @@ pub struct BasinsArgs {
     #[arg(long)]
     model: Option<String>,
     /// Learning-rate grid (`lo:hi:count:log` or a list): final state vs lr.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     lrs: Option<String>,
     /// 2-D map mode: x grid of start points (`lo:hi:count`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     xs: Option<String>,
     /// 2-D map mode: y grid of start points.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     ys: Option<String>,
     /// Steps per run (lr-scan mode default: max(1000, round(4/lr))).
     #[arg(long)]
@@ -301,6 +312,7 @@ pub fn run_basins(a: &BasinsArgs) -> Result<u8, String> {
                     .map(|l| l.map_or(f64::NAN, |i| i as f64))
                     .collect(),
                 z_label: "attractor index".into(),
+                z_center: None,
                 overlays: attractors
                     .iter()
                     .enumerate()

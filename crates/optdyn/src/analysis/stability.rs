@@ -55,10 +55,12 @@ pub fn probe(
         logs.push(u);
         g *= c;
     }
-    // Growth per step from the log-linear fit ln|u_n| ≈ a + n·ln r over the second half.
-    let half = steps / 2;
-    let ns: Vec<f64> = (half..steps).map(|n| n as f64).collect();
-    let ln_u: Vec<f64> = logs[half..].iter().map(|u| u.ln()).collect();
+    // Growth per step from the log-linear fit ln|u_n| ≈ a + n·ln r over the second half of the
+    // steps before |u_n| underflows to zero (fast-decaying updates reach 0 within the run).
+    let live = logs.iter().position(|u| *u <= 0.0).unwrap_or(steps);
+    let half = live / 2;
+    let ns: Vec<f64> = (half..live).map(|n| n as f64).collect();
+    let ln_u: Vec<f64> = logs[half..live].iter().map(|u| u.ln()).collect();
     let growth = linear(&ns, &ln_u).map_or(f64::NAN, |f| f.slope.exp());
     Ok(StabilityCell {
         beta1,

@@ -132,6 +132,8 @@ pub struct Heatmap {
     pub z: Vec<f64>,
     /// Label of the colour scale.
     pub z_label: String,
+    /// A value to draw white, with the scale symmetric about it (e.g. 0 for log growth rates).
+    pub z_center: Option<f64>,
     /// Curves overlaid on the map.
     pub overlays: Vec<Series>,
 }
@@ -354,7 +356,11 @@ where
     let (main, bar) = area.split_horizontally(area.dim_in_pixel().0 as i32 - 110);
     let ex = cell_edges(&h.x);
     let ey = cell_edges(&h.y);
-    let (zlo, zhi) = finite_range(h.z.iter().copied(), false).unwrap_or((0.0, 1.0));
+    let (mut zlo, mut zhi) = finite_range(h.z.iter().copied(), false).unwrap_or((0.0, 1.0));
+    if let Some(c) = h.z_center {
+        let half = (zhi - c).abs().max((c - zlo).abs());
+        (zlo, zhi) = (c - half, c + half);
+    }
     let mut chart = ChartBuilder::on(&main)
         .caption(&h.title, ("sans-serif", 20))
         .margin(12)

@@ -111,6 +111,7 @@ pub fn run(dir: &Path) -> Result<Report> {
         y: b2,
         z: cells.iter().map(|c| c.growth.ln()).collect(),
         z_label: "ln growth".into(),
+        z_center: Some(0.0),
         overlays: vec![
             Series::line("β2 = β1²", b1.clone(), b1.iter().map(|x| x * x).collect())
                 .styled(Style::Dashed),
