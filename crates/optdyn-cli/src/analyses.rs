@@ -454,3 +454,123 @@ pub fn run_spectrum(a: &SpectrumArgs) -> Result<u8, String> {
     println!("wrote {}", a.out.display());
     Ok(0)
 }
+
+/// Arguments of `optdyn monitor`.
+#[derive(clap::Args)]
+pub struct MonitorArgs {
+    /// Objective spec.
+    #[arg(long)]
+    objective: String,
+    /// Start point.
+    #[arg(long, allow_hyphen_values = true)]
+    x0: String,
+    /// Optimizer spec.
+    #[arg(long)]
+    optimizer: String,
+    /// Model to monitor.
+    #[arg(long)]
+    model: String,
+    /// Number of optimizer steps (T = steps·lr).
+    #[arg(long)]
+    steps: u64,
+    /// Integrator.
+    #[arg(long)]
+    integrator: Option<String>,
+    /// A rise above tol·max(1, |V0|) between samples breaks monotonicity.
+    #[arg(long, default_value_t = 1e-10)]
+    tol: f64,
+    /// Output directory.
+    #[arg(long, default_value = "optdyn-out/monitor")]
+    out: PathBuf,
+}
+
+/// Executes `optdyn monitor`: loss, the model's Lyapunov functional, kinetic energy and moment
+/// positivity along a model run.
+pub fn run_monitor(a: &MonitorArgs) -> Result<u8, String> {
+    use optdyn::analysis::lyapunov::{model_monitors, Monitor};
+    let x0 = parse_x0(&a.x0)?;
+    let obj = build_objective(&a.objective, &x0)?;
+    let opt = optdyn::optim::parse(&a.optimizer).map_err(|e| e.to_string())?;
+    let ospec = Spec::parse(&a.optimizer).map_err(|e| e.to_string())?;
+    let model = optdyn::model::parse(&a.model, &ospec, obj.clone()).map_err(|e| e.to_string())?;
+    let integ = optdyn::integrate::parse(
+        a.integrator.as_deref().unwrap_or("rk4:substeps=10"),
+        Some(opt.lr()),
+    )
+    .map_err(|e| e.to_string())?;
+    let o = RunOptions {
+        steps: a.steps,
+        every: 1,
+        ..RunOptions::default()
+    };
+    let m = model_monitors(
+        obj.as_ref(),
+        model.as_ref(),
+        integ.as_ref(),
+        &x0,
+        opt.lr(),
+        &o,
+        a.tol,
+    );
+    let t = m.trajectory.times();
+    let mut csv = String::from("t,loss,lyapunov,kinetic\n");
+    for i in 0..t.len() {
+        let l = m.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            fmt_f64(t[i]),
+            fmt_f64(m.loss.values[i]),
+            fmt_f64(l),
+            fmt_f64(m.kinetic[i])
+        );
+    }
+    io::write_atomic(&a.out.join("monitor.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
+    let mut panels = Vec::new();
+    let mut f = Figure::new("f(θ(t))", "t", "loss");
+    f.series
+        .push(Series::line("loss", t.clone(), m.loss.values.clone()));
+    panels.push(f);
+    if let Some(l) = &m.lyapunov {
+        let mut f = Figure::new("Lyapunov functional V(t)", "t", "V");
+        f.series
+            .push(Series::line(a.model.clone(), t.clone(), l.values.clone()));
+        panels.push(f);
+    }
+    let mut f = Figure::new("kinetic energy ½‖θ'‖²", "t", "½‖θ'‖²");
+    f.log_y = true;
+    f.series
+        .push(Series::line("kinetic", t.clone(), m.kinetic.clone()));
+    panels.push(f);
+    optdyn::plot::save_panels(&panels, panels.len(), &a.out.join("monitor"))
+        .map_err(|e| e.to_string())?;
+    let say = |name: &str, mon: &Monitor| {
+        println!(
+            "{name:<10} {} (largest rise {:.3e} at t = {:.4})",
+            if mon.non_increasing {
+                "non-increasing"
+            } else {
+                "RISES"
+            },
+            mon.max_increase,
+            mon.t_max_increase
+        )
+    };
+    say("loss", &m.loss);
+    match &m.lyapunov {
+        Some(l) => say("lyapunov", l),
+        None => println!("lyapunov   {} declares no Lyapunov functional", a.model),
+    }
+    if let Some((v, tv)) = m.min_v {
+        println!(
+            "moments    min v = {v:.3e} at t = {tv:.4} ({})",
+            if v >= 0.0 {
+                "v ≥ 0 holds"
+            } else {
+                "v < 0: positivity violated"
+            }
+        );
+    }
+    println!("{} (stop: {})", a.out.display(), m.trajectory.stop);
+    Ok(0)
+}

@@ -45,6 +45,8 @@ enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Learning-problem experiments: Adam vs 2-Adam vs layer norm, (β1, β2) growth, ERM checks.
     Learn(learn::LearnArgs),
+    /// Loss, Lyapunov functional, kinetic energy and moment positivity along a model run.
+    Monitor(analyses::MonitorArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
     /// Sweep a grid of runs (parallel, sharded, resumable), one row of metrics per run.
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Stability(a) => analyses::run_stability(a),
         Command::Basins(a) => analyses::run_basins(a),
         Command::Spectrum(a) => analyses::run_spectrum(a),
+        Command::Monitor(a) => analyses::run_monitor(a),
         Command::Sweep(a) => sweep::run(a).map(|()| 0),
         Command::Merge(a) => sweep::merge(a).map(|()| 0),
         Command::Compare(a) => compare::run_compare(a),

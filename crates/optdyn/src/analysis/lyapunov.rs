@@ -1,6 +1,10 @@
 //! Lyapunov and energy monitors: is a functional non-increasing along a trajectory, by how much
 //! does it rise where it does, and do the second-moment states stay non-negative.
 
+use crate::integrate::{Integrator, Stats};
+use crate::model::Model;
+use crate::objective::Objective;
+use crate::simulate::{run_model, RunOptions};
 use crate::trajectory::Trajectory;
 use serde::Serialize;
 
@@ -73,6 +77,63 @@ pub fn min_over_columns(tr: &Trajectory, prefix: &str) -> Option<(f64, f64)> {
         }
     }
     Some(best)
+}
+
+/// Every monitor of one model run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelMonitors {
+    /// The samples (θ, loss, state columns).
+    pub trajectory: Trajectory,
+    /// Integrator statistics.
+    pub stats: Stats,
+    /// `f(θ(t))`.
+    pub loss: Monitor,
+    /// The model's own Lyapunov functional, when it has one ([`Model::lyapunov`]).
+    pub lyapunov: Option<Monitor>,
+    /// Kinetic energy `½‖θ'‖²` per sample (θ' from the model's right-hand side).
+    pub kinetic: Vec<f64>,
+    /// Smallest second-moment state `v` and when (for models with `v` columns).
+    pub min_v: Option<(f64, f64)>,
+}
+
+/// Integrates `model` and evaluates the loss, its Lyapunov functional, the kinetic energy and
+/// moment positivity at every sample; rises larger than `tol·max(1, |V_0|)` are flagged.
+pub fn model_monitors(
+    obj: &dyn Objective,
+    model: &dyn Model,
+    integrator: &dyn Integrator,
+    x0: &[f64],
+    lr: f64,
+    o: &RunOptions,
+    tol: f64,
+) -> ModelMonitors {
+    let run = run_model(obj, model, integrator, x0, lr, o);
+    let tr = run.trajectory;
+    let n = model.n();
+    let t = tr.times();
+    let mut z = vec![0.0; model.dim()];
+    let mut dz = vec![0.0; model.dim()];
+    let mut vel = Vec::with_capacity(tr.len() * n);
+    let mut lyap = Vec::with_capacity(tr.len());
+    for i in 0..tr.len() {
+        let row = tr.row(i);
+        z[..n].copy_from_slice(&row[4..4 + n]);
+        z[n..].copy_from_slice(&row[4 + n..]);
+        model.rhs(row[1], &z, &mut dz);
+        vel.extend_from_slice(&dz[..n]);
+        if let Some(v) = model.lyapunov(row[1], &z) {
+            lyap.push(v);
+        }
+    }
+    let lyapunov = (!tr.is_empty() && lyap.len() == tr.len()).then(|| monitor(&t, &lyap, tol));
+    ModelMonitors {
+        loss: loss_monitor(&tr, tol),
+        lyapunov,
+        kinetic: kinetic_energy(&vel, n),
+        min_v: min_over_columns(&tr, "v"),
+        stats: run.stats,
+        trajectory: tr,
+    }
 }
 
 #[cfg(test)]

@@ -249,4 +249,17 @@ impl Model for AdamField {
     fn state_columns(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Deterministic mode with L2 (or no) decay: `V = f + (λ/2)‖θ‖²` and `θ' = −g/(ε+|g|)`,
+    /// `g = ∇V`, so `V' = −Σ g²/(ε+|g|) ≤ 0`. With noise the field is not a gradient field (its
+    /// zeros are not the critical points), and AdamW's decoupled decay breaks the identity.
+    fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
+        let l2 = if self.h.decoupled {
+            0.0
+        } else {
+            self.h.weight_decay
+        };
+        (matches!(self.mode, Mode::Deterministic)
+            && !(self.h.decoupled && self.h.weight_decay != 0.0))
+            .then(|| super::l2_potential(self.obj.as_ref(), z, l2))
+    }
 }

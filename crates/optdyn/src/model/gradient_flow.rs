@@ -154,4 +154,11 @@ impl Model for FirstOrderFlow {
     fn state_columns(&self) -> Vec<String> {
         Vec::new()
     }
+    /// `V = f + c‖∇f‖²`: the flow is `θ' = −s∇V`, so `V' = −s‖∇V‖² ≤ 0`.
+    fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
+        Some(with_scratch(self.n, |g| {
+            let f = self.obj.value_gradient(z, g);
+            f + self.coef * g.iter().map(|x| x * x).sum::<f64>()
+        }))
+    }
 }

@@ -87,6 +87,10 @@ impl Model for HeavyBall {
         z.resize(2 * self.n, 0.0);
         z
     }
+    /// `E = f(x) + (lr/2)‖ẋ‖²`: `E' = −(1 − μ)‖ẋ‖² ≤ 0`.
+    fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
+        Some(super::mechanical_energy(self.obj.as_ref(), z, self.lr))
+    }
     fn state_columns(&self) -> Vec<String> {
         columns(&["vel"], self.n)
     }

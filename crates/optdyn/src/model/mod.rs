@@ -46,6 +46,25 @@ pub trait Model: OdeSystem + Send + Sync {
     fn initial_state(&self, x0: &[f64]) -> Vec<f64>;
     /// Names of the auxiliary state columns `z[n..]` (e.g. `m0, v0, vel0`).
     fn state_columns(&self) -> Vec<String>;
+    /// A Lyapunov (energy) functional `V(t, z)` that is non-increasing along exact solutions,
+    /// when the model has one (each implementation documents its `V` and why `V' ≤ 0`); `None`
+    /// otherwise.
+    fn lyapunov(&self, _t: f64, _z: &[f64]) -> Option<f64> {
+        None
+    }
+}
+
+/// `f(θ) + (λ/2)‖θ‖²`: the objective with the L2 weight decay the optimizer adds to its gradient
+/// (the potential whose gradient the first-order preconditioned flows descend).
+pub fn l2_potential(obj: &dyn Objective, theta: &[f64], weight_decay: f64) -> f64 {
+    obj.value(theta) + 0.5 * weight_decay * theta.iter().map(|x| x * x).sum::<f64>()
+}
+
+/// `f(x) + (lr/2)‖v‖²` on a state `[x (n), v (n)]`: the mechanical energy of the inertial models
+/// `lr·ẍ + c(t)·ẋ + ∇f = 0` (then `E' = −c(t)‖ẋ‖² ≤ 0` for `c ≥ 0`).
+pub fn mechanical_energy(obj: &dyn Objective, z: &[f64], lr: f64) -> f64 {
+    let n = z.len() / 2;
+    obj.value(&z[..n]) + 0.5 * lr * z[n..].iter().map(|v| v * v).sum::<f64>()
 }
 
 /// Every model with its optimizer and parameters, for `optdyn list models`.

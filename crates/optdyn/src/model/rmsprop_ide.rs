@@ -127,6 +127,15 @@ impl Model for RmspropIde {
         }
         z
     }
+    /// `V = f + (λ/2)‖θ‖²` (λ the L2 weight decay): `θ' = −g/(√v+ε)` with `g = ∇V` gives
+    /// `V' = −Σ a g²/(√v+ε) ≤ 0` while `v ≥ 0`.
+    fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
+        Some(super::l2_potential(
+            self.obj.as_ref(),
+            &z[..self.n],
+            self.wd,
+        ))
+    }
     fn state_columns(&self) -> Vec<String> {
         columns(&["v"], self.n)
     }
