@@ -514,12 +514,12 @@ pub fn run_monitor(a: &MonitorArgs) -> Result<u8, String> {
     );
     let t = m.trajectory.times();
     let mut csv = String::from("t,loss,lyapunov,kinetic\n");
-    for i in 0..t.len() {
+    for (i, ti) in t.iter().enumerate() {
         let l = m.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
         let _ = writeln!(
             csv,
             "{},{},{},{}",
-            fmt_f64(t[i]),
+            fmt_f64(*ti),
             fmt_f64(m.loss.values[i]),
             fmt_f64(l),
             fmt_f64(m.kinetic[i])
