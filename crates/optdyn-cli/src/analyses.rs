@@ -1,12 +1,12 @@
 //! `optdyn stability`, `optdyn basins`, `optdyn spectrum`: per-analysis commands writing data
 //! (CSV/JSON) and a figure next to it.
 
-use crate::common::{build_objective, manifest_base, parse_x0};
+use crate::common::{build_model_setup, build_objective, manifest_base, parse_x0, ModelSetup};
 use optdyn::analysis::{basins, spectrum, stability};
 use optdyn::io::{self, fmt_f64};
 use optdyn::plot::{save_figure, save_heatmap, Figure, Heatmap, Series, Style};
 use optdyn::simulate::{self, RunOptions};
-use optdyn::spec::{parse_list, Spec};
+use optdyn::spec::parse_list;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -375,28 +375,24 @@ pub struct SpectrumArgs {
 /// Executes `optdyn spectrum`.
 pub fn run_spectrum(a: &SpectrumArgs) -> Result<u8, String> {
     let x0 = parse_x0(&a.x0)?;
-    let obj = build_objective(&a.objective, &x0)?;
-    let opt = optdyn::optim::parse(&a.optimizer).map_err(|e| e.to_string())?;
-    let ospec = Spec::parse(&a.optimizer).map_err(|e| e.to_string())?;
-    let model = optdyn::model::parse(&a.model, &ospec, obj.clone()).map_err(|e| e.to_string())?;
-    let integ = optdyn::integrate::parse(
-        a.integrator.as_deref().unwrap_or("rk4:substeps=10"),
-        Some(opt.lr()),
-    )
-    .map_err(|e| e.to_string())?;
+    let ModelSetup {
+        obj,
+        lr,
+        model,
+        integrator: integ,
+    } = build_model_setup(
+        &a.objective,
+        &x0,
+        &a.optimizer,
+        &a.model,
+        a.integrator.as_deref(),
+    )?;
     let o = RunOptions {
         steps: a.steps,
         every: a.every.max(1),
         ..RunOptions::default()
     };
-    let run = simulate::run_model(
-        obj.as_ref(),
-        model.as_ref(),
-        integ.as_ref(),
-        &x0,
-        opt.lr(),
-        &o,
-    );
+    let run = simulate::run_model(obj.as_ref(), model.as_ref(), integ.as_ref(), &x0, lr, &o);
     let tr = &run.trajectory;
     let n = model.n();
     let mut zs = Vec::with_capacity(tr.len() * model.dim());
@@ -489,15 +485,18 @@ pub struct MonitorArgs {
 pub fn run_monitor(a: &MonitorArgs) -> Result<u8, String> {
     use optdyn::analysis::lyapunov::{model_monitors, Monitor};
     let x0 = parse_x0(&a.x0)?;
-    let obj = build_objective(&a.objective, &x0)?;
-    let opt = optdyn::optim::parse(&a.optimizer).map_err(|e| e.to_string())?;
-    let ospec = Spec::parse(&a.optimizer).map_err(|e| e.to_string())?;
-    let model = optdyn::model::parse(&a.model, &ospec, obj.clone()).map_err(|e| e.to_string())?;
-    let integ = optdyn::integrate::parse(
-        a.integrator.as_deref().unwrap_or("rk4:substeps=10"),
-        Some(opt.lr()),
-    )
-    .map_err(|e| e.to_string())?;
+    let ModelSetup {
+        obj,
+        lr,
+        model,
+        integrator: integ,
+    } = build_model_setup(
+        &a.objective,
+        &x0,
+        &a.optimizer,
+        &a.model,
+        a.integrator.as_deref(),
+    )?;
     let o = RunOptions {
         steps: a.steps,
         every: 1,
@@ -508,7 +507,7 @@ pub fn run_monitor(a: &MonitorArgs) -> Result<u8, String> {
         model.as_ref(),
         integ.as_ref(),
         &x0,
-        opt.lr(),
+        lr,
         &o,
         a.tol,
     );

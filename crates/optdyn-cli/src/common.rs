@@ -1,7 +1,10 @@
 //! Helpers shared by the subcommands: building problems from specs, manifests.
 
+use optdyn::integrate::Integrator;
+use optdyn::model::Model;
 use optdyn::objective::{self, Objective};
 use optdyn::spec::parse_list;
+use optdyn::spec::Spec;
 use std::sync::Arc;
 
 /// Parses `--x0` (`1,2` or `1;2`).
@@ -33,5 +36,41 @@ pub fn manifest_base(command: &str) -> serde_json::Value {
         "command": command,
         "argv": std::env::args().collect::<Vec<_>>(),
         "created_unix": created,
+    })
+}
+
+/// Everything a model run needs, built from the command line's specs.
+pub struct ModelSetup {
+    /// The objective.
+    pub obj: Arc<dyn Objective>,
+    /// The optimizer's learning rate (the clock unit).
+    pub lr: f64,
+    /// The model of that optimizer.
+    pub model: Box<dyn Model>,
+    /// The integrator (default `rk4:substeps=10`, i.e. dt = lr/10).
+    pub integrator: Box<dyn Integrator>,
+}
+
+/// Builds objective, model and integrator for `--model` runs; the optimizer spec supplies the
+/// shared hyperparameters and the clock `t_k = k·lr`.
+pub fn build_model_setup(
+    objective: &str,
+    x0: &[f64],
+    optimizer: &str,
+    model: &str,
+    integrator: Option<&str>,
+) -> Result<ModelSetup, String> {
+    let e = |e: optdyn::Error| e.to_string();
+    let obj = build_objective(objective, x0)?;
+    let lr = optdyn::optim::parse(optimizer).map_err(e)?.lr();
+    let ospec = Spec::parse(optimizer).map_err(e)?;
+    let model = optdyn::model::parse(model, &ospec, obj.clone()).map_err(e)?;
+    let integrator =
+        optdyn::integrate::parse(integrator.unwrap_or("rk4:substeps=10"), Some(lr)).map_err(e)?;
+    Ok(ModelSetup {
+        obj,
+        lr,
+        model,
+        integrator,
     })
 }

@@ -1,10 +1,9 @@
 //! `optdyn run`: one discrete run, or one continuous model of the same optimizer on the clock
 //! `t_k = k·lr`, written as CSV or JSON with a manifest beside the file.
 
-use crate::common::{build_objective, manifest_base, parse_x0};
+use crate::common::{build_model_setup, build_objective, manifest_base, parse_x0};
 use optdyn::io::{self, Format};
 use optdyn::simulate::{self, RunOptions};
-use optdyn::spec::Spec;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn run`.
@@ -88,16 +87,22 @@ pub fn run(a: &RunArgs) -> Result<u8, String> {
             None,
         ),
         Some(mspec) => {
-            let ospec = Spec::parse(&a.optimizer).map_err(|e| e.to_string())?;
-            let model =
-                optdyn::model::parse(mspec, &ospec, obj.clone()).map_err(|e| e.to_string())?;
-            let ispec = a
-                .integrator
-                .clone()
-                .unwrap_or_else(|| "rk4:substeps=10".into());
-            let integ = optdyn::integrate::parse(&ispec, Some(lr)).map_err(|e| e.to_string())?;
-            manifest["integrator"] = serde_json::json!(integ.name());
-            let r = simulate::run_model(obj.as_ref(), model.as_ref(), integ.as_ref(), &x0, lr, &o);
+            let setup = build_model_setup(
+                &a.objective,
+                &x0,
+                &a.optimizer,
+                mspec,
+                a.integrator.as_deref(),
+            )?;
+            manifest["integrator"] = serde_json::json!(setup.integrator.name());
+            let r = simulate::run_model(
+                setup.obj.as_ref(),
+                setup.model.as_ref(),
+                setup.integrator.as_ref(),
+                &x0,
+                lr,
+                &o,
+            );
             (r.trajectory, Some(r.stats))
         }
     };
