@@ -226,6 +226,46 @@ fn model_run_samples_on_the_optimizer_clock() {
 }
 
 #[test]
+fn second_order_schemes_refuse_first_order_models() {
+    // adam-ide2's state [θ, θ', m, m', v, v'] has an even length but is not [x, v]: a Verlet
+    // step would split it into meaningless halves, so the run must stop with a clear reason.
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "rosen1d:c=4",
+        "--x0",
+        "2",
+        "--optimizer",
+        "adam:lr=1e-3",
+        "--model",
+        "adam-ide2",
+        "--integrator",
+        "verlet:substeps=10",
+        "--steps",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is first-order"), "{}", stderr(&o));
+    // The heavy-ball ODE is [x, v]: Verlet drives it.
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "rosen1d:c=4",
+        "--x0",
+        "2",
+        "--optimizer",
+        "sgd:lr=1e-3,momentum=0.9",
+        "--model",
+        "heavy-ball",
+        "--integrator",
+        "verlet:substeps=10",
+        "--steps",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
 fn list_shows_every_section() {
     let o = optdyn(&["list"]);
     assert!(o.status.success());

@@ -69,7 +69,7 @@ fn every_fixed_step_scheme_has_its_declared_order_on_every_problem() {
         let integ = parse(&with_dt(spec, 0.1), None).unwrap();
         assert_eq!(integ.order(), Some(order), "{spec} declared order");
         for p in library() {
-            if second && !p.second_order() {
+            if second && !p.second_order_layout() {
                 continue;
             }
             let span = p.t_end() - p.t0();

@@ -44,6 +44,11 @@ pub trait OdeSystem: Sync {
     fn jacobian(&self, _t: f64, _y: &[f64], _jac: &mut [f64]) -> bool {
         false
     }
+    /// True when the state is laid out `[x (n), v (n)]` with `F = [v, A(t, x, v)]`, so the
+    /// second-order schemes ([`second_order`]) may drive it; they refuse any other system.
+    fn second_order_layout(&self) -> bool {
+        false
+    }
 }
 
 /// Work counters of a solve, as scipy's `nfev`/`njev` and diffrax's `stats`.
@@ -198,8 +203,9 @@ pub trait Stepper: Send + Sync {
     fn order(&self) -> u32;
     /// Scratch length needed for a state of length `dim`.
     fn work_len(&self, dim: usize) -> usize;
-    /// Rejects a state length the scheme cannot handle (second-order schemes need an even one).
-    fn check_dim(&self, _dim: usize) -> Result<()> {
+    /// Rejects a system the scheme cannot handle (second-order schemes need the `[x, v]`
+    /// layout, [`OdeSystem::second_order_layout`]).
+    fn check_system(&self, _sys: &dyn OdeSystem) -> Result<()> {
         Ok(())
     }
     /// Advances `y` from `t` to `t + h` in place, adding its rhs evaluations, Jacobian
@@ -428,7 +434,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
     fn solve(&self, sys: &dyn OdeSystem, t0: f64, y0: &[f64], opts: &SolveOptions) -> Solution {
         let dim = sys.dim();
         let mut sol = Solution::empty(dim, opts.t_eval.len());
-        if let Err(e) = self.stepper.check_dim(dim) {
+        if let Err(e) = self.stepper.check_system(sys) {
             sol.stop = StopReason::Failed {
                 t: t0,
                 why: e.to_string(),

@@ -18,8 +18,6 @@ pub trait TestProblem: OdeSystem + Send {
     fn y0(&self) -> Vec<f64>;
     /// Writes the exact `y(t)` into `out`.
     fn exact(&self, t: f64, out: &mut [f64]);
-    /// Whether the state is laid out `[x, v]` with `F = [v, A(t, x, v)]`.
-    fn second_order(&self) -> bool;
     /// The fastest rate of the problem (largest `|λ|`, frequency or damping coefficient), so a
     /// harness can pick steps `dt ∝ 1/rate`.
     fn rate(&self) -> f64;
@@ -65,9 +63,6 @@ impl TestProblem for ExpDecay {
     fn exact(&self, t: f64, out: &mut [f64]) {
         out[0] = self.c0 * (self.lambda * t).exp();
     }
-    fn second_order(&self) -> bool {
-        false
-    }
     fn rate(&self) -> f64 {
         self.lambda.abs()
     }
@@ -103,6 +98,9 @@ impl Oscillator {
 impl OdeSystem for Oscillator {
     fn dim(&self) -> usize {
         2
+    }
+    fn second_order_layout(&self) -> bool {
+        true
     }
     fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
         dy[0] = y[1];
@@ -143,9 +141,6 @@ impl TestProblem for Oscillator {
         let e = (-z * w * t).exp();
         out[0] = e * (self.x0 * c + b * s);
         out[1] = e * (-z * w * (self.x0 * c + b * s) + wd * (-self.x0 * s + b * c));
-    }
-    fn second_order(&self) -> bool {
-        true
     }
     fn rate(&self) -> f64 {
         self.omega
@@ -195,9 +190,6 @@ impl TestProblem for QuadraticFlow {
             *o = self.center[i] + (self.x0[i] - self.center[i]) * (-self.diag[i] * t).exp();
         }
     }
-    fn second_order(&self) -> bool {
-        false
-    }
     fn rate(&self) -> f64 {
         self.diag.iter().fold(0.0f64, |m, d| m.max(d.abs()))
     }
@@ -222,6 +214,9 @@ pub struct NesterovQuadratic {
 impl OdeSystem for NesterovQuadratic {
     fn dim(&self) -> usize {
         2 * self.lambda.len()
+    }
+    fn second_order_layout(&self) -> bool {
+        true
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         let n = self.lambda.len();
@@ -256,9 +251,6 @@ impl TestProblem for NesterovQuadratic {
             out[i] = self.x0[i] * 2.0 * j1 / s;
             out[n + i] = -self.x0[i] * r * 2.0 * j2 / s;
         }
-    }
-    fn second_order(&self) -> bool {
-        true
     }
     fn rate(&self) -> f64 {
         self.lambda

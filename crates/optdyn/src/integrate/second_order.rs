@@ -2,18 +2,28 @@
 //!
 //! They act on any [`OdeSystem`] whose state is laid out `[x (n), v (n)]` with
 //! `F(t, [x, v]) = [v, A(t, x, v)]` (`dim = 2n`): `A` is read from the second half of the
-//! right-hand side, the first half is ignored. An odd dimension is rejected by
-//! [`Stepper::check_dim`], which the driver turns into `StopReason::Failed`.
+//! right-hand side, the first half is ignored. A system must declare that layout
+//! ([`OdeSystem::second_order_layout`]) and have an even dimension; otherwise
+//! [`Stepper::check_system`] rejects it and the driver stops with `StopReason::Failed` (a
+//! first-order model such as `adam-ide2`'s `[θ, θ', m, m', v, v']` would otherwise be split into
+//! meaningless halves).
 
 use super::implicit::{newton, newton_opts, newton_work_len, NewtonOpts, IMPLICIT_PARAMS};
 use super::{fixed_dt, FixedStep, Integrator, OdeSystem, Stats, Stepper};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 
-fn even_dim(who: &str, dim: usize) -> Result<()> {
+fn second_order_system(who: &str, sys: &dyn OdeSystem) -> Result<()> {
+    let dim = sys.dim();
     if dim == 0 || dim % 2 == 1 {
         return Err(Error::spec(format!(
             "{who}: needs a second-order state [x, v] of even dimension, got dim = {dim}"
+        )));
+    }
+    if !sys.second_order_layout() {
+        return Err(Error::spec(format!(
+            "{who}: needs a second-order system x'' = A(t, x, v) with state [x, v]; this system \
+             (dim = {dim}) is first-order (use a first-order scheme such as rk4 or dopri5)"
         )));
     }
     Ok(())
@@ -49,8 +59,8 @@ impl Stepper for Newmark {
         3 * n + 3 * dim + dim * dim + newton_work_len(n)
     }
 
-    fn check_dim(&self, dim: usize) -> Result<()> {
-        even_dim("newmark", dim)
+    fn check_system(&self, sys: &dyn OdeSystem) -> Result<()> {
+        second_order_system("newmark", sys)
     }
 
     fn step(
@@ -140,8 +150,8 @@ impl Stepper for Staggered {
         2 * n + 3 * dim + dim * dim + newton_work_len(n)
     }
 
-    fn check_dim(&self, dim: usize) -> Result<()> {
-        even_dim("staggered", dim)
+    fn check_system(&self, sys: &dyn OdeSystem) -> Result<()> {
+        second_order_system("staggered", sys)
     }
 
     fn step(
@@ -217,8 +227,8 @@ impl Stepper for Verlet {
         2 * dim + dim / 2
     }
 
-    fn check_dim(&self, dim: usize) -> Result<()> {
-        even_dim("verlet", dim)
+    fn check_system(&self, sys: &dyn OdeSystem) -> Result<()> {
+        second_order_system("verlet", sys)
     }
 
     fn step(
@@ -270,8 +280,8 @@ impl Stepper for SymplecticEuler {
         dim
     }
 
-    fn check_dim(&self, dim: usize) -> Result<()> {
-        even_dim("symplectic-euler", dim)
+    fn check_system(&self, sys: &dyn OdeSystem) -> Result<()> {
+        second_order_system("symplectic-euler", sys)
     }
 
     fn step(

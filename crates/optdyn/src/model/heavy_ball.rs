@@ -62,6 +62,9 @@ impl OdeSystem for HeavyBall {
     fn dim(&self) -> usize {
         2 * self.n
     }
+    fn second_order_layout(&self) -> bool {
+        true
+    }
 
     fn rhs(&self, _t: f64, z: &[f64], dz: &mut [f64]) {
         let n = self.n;

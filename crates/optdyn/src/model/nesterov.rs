@@ -68,6 +68,9 @@ impl OdeSystem for Nesterov {
     fn dim(&self) -> usize {
         2 * self.n
     }
+    fn second_order_layout(&self) -> bool {
+        true
+    }
 
     fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
         let n = self.n;
