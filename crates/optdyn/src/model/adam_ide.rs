@@ -94,14 +94,8 @@ pub struct AdamIde1 {
     name: String,
     obj: Arc<dyn Objective>,
     n: usize,
-    h: AdamHyper,
     t0: f64,
-    k1: StateSpace,
-    k2: StateSpace,
-    bias: (BiasFactor, BiasFactor),
-    /// Limits of `m̂/g` and `v̂/g²` as `t → 0`: `λ_i/ℓ_i`.
-    c1: f64,
-    c2: f64,
+    moments: ExpMoments,
 }
 
 fn limit_ratio(lambda: f64, beta: f64, lr: f64) -> f64 {
@@ -109,6 +103,75 @@ fn limit_ratio(lambda: f64, beta: f64, lr: f64) -> f64 {
         0.0
     } else {
         lambda / (-beta.ln() / lr)
+    }
+}
+
+/// The exponential-kernel moments shared by the first-order Adam models and the bias-corrected
+/// update they drive: per coordinate `m' = w1 g − ℓ1 m`, `v' = w2 g² − ℓ2 v` (g with L2 decay
+/// for adam) and `u = m̂/(√v̂ + ε(t)) (+ λθ for adamw)`, `m̂ = m/(1 − β1^{t/lr})`,
+/// `v̂ = v/(1 − β2^{t/lr})`. At `t = 0` (m = v = 0) `m̂, v̂` take their limits `c1 g`, `c2 g²`,
+/// `c_i = w_i/(−ln β_i/lr)`. `adam-ide1` is `θ' = −u`; `gould-tanaka` is `(lr/2)θ̈ + θ̇ = −u`.
+pub(crate) struct ExpMoments {
+    /// The optimizer's hyperparameters.
+    pub(crate) h: AdamHyper,
+    k1: StateSpace,
+    k2: StateSpace,
+    bias: (BiasFactor, BiasFactor),
+    c1: f64,
+    c2: f64,
+}
+
+impl ExpMoments {
+    /// Moments with kernel weights `w_i` and decay rates `ℓ_i` (`λ e^{−ℓ s}` kernels).
+    pub(crate) fn new(h: AdamHyper, (w1, l1): (f64, f64), (w2, l2): (f64, f64)) -> Self {
+        ExpMoments {
+            k1: StateSpace::exponential(w1, l1),
+            k2: StateSpace::exponential(w2, l2),
+            c1: limit_ratio(w1, h.beta1, h.lr),
+            c2: limit_ratio(w2, h.beta2, h.lr),
+            bias: (
+                BiasFactor::new(h.beta1, h.lr),
+                BiasFactor::new(h.beta2, h.lr),
+            ),
+            h,
+        }
+    }
+
+    /// The bias factors `(1 − β1^{t/lr}, 1 − β2^{t/lr})`, or `None` at the start `t ≤ 0`.
+    #[inline]
+    pub(crate) fn factors(&self, t: f64) -> Option<(f64, f64)> {
+        (t > 0.0).then(|| (self.bias.0.at(t), self.bias.1.at(t)))
+    }
+
+    /// For one coordinate with parameter `theta`, raw gradient `grad` and moments `m[0]`, `v[0]`:
+    /// writes `m'`, `v'` into `dm[0]`, `dv[0]` and returns the update `u`.
+    #[inline]
+    pub(crate) fn update(
+        &self,
+        factors: Option<(f64, f64)>,
+        theta: f64,
+        grad: f64,
+        (m, v): (&[f64], &[f64]),
+        (dm, dv): (&mut [f64], &mut [f64]),
+    ) -> f64 {
+        let h = &self.h;
+        let g = if h.decoupled {
+            grad
+        } else {
+            grad + h.weight_decay * theta
+        };
+        self.k1.rhs(m, g, dm);
+        self.k2.rhs(v, g * g, dv);
+        let (mh, vh) = match factors {
+            Some((b1, b2)) => (m[0] / b1, v[0] / b2),
+            None => (self.c1 * g, self.c2 * g * g),
+        };
+        let u = mh / (vh.max(0.0).sqrt() + h.eps);
+        if h.decoupled {
+            u + h.weight_decay * theta
+        } else {
+            u
+        }
     }
 }
 
@@ -126,15 +189,7 @@ impl AdamIde1 {
             n: obj.dim(),
             obj,
             t0,
-            k1: StateSpace::exponential(l1, l1),
-            k2: StateSpace::exponential(l2, l2),
-            c1: limit_ratio(l1, h.beta1, h.lr),
-            c2: limit_ratio(l2, h.beta2, h.lr),
-            bias: (
-                BiasFactor::new(h.beta1, h.lr),
-                BiasFactor::new(h.beta2, h.lr),
-            ),
-            h,
+            moments: ExpMoments::new(h, (l1, l1), (l2, l2)),
         })
     }
 }
@@ -146,32 +201,22 @@ impl OdeSystem for AdamIde1 {
 
     fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
         let n = self.n;
-        let h = &self.h;
         let (th, rest) = z.split_at(n);
         let (m, v) = rest.split_at(n);
         let (dth, drest) = dz.split_at_mut(n);
         let (dm, dv) = drest.split_at_mut(n);
         // The gradient is written into dm, read back per coordinate, then overwritten by m'.
         self.obj.gradient(th, dm);
-        let start = t <= 0.0;
-        let (b1, b2) = (self.bias.0.at(t), self.bias.1.at(t));
+        let factors = self.moments.factors(t);
         for i in 0..n {
-            let mut g = dm[i];
-            if !h.decoupled {
-                g += h.weight_decay * th[i];
-            }
-            self.k1.rhs(&m[i..=i], g, &mut dm[i..=i]);
-            self.k2.rhs(&v[i..=i], g * g, &mut dv[i..=i]);
-            let (mh, vh) = if start {
-                (self.c1 * g, self.c2 * g * g)
-            } else {
-                (m[i] / b1, v[i] / b2)
-            };
-            let mut d = -mh / (vh.max(0.0).sqrt() + h.eps);
-            if h.decoupled {
-                d -= h.weight_decay * th[i];
-            }
-            dth[i] = d;
+            let g = dm[i];
+            dth[i] = -self.moments.update(
+                factors,
+                th[i],
+                g,
+                (&m[i..=i], &v[i..=i]),
+                (&mut dm[i..=i], &mut dv[i..=i]),
+            );
         }
     }
 }

@@ -13,9 +13,9 @@
 //! `θ̇(0) = u0` (parameter, default 0), `m(0) = v(0) = 0`; needs β, γ in (0, 1).
 //! State `[θ, vel, m, v]`.
 
-use super::{columns, AdamHyper, BiasFactor, Model};
+use super::adam_ide::ExpMoments;
+use super::{columns, AdamHyper, Model};
 use crate::integrate::OdeSystem;
-use crate::kernel::StateSpace;
 use crate::objective::Objective;
 use crate::spec::{ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
@@ -91,13 +91,8 @@ pub struct GouldTanaka {
     name: String,
     obj: Arc<dyn Objective>,
     n: usize,
-    h: AdamHyper,
     u0: f64,
-    k1: StateSpace,
-    k2: StateSpace,
-    bias: (BiasFactor, BiasFactor),
-    c1: f64,
-    c2: f64,
+    moments: ExpMoments,
 }
 
 impl GouldTanaka {
@@ -126,15 +121,7 @@ impl GouldTanaka {
             n: obj.dim(),
             obj,
             u0,
-            k1: StateSpace::exponential(w1, l1),
-            k2: StateSpace::exponential(w2, l2),
-            c1: w1 / l1,
-            c2: w2 / l2,
-            bias: (
-                BiasFactor::new(h.beta1, h.lr),
-                BiasFactor::new(h.beta2, h.lr),
-            ),
-            h,
+            moments: ExpMoments::new(h, (w1, l1), (w2, l2)),
         })
     }
 }
@@ -146,7 +133,7 @@ impl OdeSystem for GouldTanaka {
 
     fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
         let n = self.n;
-        let h = &self.h;
+        let lr = self.moments.h.lr;
         let (th, rest) = z.split_at(n);
         let (vel, rest) = rest.split_at(n);
         let (m, v) = rest.split_at(n);
@@ -155,25 +142,17 @@ impl OdeSystem for GouldTanaka {
         let (dm, dv) = drest.split_at_mut(n);
         // The gradient is written into dθ, read back per coordinate, then overwritten by θ̇.
         self.obj.gradient(th, dth);
-        let start = t <= 0.0;
-        let (b1, b2) = (self.bias.0.at(t), self.bias.1.at(t));
+        let factors = self.moments.factors(t);
         for i in 0..n {
-            let mut g = dth[i];
-            if !h.decoupled {
-                g += h.weight_decay * th[i];
-            }
-            self.k1.rhs(&m[i..=i], g, &mut dm[i..=i]);
-            self.k2.rhs(&v[i..=i], g * g, &mut dv[i..=i]);
-            let (mh, vh) = if start {
-                (self.c1 * g, self.c2 * g * g)
-            } else {
-                (m[i] / b1, v[i] / b2)
-            };
-            let mut u = mh / (vh.max(0.0).sqrt() + h.eps);
-            if h.decoupled {
-                u += h.weight_decay * th[i];
-            }
-            dvel[i] = -(2.0 / h.lr) * (vel[i] + u);
+            let g = dth[i];
+            let u = self.moments.update(
+                factors,
+                th[i],
+                g,
+                (&m[i..=i], &v[i..=i]),
+                (&mut dm[i..=i], &mut dv[i..=i]),
+            );
+            dvel[i] = -(2.0 / lr) * (vel[i] + u);
             dth[i] = vel[i];
         }
     }
