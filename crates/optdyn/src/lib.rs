@@ -23,6 +23,7 @@ pub mod plot;
 pub mod reproduce;
 pub mod simulate;
 pub mod spec;
+pub mod stop;
 pub mod trajectory;
 
 pub use error::{Error, Result};

@@ -9,7 +9,7 @@ use super::{
     SolveOptions,
 };
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::trajectory::StopReason;
+use crate::stop::StopReason;
 use crate::{Error, Result};
 
 /// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.

@@ -28,7 +28,7 @@ pub mod problems;
 pub mod second_order;
 
 use crate::spec::{ComponentInfo, Spec};
-use crate::trajectory::StopReason;
+use crate::stop::StopReason;
 use crate::{Error, Result};
 use std::fmt;
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use crate::model::Model;
 use crate::objective::Objective;
 use crate::optim::Optimizer;
 use crate::simulate::{check_iterate, RunOptions};
-use crate::trajectory::StopReason;
+use crate::stop::StopReason;
 use crate::{Error, Result};
 
 /// A per-run reduction written as CSV column(s).
