@@ -1,10 +1,14 @@
 //! Spec strings: `name` or `name:key=value,key=value`; list values use `;`
 //! (`quadratic:diag=1;10;100`). A [`Spec`] hands out typed, range-checked values and refuses
 //! keys nobody asked for, so every typo is reported with the allowed keys.
+//!
+//! Specs are the edge of the library: each registry (`optim::registry()`, `model::registry()`,
+//! `objective::registry()`, `integrate::registry()`) parses a spec once into a typed value,
+//! and everything past the registry works on those values.
 
 use crate::{Error, Result};
-use std::cell::RefCell;
 use std::fmt;
+use std::sync::Mutex;
 
 /// Description of one parameter of a named component, for `optdyn list` and error messages.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +32,9 @@ pub struct ComponentInfo {
     pub params: &'static [ParamInfo],
 }
 
-/// A parsed spec: a name and `key=value` pairs in the order given.
-#[derive(Debug, Clone)]
+/// A parsed spec: a name and `key=value` pairs in the order given. It records which keys were
+/// read, so [`Spec::finish`] can name a key nobody asked for.
+#[derive(Debug)]
 pub struct Spec {
     /// The component name before the first `:`.
     pub name: String,
@@ -37,7 +42,19 @@ pub struct Spec {
     pub pairs: Vec<(String, String)>,
     /// The text after the first `:` verbatim (used by `expr:` objectives).
     pub rest: String,
-    used: RefCell<Vec<bool>>,
+    used: Mutex<Vec<bool>>,
+}
+
+impl Clone for Spec {
+    /// A copy with every key unread.
+    fn clone(&self) -> Self {
+        Spec {
+            name: self.name.clone(),
+            pairs: self.pairs.clone(),
+            rest: self.rest.clone(),
+            used: Mutex::new(vec![false; self.pairs.len()]),
+        }
+    }
 }
 
 impl PartialEq for Spec {
@@ -98,7 +115,7 @@ impl Spec {
             name: name.to_string(),
             pairs,
             rest: rest.to_string(),
-            used: RefCell::new(vec![false; n]),
+            used: Mutex::new(vec![false; n]),
         })
     }
 
@@ -113,7 +130,7 @@ impl Spec {
             name: name.to_string(),
             rest: String::new(),
             pairs,
-            used: RefCell::new(vec![false; n]),
+            used: Mutex::new(vec![false; n]),
         }
     }
 
@@ -129,14 +146,14 @@ impl Spec {
             name: self.name.clone(),
             rest: self.rest.clone(),
             pairs,
-            used: RefCell::new(vec![false; n]),
+            used: Mutex::new(vec![false; n]),
         }
     }
 
     /// The raw text of `key`, marking it as used.
     pub fn raw(&self, key: &str) -> Option<&str> {
         let i = self.pairs.iter().position(|(k, _)| k == key)?;
-        self.used.borrow_mut()[i] = true;
+        self.used.lock().unwrap_or_else(|p| p.into_inner())[i] = true;
         Some(self.pairs[i].1.as_str())
     }
 
@@ -257,22 +274,15 @@ impl Spec {
 
     /// Fails if a key was given that no getter asked for, naming the allowed keys.
     pub fn finish(&self, allowed: &[ParamInfo]) -> Result<()> {
-        let used = self.used.borrow();
-        for (i, (k, _)) in self.pairs.iter().enumerate() {
-            if !used[i] {
-                let keys: Vec<&str> = allowed.iter().map(|p| p.key).collect();
-                let list = if keys.is_empty() {
-                    "none".to_string()
-                } else {
-                    keys.join(", ")
-                };
-                return Err(Error::spec(format!(
-                    "{}: unknown key '{k}' (allowed: {list})",
-                    self.name
-                )));
-            }
+        let used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        match self.pairs.iter().zip(used.iter()).find(|(_, u)| !**u) {
+            Some(((k, _), _)) => Err(Error::UnknownKey {
+                component: self.name.clone(),
+                key: k.clone(),
+                allowed: allowed.iter().map(|p| p.key.to_string()).collect(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -298,60 +308,44 @@ pub fn parse_list(text: &str) -> std::result::Result<Vec<f64>, String> {
     Ok(out)
 }
 
-/// Range checks producing the project's one-line messages
-/// (`adam: beta1 must be in [0, 1), got 1.2`).
+/// Range checks producing the project's typed one-line errors
+/// (`adam: beta1 must be in [0, 1), got 1.2`, an [`Error::Param`]).
 pub mod check {
+    use crate::error::Allowed;
     use crate::{Error, Result};
+
+    /// `x` if it lies in `allowed`, else the typed range error naming `who` and `key`.
+    pub fn within(who: &str, key: &str, x: f64, allowed: Allowed) -> Result<f64> {
+        if allowed.contains(x) {
+            Ok(x)
+        } else {
+            Err(Error::param(who, key, x, allowed))
+        }
+    }
 
     /// `lo <= x < hi`.
     pub fn in_closed_open(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
-        if x >= lo && x < hi {
-            Ok(x)
-        } else {
-            Err(Error::spec(format!(
-                "{who}: {key} must be in [{lo}, {hi}), got {x}"
-            )))
-        }
+        within(who, key, x, Allowed::ClosedOpen(lo, hi))
     }
 
     /// `lo <= x <= hi`.
     pub fn in_closed(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
-        if x >= lo && x <= hi {
-            Ok(x)
-        } else {
-            Err(Error::spec(format!(
-                "{who}: {key} must be in [{lo}, {hi}], got {x}"
-            )))
-        }
+        within(who, key, x, Allowed::Closed(lo, hi))
     }
 
     /// `lo < x < hi`.
     pub fn in_open(who: &str, key: &str, x: f64, lo: f64, hi: f64) -> Result<f64> {
-        if x > lo && x < hi {
-            Ok(x)
-        } else {
-            Err(Error::spec(format!(
-                "{who}: {key} must be in ({lo}, {hi}), got {x}"
-            )))
-        }
+        within(who, key, x, Allowed::Open(lo, hi))
     }
 
     /// `x >= 0`.
     pub fn non_negative(who: &str, key: &str, x: f64) -> Result<f64> {
-        if x >= 0.0 {
-            Ok(x)
-        } else {
-            Err(Error::spec(format!("{who}: {key} must be >= 0, got {x}")))
-        }
+        within(who, key, x, Allowed::NonNegative)
     }
 
     /// `x > 0`.
     pub fn positive(who: &str, key: &str, x: f64) -> Result<f64> {
-        if x > 0.0 {
-            Ok(x)
-        } else {
-            Err(Error::spec(format!("{who}: {key} must be > 0, got {x}")))
-        }
+        within(who, key, x, Allowed::Positive)
     }
 }
 

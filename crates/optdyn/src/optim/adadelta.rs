@@ -14,77 +14,28 @@
 //! ε sits inside both roots. Defaults: lr 1.0, ρ = 0.9, ε = 1e-6, λ = 0.
 //! Source: PyTorch `torch/optim/adadelta.py`; research notes §5.4.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED};
 use super::{zip2, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// `torch.optim.Adadelta`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Adadelta {
-    /// Learning rate γ ≥ 0 (scales Δ).
-    pub lr: f64,
-    /// Decay ρ ∈ [0, 1] of both running averages.
-    pub rho: f64,
-    /// ε > 0 inside both roots.
-    pub eps: f64,
-    /// L2 weight decay λ ≥ 0 added to the gradient.
-    pub weight_decay: f64,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-}
-
-impl Adadelta {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "1",
-            help: "learning rate γ >= 0 (scales Δ)",
-        },
-        ParamInfo {
-            key: "rho",
-            default: "0.9",
-            help: "decay ρ in [0, 1] of the running averages",
-        },
-        ParamInfo {
-            key: "eps",
-            default: "1e-6",
-            help: "ε > 0 inside both roots",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "L2 penalty λ >= 0 added to the gradient",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "adadelta",
-        summary: "Adadelta (torch.optim.Adadelta)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `adadelta:lr=…,rho=…,eps=…,weight_decay=…,maximize=…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "adadelta";
-        let o = Adadelta {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1.0)?)?,
-            rho: check::in_closed(w, "rho", s.f64("rho", 0.9)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-6)?)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+crate::hyperparameters! {
+    /// `torch.optim.Adadelta`.
+    pub struct Adadelta {
+        /// Learning rate γ ≥ 0 (scales Δ).
+        lr: f64 = 1, NON_NEGATIVE, "learning rate γ >= 0 (scales Δ)";
+        /// Decay ρ ∈ [0, 1] of both running averages.
+        rho: f64 = 0.9, UNIT_CLOSED, "decay ρ in [0, 1] of the running averages";
+        /// ε > 0 inside both roots.
+        eps: f64 = 1e-6, POSITIVE, "ε > 0 inside both roots";
+        /// L2 weight decay λ ≥ 0 added to the gradient.
+        weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
     }
 }
 
 impl<F: Real> Optimizer<F> for Adadelta {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "adadelta"
     }

@@ -17,71 +17,46 @@
 //! β = (0.9, 0.999), ε = 1e-8, λ = 0 (Adam) or 1e-2 (AdamW), amsgrad off.
 //! Source: PyTorch `torch/optim/adam.py`, `adamw.py`; research notes §5.5–5.6.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
 use super::{lerp, maximum, zip2, zip3, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::{Error, Result};
+use crate::spec::ParamInfo;
 
-/// `torch.optim.Adam` (`decoupled_weight_decay = false`) or `torch.optim.AdamW` (`true`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Adam {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// First-moment decay β₁ ∈ [0, 1).
-    pub beta1: f64,
-    /// Second-moment decay β₂ ∈ [0, 1).
-    pub beta2: f64,
-    /// ε > 0 added to the bias-corrected root.
-    pub eps: f64,
-    /// Weight decay λ ≥ 0: L2 for Adam, decoupled factor (1 − γλ) for AdamW.
-    pub weight_decay: f64,
-    /// Use the running maximum of the raw second moment (AMSGrad).
-    pub amsgrad: bool,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-    /// AdamW: decay θ by (1 − γλ) before the step instead of adding λθ to g.
-    pub decoupled_weight_decay: bool,
+crate::hyperparameters! {
+    /// `torch.optim.Adam` (`decoupled_weight_decay = false`, [`Adam::default`]) or
+    /// `torch.optim.AdamW` (`true`, [`Adam::adamw`]).
+    pub struct Adam {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.001, NON_NEGATIVE, "learning rate γ >= 0";
+        /// First-moment decay β₁ ∈ [0, 1).
+        beta1: f64 = 0.9, UNIT_CLOSED_OPEN, "first-moment decay β₁ in [0, 1)";
+        /// Second-moment decay β₂ ∈ [0, 1).
+        beta2: f64 = 0.999, UNIT_CLOSED_OPEN, "second-moment decay β₂ in [0, 1)";
+        /// ε > 0 added to the bias-corrected root.
+        eps: f64 = 1e-8, POSITIVE, "ε > 0 added to √v̂";
+        /// Weight decay λ ≥ 0: L2 for Adam, decoupled factor (1 − γλ) for AdamW.
+        weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
+        /// Use the running maximum of the raw second moment (AMSGrad).
+        amsgrad: bool = false, ANY, "use the running max of the raw v (AMSGrad)";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
+    }
+    fixed {
+        /// AdamW: decay θ by (1 − γλ) before the step instead of adding λθ to g.
+        decoupled_weight_decay: bool = false;
+    }
+    base = Adam::defaults_for;
 }
 
-const ADAM_PARAMS: [ParamInfo; 7] = [
-    ParamInfo {
-        key: "lr",
-        default: "0.001",
-        help: "learning rate γ >= 0",
-    },
-    ParamInfo {
-        key: "beta1",
-        default: "0.9",
-        help: "first-moment decay β₁ in [0, 1)",
-    },
-    ParamInfo {
-        key: "beta2",
-        default: "0.999",
-        help: "second-moment decay β₂ in [0, 1)",
-    },
-    ParamInfo {
-        key: "eps",
-        default: "1e-8",
-        help: "ε > 0 added to √v̂",
-    },
-    ParamInfo {
-        key: "weight_decay",
-        default: "0",
-        help: "L2 penalty λ >= 0 added to the gradient",
-    },
-    ParamInfo {
-        key: "amsgrad",
-        default: "false",
-        help: "use the running max of the raw v (AMSGrad)",
-    },
-    ParamInfo {
-        key: "maximize",
-        default: "false",
-        help: "maximize instead of minimize",
-    },
-];
-
 const fn adamw_params() -> [ParamInfo; 7] {
-    let mut p = ADAM_PARAMS;
+    let mut p = [
+        Adam::PARAMS[0],
+        Adam::PARAMS[1],
+        Adam::PARAMS[2],
+        Adam::PARAMS[3],
+        Adam::PARAMS[4],
+        Adam::PARAMS[5],
+        Adam::PARAMS[6],
+    ];
     p[4] = ParamInfo {
         key: "weight_decay",
         default: "0.01",
@@ -91,47 +66,31 @@ const fn adamw_params() -> [ParamInfo; 7] {
 }
 
 impl Adam {
-    /// Adam's parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &ADAM_PARAMS;
     /// AdamW's parameters with their torch defaults (weight_decay 1e-2, decoupled).
     pub const ADAMW_PARAMS: &'static [ParamInfo] = &adamw_params();
-    /// Catalog entry for `adam`.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "adam",
-        summary: "Adam with optional AMSGrad and L2 decay (torch.optim.Adam)",
-        params: Self::PARAMS,
-    };
-    /// Catalog entry for `adamw`.
-    pub const ADAMW_INFO: ComponentInfo = ComponentInfo {
-        name: "adamw",
-        summary: "Adam with decoupled weight decay (torch.optim.AdamW)",
-        params: Self::ADAMW_PARAMS,
-    };
 
-    /// Builds from `adam:…` or `adamw:…` (keys lr, beta1, beta2, eps, weight_decay, amsgrad,
-    /// maximize).
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let (w, decoupled, wd0, params) = match s.name.as_str() {
-            "adam" => ("adam", false, 0.0, Self::PARAMS),
-            "adamw" => ("adamw", true, 1e-2, Self::ADAMW_PARAMS),
-            other => {
-                return Err(Error::spec(format!(
-                    "optimizer '{other}' is not adam or adamw"
-                )))
-            }
-        };
-        let o = Adam {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1e-3)?)?,
-            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
-            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", wd0)?)?,
-            amsgrad: s.bool("amsgrad", false)?,
-            maximize: s.bool("maximize", false)?,
-            decoupled_weight_decay: decoupled,
-        };
-        s.finish(params)?;
-        Ok(o)
+    /// `torch.optim.AdamW`'s defaults: Adam with decoupled weight decay λ = 1e-2.
+    pub fn adamw() -> Self {
+        Adam {
+            weight_decay: 1e-2,
+            decoupled_weight_decay: true,
+            ..Adam::default()
+        }
+    }
+
+    /// Sets `(β₁, β₂)`, as torch's `betas=(β₁, β₂)`.
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.beta1(beta1).beta2(beta2)
+    }
+
+    /// The defaults of the spec name: [`Adam::adamw`] for `adamw`, else [`Adam::default`].
+    fn defaults_for(name: &str) -> Self {
+        if name == "adamw" {
+            Self::adamw()
+        } else {
+            Self::default()
+        }
     }
 }
 
@@ -216,6 +175,8 @@ fn sweep_ams<F: Real, const PLAIN: bool>(
 }
 
 impl<F: Real> Optimizer<F> for Adam {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         if self.decoupled_weight_decay {
             "adamw"

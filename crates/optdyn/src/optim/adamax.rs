@@ -13,85 +13,38 @@
 //! Defaults: lr 2e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0.
 //! Source: PyTorch `torch/optim/adamax.py`; research notes §5.7.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
 use super::{lerp, maximum, zip2, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// `torch.optim.Adamax`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Adamax {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// First-moment decay β₁ ∈ [0, 1).
-    pub beta1: f64,
-    /// Infinity-norm decay β₂ ∈ [0, 1).
-    pub beta2: f64,
-    /// ε > 0 added to |g| inside the max.
-    pub eps: f64,
-    /// L2 weight decay λ ≥ 0 added to the gradient.
-    pub weight_decay: f64,
-    /// Ascend instead of descend.
-    pub maximize: bool,
+crate::hyperparameters! {
+    /// `torch.optim.Adamax`.
+    pub struct Adamax {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.002, NON_NEGATIVE, "learning rate γ >= 0";
+        /// First-moment decay β₁ ∈ [0, 1).
+        beta1: f64 = 0.9, UNIT_CLOSED_OPEN, "first-moment decay β₁ in [0, 1)";
+        /// Infinity-norm decay β₂ ∈ [0, 1).
+        beta2: f64 = 0.999, UNIT_CLOSED_OPEN, "infinity-norm decay β₂ in [0, 1)";
+        /// ε > 0 added to |g| inside the max.
+        eps: f64 = 1e-8, POSITIVE, "ε > 0: u = max(β₂u, |g| + ε)";
+        /// L2 weight decay λ ≥ 0 added to the gradient.
+        weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
+    }
 }
 
 impl Adamax {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.002",
-            help: "learning rate γ >= 0",
-        },
-        ParamInfo {
-            key: "beta1",
-            default: "0.9",
-            help: "first-moment decay β₁ in [0, 1)",
-        },
-        ParamInfo {
-            key: "beta2",
-            default: "0.999",
-            help: "infinity-norm decay β₂ in [0, 1)",
-        },
-        ParamInfo {
-            key: "eps",
-            default: "1e-8",
-            help: "ε > 0: u = max(β₂u, |g| + ε)",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "L2 penalty λ >= 0 added to the gradient",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "adamax",
-        summary: "AdaMax, Adam with an infinity norm (torch.optim.Adamax)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `adamax:lr=…,beta1=…,beta2=…,eps=…,weight_decay=…,maximize=…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "adamax";
-        let o = Adamax {
-            lr: check::non_negative(w, "lr", s.f64("lr", 2e-3)?)?,
-            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
-            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+    /// Sets `(β₁, β₂)`, as torch's `betas=(β₁, β₂)`.
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.beta1(beta1).beta2(beta2)
     }
 }
 
 impl<F: Real> Optimizer<F> for Adamax {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "adamax"
     }

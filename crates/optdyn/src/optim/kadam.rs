@@ -31,7 +31,7 @@
 //! levels ≥ 2; level 1 defaults to `coord`); `groups=` gives group sizes (default: one group).
 
 use super::{Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::spec::{check, ParamInfo, Spec};
 use crate::{Error, Result};
 
 /// How a level's second moment is pooled.
@@ -144,12 +144,50 @@ impl KAdam {
         },
     ];
 
-    /// `kadam` in `optdyn list optimizers`.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "kadam",
-        summary: "k-Adam (Gould–Tanaka, reconstructed): k Adam normalisations in series + decoupled weight decay; k=1 is torch Adam/AdamW",
-        params: Self::PARAMS,
-    };
+    /// k-Adam from its levels (innermost first), with learning rate `lr`, no weight decay and
+    /// one parameter group; `strategy` is recorded as `explicit`.
+    pub fn new(lr: f64, levels: Vec<Level>) -> Self {
+        KAdam {
+            lr,
+            weight_decay: 0.0,
+            levels,
+            groups: None,
+            strategy: "explicit".into(),
+        }
+    }
+
+    /// Sets the decoupled weight decay λ.
+    #[must_use]
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Sets the parameter-group sizes (they must sum to the dimension).
+    #[must_use]
+    pub fn groups(mut self, groups: Vec<usize>) -> Self {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Checks `lr > 0`, `λ ≥ 0`, `1 ≤ k ≤ 8` and every level's `β ∈ [0, 1)`, `ε ≥ 0`.
+    pub fn validate(&self) -> Result<()> {
+        let who = "kadam";
+        check::positive(who, "lr", self.lr)?;
+        check::non_negative(who, "weight_decay", self.weight_decay)?;
+        let k = self.levels.len();
+        if !(1..=MAX_K).contains(&k) {
+            return Err(Error::spec(format!(
+                "kadam: k must be in 1..{MAX_K}, got {k}"
+            )));
+        }
+        for (i, l) in self.levels.iter().enumerate() {
+            check::in_closed_open(who, &format!("beta1 of level {}", i + 1), l.beta1, 0.0, 1.0)?;
+            check::in_closed_open(who, &format!("beta2 of level {}", i + 1), l.beta2, 0.0, 1.0)?;
+            check::non_negative(who, &format!("eps of level {}", i + 1), l.eps)?;
+        }
+        Ok(())
+    }
 
     /// Builds from `kadam:lr=…,k=…,…`.
     pub fn from_spec(s: &Spec) -> Result<KAdam> {
@@ -251,9 +289,6 @@ impl KAdam {
                 }
                 _ => (beta1, beta2, eps),
             };
-            check::in_closed_open(who, &format!("beta1 of level {}", i + 1), b, 0.0, 1.0)?;
-            check::in_closed_open(who, &format!("beta2 of level {}", i + 1), g, 0.0, 1.0)?;
-            check::non_negative(who, &format!("eps of level {}", i + 1), e)?;
             levels.push(Level {
                 beta1: b,
                 beta2: g,
@@ -277,13 +312,15 @@ impl KAdam {
             }
         };
         s.finish(Self::PARAMS)?;
-        Ok(KAdam {
+        let o = KAdam {
             lr,
             weight_decay: wd,
             levels,
             groups,
             strategy,
-        })
+        };
+        o.validate()?;
+        Ok(o)
     }
 
     /// Checks that the group sizes sum to the dimension `n` (call before a run; a mismatch in
@@ -318,7 +355,51 @@ impl KAdam {
     }
 }
 
+impl Default for KAdam {
+    /// `kadam` with every key at its default: k = 2 levels of `(β1, β2, ε) = (0.9, 0.999, 1e-8)`,
+    /// lr 1e-3, no weight decay.
+    fn default() -> Self {
+        KAdam {
+            lr: 1e-3,
+            weight_decay: 0.0,
+            levels: vec![Level::adam(0.9, 0.999, 1e-8); 2],
+            groups: None,
+            strategy: "repeat".into(),
+        }
+    }
+}
+
+impl Level {
+    /// A per-coordinate Adam level.
+    pub fn adam(beta1: f64, beta2: f64, eps: f64) -> Self {
+        Level {
+            beta1,
+            beta2,
+            eps,
+            granularity: Granularity::Coord,
+        }
+    }
+}
+
 impl<F: Real> Optimizer<F> for KAdam {
+    fn validate(&self) -> Result<()> {
+        KAdam::validate(self)
+    }
+
+    /// The same levels with learning rate `lr`; under `norm_layer` the derived levels
+    /// `γ = (1 − lr·λ)²` follow the new `lr`.
+    fn with_lr(&self, lr: f64) -> Result<Box<dyn Optimizer<F>>> {
+        let mut o = self.clone();
+        o.lr = lr;
+        if o.strategy == "norm_layer" {
+            for l in o.levels.iter_mut().skip(1) {
+                l.beta2 = (1.0 - lr * o.weight_decay).powi(2);
+            }
+        }
+        KAdam::validate(&o)?;
+        Ok(Box::new(o))
+    }
+
     fn name(&self) -> &'static str {
         "kadam"
     }

@@ -13,73 +13,22 @@
 //! sign(0) = 0 (as `torch.sign`). Defaults: lr 1e-4, β = (0.9, 0.99), λ = 0.
 //! Continuous limit for fixed β, η → 0: θ' = −sign(∇f) − λθ. Research notes §5.10.
 
+use super::hyper::{ANY, NON_NEGATIVE, UNIT_CLOSED_OPEN};
 use super::{zip1, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// Lion (EvoLved Sign Momentum).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lion {
-    /// Learning rate η ≥ 0.
-    pub lr: f64,
-    /// Interpolation β₁ ∈ [0, 1) of the update direction.
-    pub beta1: f64,
-    /// Momentum decay β₂ ∈ [0, 1).
-    pub beta2: f64,
-    /// Decoupled weight decay λ ≥ 0.
-    pub weight_decay: f64,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-}
-
-impl Lion {
-    /// Parameters with the paper's defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.0001",
-            help: "learning rate η >= 0",
-        },
-        ParamInfo {
-            key: "beta1",
-            default: "0.9",
-            help: "update interpolation β₁ in [0, 1)",
-        },
-        ParamInfo {
-            key: "beta2",
-            default: "0.99",
-            help: "momentum decay β₂ in [0, 1)",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "decoupled decay λ >= 0: θ ← θ(1 − ηλ)",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "lion",
-        summary: "Lion sign-momentum optimizer (Chen et al. 2023)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `lion:lr=…,beta1=…,beta2=…,weight_decay=…,maximize=…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "lion";
-        let o = Lion {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1e-4)?)?,
-            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
-            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.99)?, 0.0, 1.0)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+crate::hyperparameters! {
+    /// Lion (EvoLved Sign Momentum).
+    pub struct Lion {
+        /// Learning rate η ≥ 0.
+        lr: f64 = 0.0001, NON_NEGATIVE, "learning rate η >= 0";
+        /// Interpolation β₁ ∈ [0, 1) of the update direction.
+        beta1: f64 = 0.9, UNIT_CLOSED_OPEN, "update interpolation β₁ in [0, 1)";
+        /// Momentum decay β₂ ∈ [0, 1).
+        beta2: f64 = 0.99, UNIT_CLOSED_OPEN, "momentum decay β₂ in [0, 1)";
+        /// Decoupled weight decay λ ≥ 0.
+        weight_decay: f64 = 0, NON_NEGATIVE, "decoupled decay λ >= 0: θ ← θ(1 − ηλ)";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
     }
 }
 
@@ -95,7 +44,17 @@ fn sign<F: Real>(c: F) -> F {
     }
 }
 
+impl Lion {
+    /// Sets `(β₁, β₂)`, as torch's `betas=(β₁, β₂)`.
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.beta1(beta1).beta2(beta2)
+    }
+}
+
 impl<F: Real> Optimizer<F> for Lion {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "lion"
     }

@@ -16,6 +16,7 @@ mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
+pub mod hyper;
 mod lion;
 mod nadam;
 mod radam;
@@ -33,11 +34,13 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 pub mod kadam;
+pub use kadam::KAdam;
 
 use crate::spec::{ComponentInfo, Spec};
-use crate::Result;
+use crate::{Error, Result};
 use num_traits::{Float, FromPrimitive};
 use rayon::prelude::*;
+use std::any::Any;
 
 /// The float types an optimizer can run in.
 pub trait Real: Float + FromPrimitive + Send + Sync + std::fmt::Debug + 'static {
@@ -45,9 +48,19 @@ pub trait Real: Float + FromPrimitive + Send + Sync + std::fmt::Debug + 'static 
     fn of(x: f64) -> Self {
         Self::from_f64(x).expect("f64 converts to every Real")
     }
+    /// The optimizer a registry builder made, in this precision.
+    fn select(o: Box<dyn AnyPrecision>) -> Box<dyn Optimizer<Self>>;
 }
-impl Real for f32 {}
-impl Real for f64 {}
+impl Real for f32 {
+    fn select(o: Box<dyn AnyPrecision>) -> Box<dyn Optimizer<f32>> {
+        o.into_f32()
+    }
+}
+impl Real for f64 {
+    fn select(o: Box<dyn AnyPrecision>) -> Box<dyn Optimizer<f64>> {
+        o.into_f64()
+    }
+}
 
 /// The mutable state of an optimizer run.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,8 +84,25 @@ impl<F: Real> State<F> {
     }
 }
 
+/// `&dyn Any` of a value, so a model can read the concrete optimizer it models
+/// (`opt.as_any().downcast_ref::<Adam>()`); implemented for every `'static` type.
+pub trait AsAny {
+    /// The value as `&dyn Any`.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A discrete update rule `θ_t = Φ(θ_{t−1}, g_t, state)`.
-pub trait Optimizer<F: Real = f64>: Send + Sync + std::fmt::Debug {
+///
+/// Implement it for your own optimizer (see `examples/own_optimizer_and_model.rs`): `name`, `lr`
+/// (the clock `t_k = k·lr`), `slot_names`, `init` and `step` are required; `validate` and
+/// `with_lr` (needed by `converge` and `basins`, which vary the learning rate) have defaults.
+pub trait Optimizer<F: Real = f64>: AsAny + Send + Sync + std::fmt::Debug {
     /// The spec name (`adam`, `sgd`, …).
     fn name(&self) -> &'static str;
     /// The learning rate γ; the discrete clock is `t_k = k·lr`.
@@ -83,23 +113,157 @@ pub trait Optimizer<F: Real = f64>: Send + Sync + std::fmt::Debug {
     fn init(&self, n: usize) -> State<F>;
     /// One step: reads the gradient `g = ∇f(θ_{t−1})`, updates `state` and `x` in place.
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]);
+    /// Checks the hyperparameters (typed range errors); the run engine calls it before a run.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+    /// The same optimizer with learning rate `lr`.
+    fn with_lr(&self, lr: f64) -> Result<Box<dyn Optimizer<F>>> {
+        let _ = lr;
+        Err(Error::spec(format!(
+            "optimizer '{}' cannot change its learning rate (implement Optimizer::with_lr)",
+            self.name()
+        )))
+    }
+}
+
+/// The concrete optimizer behind a trait object, if it is a `T`: how a model reads the
+/// hyperparameters of the optimizer it models (`downcast::<Adam, f64>(opt)`). Take the
+/// `&dyn Optimizer` (not a `Box`, whose own `as_any` would name the box).
+pub fn downcast<T: 'static, F: Real>(opt: &dyn Optimizer<F>) -> Option<&T> {
+    opt.as_any().downcast_ref::<T>()
+}
+
+/// A registry-built optimizer, convertible to either precision.
+pub trait AnyPrecision: Send + Sync {
+    /// As an `f64` optimizer.
+    fn into_f64(self: Box<Self>) -> Box<dyn Optimizer<f64>>;
+    /// As an `f32` optimizer.
+    fn into_f32(self: Box<Self>) -> Box<dyn Optimizer<f32>>;
+}
+
+impl<T: Optimizer<f32> + Optimizer<f64> + 'static> AnyPrecision for T {
+    fn into_f64(self: Box<Self>) -> Box<dyn Optimizer<f64>> {
+        self
+    }
+    fn into_f32(self: Box<Self>) -> Box<dyn Optimizer<f32>> {
+        self
+    }
+}
+
+/// One optimizer the registry knows: its catalog entry (name, summary, keys with defaults) and
+/// the builder that parses a spec into the typed value.
+pub struct Entry {
+    /// Name, summary and keys, for `optdyn list` and error messages.
+    pub info: ComponentInfo,
+    /// Parses a spec of this name into the typed optimizer.
+    pub build: fn(&Spec) -> Result<Box<dyn AnyPrecision>>,
+}
+
+fn boxed<T: Optimizer<f32> + Optimizer<f64> + 'static>(o: T) -> Result<Box<dyn AnyPrecision>> {
+    Ok(Box::new(o))
+}
+
+static REGISTRY: [Entry; 11] = [
+    Entry {
+        info: ComponentInfo {
+            name: "sgd",
+            summary: "SGD with momentum/dampening/Nesterov (torch.optim.SGD)",
+            params: Sgd::PARAMS,
+        },
+        build: |s| boxed(Sgd::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "adagrad",
+            summary: "AdaGrad with lr decay and initial accumulator (torch.optim.Adagrad)",
+            params: Adagrad::PARAMS,
+        },
+        build: |s| boxed(Adagrad::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "rmsprop",
+            summary: "RMSprop, optionally centered and with momentum (torch.optim.RMSprop)",
+            params: RmsProp::PARAMS,
+        },
+        build: |s| boxed(RmsProp::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "adadelta",
+            summary: "Adadelta (torch.optim.Adadelta)",
+            params: Adadelta::PARAMS,
+        },
+        build: |s| boxed(Adadelta::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "adam",
+            summary: "Adam with optional AMSGrad and L2 decay (torch.optim.Adam)",
+            params: Adam::PARAMS,
+        },
+        build: |s| boxed(Adam::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "adamw",
+            summary: "Adam with decoupled weight decay (torch.optim.AdamW)",
+            params: Adam::ADAMW_PARAMS,
+        },
+        build: |s| boxed(Adam::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "adamax",
+            summary: "AdaMax, Adam with an infinity norm (torch.optim.Adamax)",
+            params: Adamax::PARAMS,
+        },
+        build: |s| boxed(Adamax::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "nadam",
+            summary: "NAdam, Adam with Nesterov momentum and the μ_t schedule (torch.optim.NAdam)",
+            params: NAdam::PARAMS,
+        },
+        build: |s| boxed(NAdam::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "radam",
+            summary: "Rectified Adam, rectification when ρ_t > 5 (torch.optim.RAdam)",
+            params: RAdam::PARAMS,
+        },
+        build: |s| boxed(RAdam::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "lion",
+            summary: "Lion sign-momentum optimizer (Chen et al. 2023)",
+            params: Lion::PARAMS,
+        },
+        build: |s| boxed(Lion::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "kadam",
+            summary: "k-Adam (Gould–Tanaka, reconstructed): k Adam normalisations in series + decoupled weight decay; k=1 is torch Adam/AdamW",
+            params: KAdam::PARAMS,
+        },
+        build: |s| boxed(KAdam::from_spec(s)?),
+    },
+];
+
+/// Every optimizer: name → (catalog entry, builder). `optdyn list`, the parser and the
+/// unknown-name errors all read this one table.
+pub fn registry() -> &'static [Entry] {
+    &REGISTRY
 }
 
 /// Every optimizer with its parameters and defaults, for `optdyn list optimizers`.
 pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        Sgd::INFO,
-        Adagrad::INFO,
-        RmsProp::INFO,
-        Adadelta::INFO,
-        Adam::INFO,
-        Adam::ADAMW_INFO,
-        Adamax::INFO,
-        NAdam::INFO,
-        RAdam::INFO,
-        Lion::INFO,
-        kadam::KAdam::INFO,
-    ]
+    registry().iter().map(|e| e.info).collect()
 }
 
 /// Builds an optimizer from a spec string such as `adam:lr=1e-3,beta1=0.9`.
@@ -109,31 +273,19 @@ pub fn parse(spec: &str) -> Result<Box<dyn Optimizer<f64>>> {
 
 /// [`parse`] for any working precision (`f32` or `f64`).
 pub fn parse_as<F: Real>(spec: &str) -> Result<Box<dyn Optimizer<F>>> {
-    let s = Spec::parse(spec)?;
-    from_spec(&s)
+    from_spec(&Spec::parse(spec)?)
 }
 
-/// Builds an optimizer from an already parsed [`Spec`].
+/// Builds an optimizer from an already parsed [`Spec`] through the [`registry`].
 pub fn from_spec<F: Real>(s: &Spec) -> Result<Box<dyn Optimizer<F>>> {
-    Ok(match s.name.as_str() {
-        "sgd" => Box::new(Sgd::from_spec(s)?),
-        "adagrad" => Box::new(Adagrad::from_spec(s)?),
-        "rmsprop" => Box::new(RmsProp::from_spec(s)?),
-        "adadelta" => Box::new(Adadelta::from_spec(s)?),
-        "adam" | "adamw" => Box::new(Adam::from_spec(s)?),
-        "adamax" => Box::new(Adamax::from_spec(s)?),
-        "nadam" => Box::new(NAdam::from_spec(s)?),
-        "radam" => Box::new(RAdam::from_spec(s)?),
-        "lion" => Box::new(Lion::from_spec(s)?),
-        "kadam" => Box::new(kadam::KAdam::from_spec(s)?),
-        other => {
-            let known: Vec<&str> = catalog().iter().map(|c| c.name).collect();
-            return Err(crate::Error::spec(format!(
-                "unknown optimizer '{other}' (known: {})",
-                known.join(", ")
-            )));
-        }
-    })
+    match registry().iter().find(|e| e.info.name == s.name) {
+        Some(e) => Ok(F::select((e.build)(s)?)),
+        None => Err(Error::unknown_name(
+            "optimizer",
+            &s.name,
+            registry().iter().map(|e| e.info.name),
+        )),
+    }
 }
 
 /// Below this many parameters a step runs serially on the calling thread.
@@ -274,5 +426,88 @@ impl<F: Real> Grad<F> {
         } else {
             g
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built<T: Clone + 'static>(name: &str) -> T {
+        let o = parse(name).unwrap();
+        downcast::<T, f64>(o.as_ref()).unwrap().clone()
+    }
+
+    #[test]
+    fn listed_defaults_are_the_typed_defaults() {
+        assert_eq!(built::<Sgd>("sgd"), Sgd::default());
+        assert_eq!(built::<Adagrad>("adagrad"), Adagrad::default());
+        assert_eq!(built::<RmsProp>("rmsprop"), RmsProp::default());
+        assert_eq!(built::<Adadelta>("adadelta"), Adadelta::default());
+        assert_eq!(built::<Adam>("adam"), Adam::default());
+        assert_eq!(built::<Adam>("adamw"), Adam::adamw());
+        assert_eq!(built::<Adamax>("adamax"), Adamax::default());
+        assert_eq!(built::<NAdam>("nadam"), NAdam::default());
+        assert_eq!(built::<RAdam>("radam"), RAdam::default());
+        assert_eq!(built::<Lion>("lion"), Lion::default());
+        assert_eq!(built::<KAdam>("kadam"), KAdam::default());
+        // torch's numbers, independently of the table.
+        let a = Adam::default();
+        assert_eq!((a.lr, a.beta1, a.beta2, a.eps), (1e-3, 0.9, 0.999, 1e-8));
+        assert_eq!(Adam::adamw().weight_decay, 1e-2);
+        assert_eq!(RmsProp::default().alpha, 0.99);
+        assert_eq!(Adagrad::default().eps, 1e-10);
+        // Every listed default is the value the spec parser uses when the key is absent.
+        for e in registry() {
+            for p in e.info.params {
+                if let Ok(v) = p.default.parse::<f64>() {
+                    let spec = format!("{}:{}={}", e.info.name, p.key, v);
+                    let with = parse(&spec);
+                    assert!(with.is_ok(), "{spec}: {:?}", with.err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn builders_set_fields_and_validate_with_typed_errors() {
+        let a = Adam::default().lr(1e-2).betas(0.99, 0.9);
+        assert_eq!((a.lr, a.beta1, a.beta2), (1e-2, 0.99, 0.9));
+        let e = Adam::default().beta1(1.2).validate().unwrap_err();
+        match &e {
+            Error::Param(p) => {
+                assert_eq!(
+                    (p.component.as_str(), p.field.as_str(), p.value),
+                    ("adam", "beta1", 1.2)
+                );
+            }
+            other => panic!("expected a ParamError, got {other:?}"),
+        }
+        assert_eq!(e.to_string(), "adam: beta1 must be in [0, 1), got 1.2");
+        let e = Adam::adamw().eps(0.0).validate().unwrap_err();
+        assert_eq!(e.to_string(), "adamw: eps must be > 0, got 0");
+        let e = Sgd::default().lr(f64::NAN).validate().unwrap_err();
+        assert_eq!(e.to_string(), "sgd: lr must be >= 0, got NaN");
+        let e = Sgd::default().nesterov(true).validate().unwrap_err();
+        assert!(
+            e.to_string().contains("nesterov requires momentum > 0"),
+            "{e}"
+        );
+        let e = parse("adma").unwrap_err();
+        assert!(matches!(e, Error::UnknownName { .. }));
+        assert!(e
+            .to_string()
+            .starts_with("unknown optimizer 'adma' (known: sgd, adagrad"));
+        let e = parse("adam:betaa=0.3").unwrap_err();
+        assert!(matches!(e, Error::UnknownKey { .. }));
+    }
+
+    #[test]
+    fn with_lr_changes_only_the_learning_rate() {
+        let o: Box<dyn Optimizer<f64>> = Box::new(Adam::default().beta1(0.5));
+        let p = o.with_lr(0.25).unwrap();
+        let a = downcast::<Adam, f64>(p.as_ref()).unwrap();
+        assert_eq!(a, &Adam::default().beta1(0.5).lr(0.25));
+        assert!(o.with_lr(-1.0).is_err());
     }
 }

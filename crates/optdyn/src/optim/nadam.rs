@@ -15,103 +15,40 @@
 //! Defaults: lr 2e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0, ψ = 4e-3, not decoupled.
 //! Source: PyTorch `torch/optim/nadam.py`; research notes §5.8.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
 use super::{lerp, zip2, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// `torch.optim.NAdam`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NAdam {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// First-moment decay β₁ ∈ [0, 1).
-    pub beta1: f64,
-    /// Second-moment decay β₂ ∈ [0, 1).
-    pub beta2: f64,
-    /// ε > 0 added to √v̂.
-    pub eps: f64,
-    /// Weight decay λ ≥ 0 (L2, or decoupled when `decoupled_weight_decay`).
-    pub weight_decay: f64,
-    /// Momentum decay ψ ≥ 0 of the μ_t schedule.
-    pub momentum_decay: f64,
-    /// Decay θ by (1 − γλ) before the step (NAdamW) instead of adding λθ to g.
-    pub decoupled_weight_decay: bool,
-    /// Ascend instead of descend.
-    pub maximize: bool,
+crate::hyperparameters! {
+    /// `torch.optim.NAdam`.
+    pub struct NAdam {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.002, NON_NEGATIVE, "learning rate γ >= 0";
+        /// First-moment decay β₁ ∈ [0, 1).
+        beta1: f64 = 0.9, UNIT_CLOSED_OPEN, "first-moment decay β₁ in [0, 1)";
+        /// Second-moment decay β₂ ∈ [0, 1).
+        beta2: f64 = 0.999, UNIT_CLOSED_OPEN, "second-moment decay β₂ in [0, 1)";
+        /// ε > 0 added to √v̂.
+        eps: f64 = 1e-8, POSITIVE, "ε > 0 added to √v̂";
+        /// Weight decay λ ≥ 0 (L2, or decoupled when `decoupled_weight_decay`).
+        weight_decay: f64 = 0, NON_NEGATIVE, "weight decay λ >= 0";
+        /// Momentum decay ψ ≥ 0 of the μ_t schedule.
+        momentum_decay: f64 = 0.004, NON_NEGATIVE, "ψ >= 0: μ_t = β₁(1 − ½·0.96^{tψ})";
+        /// Decay θ by (1 − γλ) before the step (NAdamW) instead of adding λθ to g.
+        decoupled_weight_decay: bool = false, ANY, "θ ← θ(1 − γλ) instead of L2";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
+    }
 }
 
 impl NAdam {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.002",
-            help: "learning rate γ >= 0",
-        },
-        ParamInfo {
-            key: "beta1",
-            default: "0.9",
-            help: "first-moment decay β₁ in [0, 1)",
-        },
-        ParamInfo {
-            key: "beta2",
-            default: "0.999",
-            help: "second-moment decay β₂ in [0, 1)",
-        },
-        ParamInfo {
-            key: "eps",
-            default: "1e-8",
-            help: "ε > 0 added to √v̂",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "weight decay λ >= 0",
-        },
-        ParamInfo {
-            key: "momentum_decay",
-            default: "0.004",
-            help: "ψ >= 0: μ_t = β₁(1 − ½·0.96^{tψ})",
-        },
-        ParamInfo {
-            key: "decoupled_weight_decay",
-            default: "false",
-            help: "θ ← θ(1 − γλ) instead of L2",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "nadam",
-        summary: "NAdam, Adam with Nesterov momentum and the μ_t schedule (torch.optim.NAdam)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `nadam:lr=…,beta1=…,beta2=…,eps=…,weight_decay=…,momentum_decay=…,…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "nadam";
-        let o = NAdam {
-            lr: check::non_negative(w, "lr", s.f64("lr", 2e-3)?)?,
-            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
-            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            momentum_decay: check::non_negative(
-                w,
-                "momentum_decay",
-                s.f64("momentum_decay", 4e-3)?,
-            )?,
-            decoupled_weight_decay: s.bool("decoupled_weight_decay", false)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+    /// Sets `(β₁, β₂)`, as torch's `betas=(β₁, β₂)`.
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.beta1(beta1).beta2(beta2)
     }
+}
 
+impl NAdam {
     /// The momentum schedule μ_t = β₁(1 − ½·0.96^{tψ}).
     pub fn mu(&self, t: f64) -> f64 {
         self.beta1 * (1.0 - 0.5 * 0.96f64.powf(t * self.momentum_decay))
@@ -119,6 +56,8 @@ impl NAdam {
 }
 
 impl<F: Real> Optimizer<F> for NAdam {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "nadam"
     }

@@ -20,91 +20,38 @@
 //! Defaults: lr 1e-3, β = (0.9, 0.999), ε = 1e-8, λ = 0, not decoupled.
 //! Source: PyTorch `torch/optim/radam.py`; research notes §5.9.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
 use super::{lerp, zip2, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// `torch.optim.RAdam`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RAdam {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// First-moment decay β₁ ∈ [0, 1).
-    pub beta1: f64,
-    /// Second-moment decay β₂ ∈ [0, 1).
-    pub beta2: f64,
-    /// ε > 0 added to the un-corrected √v.
-    pub eps: f64,
-    /// Weight decay λ ≥ 0 (L2, or decoupled when `decoupled_weight_decay`).
-    pub weight_decay: f64,
-    /// Decay θ by (1 − γλ) before the step (RAdamW) instead of adding λθ to g.
-    pub decoupled_weight_decay: bool,
-    /// Ascend instead of descend.
-    pub maximize: bool,
+crate::hyperparameters! {
+    /// `torch.optim.RAdam`.
+    pub struct RAdam {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.001, NON_NEGATIVE, "learning rate γ >= 0";
+        /// First-moment decay β₁ ∈ [0, 1).
+        beta1: f64 = 0.9, UNIT_CLOSED_OPEN, "first-moment decay β₁ in [0, 1)";
+        /// Second-moment decay β₂ ∈ [0, 1).
+        beta2: f64 = 0.999, UNIT_CLOSED_OPEN, "second-moment decay β₂ in [0, 1)";
+        /// ε > 0 added to the un-corrected √v.
+        eps: f64 = 1e-8, POSITIVE, "ε > 0 added to the un-corrected √v";
+        /// Weight decay λ ≥ 0 (L2, or decoupled when `decoupled_weight_decay`).
+        weight_decay: f64 = 0, NON_NEGATIVE, "weight decay λ >= 0";
+        /// Decay θ by (1 − γλ) before the step (RAdamW) instead of adding λθ to g.
+        decoupled_weight_decay: bool = false, ANY, "θ ← θ(1 − γλ) instead of L2";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
+    }
 }
 
 impl RAdam {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.001",
-            help: "learning rate γ >= 0",
-        },
-        ParamInfo {
-            key: "beta1",
-            default: "0.9",
-            help: "first-moment decay β₁ in [0, 1)",
-        },
-        ParamInfo {
-            key: "beta2",
-            default: "0.999",
-            help: "second-moment decay β₂ in [0, 1)",
-        },
-        ParamInfo {
-            key: "eps",
-            default: "1e-8",
-            help: "ε > 0 added to the un-corrected √v",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "weight decay λ >= 0",
-        },
-        ParamInfo {
-            key: "decoupled_weight_decay",
-            default: "false",
-            help: "θ ← θ(1 − γλ) instead of L2",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "radam",
-        summary: "Rectified Adam, rectification when ρ_t > 5 (torch.optim.RAdam)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `radam:lr=…,beta1=…,beta2=…,eps=…,weight_decay=…,…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "radam";
-        let o = RAdam {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1e-3)?)?,
-            beta1: check::in_closed_open(w, "beta1", s.f64("beta1", 0.9)?, 0.0, 1.0)?,
-            beta2: check::in_closed_open(w, "beta2", s.f64("beta2", 0.999)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            decoupled_weight_decay: s.bool("decoupled_weight_decay", false)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+    /// Sets `(β₁, β₂)`, as torch's `betas=(β₁, β₂)`.
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.beta1(beta1).beta2(beta2)
     }
+}
 
+impl RAdam {
     /// ρ_∞ = 2/(1 − β₂) − 1.
     pub fn rho_inf(&self) -> f64 {
         2.0 / (1.0 - self.beta2) - 1.0
@@ -128,6 +75,8 @@ impl RAdam {
 }
 
 impl<F: Real> Optimizer<F> for RAdam {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "radam"
     }

@@ -14,89 +14,26 @@
 //! No bias correction; ε outside the root (TensorFlow uses √(v + ε)). Defaults: lr 1e-2,
 //! α = 0.99, ε = 1e-8, μ = 0, λ = 0. Source: PyTorch `torch/optim/rmsprop.py`; notes §5.3.
 
+use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED};
 use super::{lerp, zip1, zip2, zip3, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::Result;
 
-/// `torch.optim.RMSprop`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RmsProp {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// Smoothing constant α ∈ [0, 1].
-    pub alpha: f64,
-    /// ε > 0 added to the root.
-    pub eps: f64,
-    /// Momentum μ ≥ 0 (0 disables the buffer).
-    pub momentum: f64,
-    /// Normalise by the variance estimate v − ḡ² instead of v.
-    pub centered: bool,
-    /// L2 weight decay λ ≥ 0 added to the gradient.
-    pub weight_decay: f64,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-}
-
-impl RmsProp {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.01",
-            help: "learning rate γ >= 0",
-        },
-        ParamInfo {
-            key: "alpha",
-            default: "0.99",
-            help: "smoothing constant α in [0, 1]",
-        },
-        ParamInfo {
-            key: "eps",
-            default: "1e-8",
-            help: "ε > 0 added to the root",
-        },
-        ParamInfo {
-            key: "momentum",
-            default: "0",
-            help: "momentum μ >= 0",
-        },
-        ParamInfo {
-            key: "centered",
-            default: "false",
-            help: "divide by √(v − ḡ²) (Graves 2013)",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "L2 penalty λ >= 0 added to the gradient",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "rmsprop",
-        summary: "RMSprop, optionally centered and with momentum (torch.optim.RMSprop)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `rmsprop:lr=…,alpha=…,eps=…,momentum=…,centered=…,weight_decay=…,maximize=…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "rmsprop";
-        let o = RmsProp {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1e-2)?)?,
-            alpha: check::in_closed(w, "alpha", s.f64("alpha", 0.99)?, 0.0, 1.0)?,
-            eps: check::positive(w, "eps", s.f64("eps", 1e-8)?)?,
-            momentum: check::non_negative(w, "momentum", s.f64("momentum", 0.0)?)?,
-            centered: s.bool("centered", false)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        Ok(o)
+crate::hyperparameters! {
+    /// `torch.optim.RMSprop`.
+    pub struct RmsProp {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.01, NON_NEGATIVE, "learning rate γ >= 0";
+        /// Smoothing constant α ∈ [0, 1].
+        alpha: f64 = 0.99, UNIT_CLOSED, "smoothing constant α in [0, 1]";
+        /// ε > 0 added to the root.
+        eps: f64 = 1e-8, POSITIVE, "ε > 0 added to the root";
+        /// Momentum μ ≥ 0 (0 disables the buffer).
+        momentum: f64 = 0, NON_NEGATIVE, "momentum μ >= 0";
+        /// Normalise by the variance estimate v − ḡ² instead of v.
+        centered: bool = false, ANY, "divide by √(v − ḡ²) (Graves 2013)";
+        /// L2 weight decay λ ≥ 0 added to the gradient.
+        weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
     }
 }
 
@@ -128,6 +65,8 @@ impl<F: Real> Coef<F> {
 }
 
 impl<F: Real> Optimizer<F> for RmsProp {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "rmsprop"
     }

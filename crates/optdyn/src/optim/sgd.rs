@@ -17,91 +17,44 @@
 //! θ_t − θ_{t−1} = μ(θ_{t−1} − θ_{t−2}) − γ g_t. Defaults: lr 1e-3, μ = τ = λ = 0.
 //! Source: PyTorch `torch/optim/sgd.py`; research notes §5.1.
 
+use super::hyper::{ANY, NON_NEGATIVE, UNIT_CLOSED};
 use super::{zip0, zip1, Grad, Optimizer, Real, State};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
-use crate::{Error, Result};
 
-/// `torch.optim.SGD`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sgd {
-    /// Learning rate γ ≥ 0.
-    pub lr: f64,
-    /// Momentum μ ≥ 0 (0 disables the buffer).
-    pub momentum: f64,
-    /// Dampening τ ∈ [0, 1].
-    pub dampening: f64,
-    /// Nesterov momentum (requires μ > 0 and τ = 0).
-    pub nesterov: bool,
-    /// L2 weight decay λ ≥ 0 added to the gradient.
-    pub weight_decay: f64,
-    /// Ascend instead of descend.
-    pub maximize: bool,
+crate::hyperparameters! {
+    /// `torch.optim.SGD`.
+    pub struct Sgd {
+        /// Learning rate γ ≥ 0.
+        lr: f64 = 0.001, NON_NEGATIVE, "learning rate γ >= 0";
+        /// Momentum μ ≥ 0 (0 disables the buffer).
+        momentum: f64 = 0, NON_NEGATIVE, "momentum μ >= 0";
+        /// Dampening τ ∈ [0, 1].
+        dampening: f64 = 0, UNIT_CLOSED, "dampening τ in [0, 1] (not applied at step 1)";
+        /// Nesterov momentum (requires μ > 0 and τ = 0).
+        nesterov: bool = false, ANY, "Nesterov momentum (needs momentum > 0, dampening = 0)";
+        /// L2 weight decay λ ≥ 0 added to the gradient.
+        weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
+        /// Ascend instead of descend.
+        maximize: bool = false, ANY, "maximize instead of minimize";
+    }
+    check = Sgd::cross_check;
 }
 
 impl Sgd {
-    /// Parameters with their torch defaults.
-    pub const PARAMS: &'static [ParamInfo] = &[
-        ParamInfo {
-            key: "lr",
-            default: "0.001",
-            help: "learning rate γ >= 0",
-        },
-        ParamInfo {
-            key: "momentum",
-            default: "0",
-            help: "momentum μ >= 0",
-        },
-        ParamInfo {
-            key: "dampening",
-            default: "0",
-            help: "dampening τ in [0, 1] (not applied at step 1)",
-        },
-        ParamInfo {
-            key: "nesterov",
-            default: "false",
-            help: "Nesterov momentum (needs momentum > 0, dampening = 0)",
-        },
-        ParamInfo {
-            key: "weight_decay",
-            default: "0",
-            help: "L2 penalty λ >= 0 added to the gradient",
-        },
-        ParamInfo {
-            key: "maximize",
-            default: "false",
-            help: "maximize instead of minimize",
-        },
-    ];
-    /// Catalog entry.
-    pub const INFO: ComponentInfo = ComponentInfo {
-        name: "sgd",
-        summary: "SGD with momentum/dampening/Nesterov (torch.optim.SGD)",
-        params: Self::PARAMS,
-    };
-
-    /// Builds from `sgd:lr=…,momentum=…,dampening=…,nesterov=…,weight_decay=…,maximize=…`.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let w = "sgd";
-        let o = Sgd {
-            lr: check::non_negative(w, "lr", s.f64("lr", 1e-3)?)?,
-            momentum: check::non_negative(w, "momentum", s.f64("momentum", 0.0)?)?,
-            dampening: check::in_closed(w, "dampening", s.f64("dampening", 0.0)?, 0.0, 1.0)?,
-            nesterov: s.bool("nesterov", false)?,
-            weight_decay: check::non_negative(w, "weight_decay", s.f64("weight_decay", 0.0)?)?,
-            maximize: s.bool("maximize", false)?,
-        };
-        s.finish(Self::PARAMS)?;
-        if o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0) {
-            return Err(Error::spec(format!(
+    /// torch's rule: Nesterov momentum needs `momentum > 0` and `dampening = 0`.
+    fn cross_check(&self) -> crate::Result<()> {
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(crate::Error::spec(format!(
                 "sgd: nesterov requires momentum > 0 and dampening = 0, got momentum {}, dampening {}",
-                o.momentum, o.dampening
+                self.momentum, self.dampening
             )));
         }
-        Ok(o)
+        Ok(())
     }
 }
 
 impl<F: Real> Optimizer<F> for Sgd {
+    crate::typed_optimizer!();
+
     fn name(&self) -> &'static str {
         "sgd"
     }
