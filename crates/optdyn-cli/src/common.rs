@@ -66,7 +66,7 @@ pub fn build_model_setup(
     let ospec = Spec::parse(optimizer).map_err(e)?;
     let model = optdyn::model::parse(model, &ospec, obj.clone()).map_err(e)?;
     let integrator =
-        optdyn::integrate::parse(integrator.unwrap_or("rk4:substeps=10"), Some(lr)).map_err(e)?;
+        optdyn::integrate::parse(integrator.unwrap_or("rk4:substeps=10")).map_err(e)?;
     Ok(ModelSetup {
         obj,
         lr,

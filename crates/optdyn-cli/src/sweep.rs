@@ -241,7 +241,7 @@ impl Problem {
             None => sweep::metrics::discrete_metrics(obj.as_ref(), opt.as_ref(), &x0, &self.opts),
             Some(ms) => {
                 let model = optdyn::model::parse(&ms.to_string(), &opt_spec, obj.clone())?;
-                let integ = optdyn::integrate::parse(&self.integrator, Some(opt.lr()))?;
+                let integ = optdyn::integrate::parse(&self.integrator)?;
                 sweep::metrics::model_metrics(
                     obj.as_ref(),
                     model.as_ref(),

@@ -19,7 +19,7 @@ fn case(
     y0: &[f64],
     t_end: f64,
 ) {
-    let integ = parse(spec, None).unwrap();
+    let integ = parse(spec).unwrap();
     let opts = SolveOptions::at(vec![t_end]);
     let sol = integ.solve(sys, t0, y0, &opts);
     assert!(sol.stop.is_ok(), "{label}: {}", sol.stop);

@@ -70,7 +70,7 @@ fn kernels(c: &mut Criterion) {
 
 /// θ at `ts` (RK4 with step `dt`, θ0 = 2).
 fn theta(m: &dyn Model, dt: f64, ts: &[f64]) -> Vec<f64> {
-    let integ = integrate::parse(&format!("rk4:dt={dt}"), None).unwrap();
+    let integ = integrate::parse(&format!("rk4:dt={dt}")).unwrap();
     let sol = integ.solve(
         m,
         0.0,
@@ -101,7 +101,7 @@ fn adam_ide1(c: &mut Criterion) {
     // The speed case: rtol 1e-10 with the adaptive Dormand–Prince (scipy DOP853 at the
     // same tolerance: ~132 ms on a 2-core machine).
     let spec = "dopri5:rtol=1e-10,atol=1e-12";
-    let integ = integrate::parse(spec, None).unwrap();
+    let integ = integrate::parse(spec).unwrap();
     let solve = |ts: &[f64]| {
         integ.solve(
             m.as_ref(),

@@ -176,6 +176,7 @@ pub fn run_model(
         steady_tol: None,
         max_steps: u64::MAX,
         events: Vec::new(),
+        lr: Some(lr),
     };
     let sol = integrator.solve(model, t0, &z0, &opts);
     let mut tr = Trajectory::new(n, &model.state_columns());

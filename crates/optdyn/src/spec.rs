@@ -308,6 +308,17 @@ pub fn parse_list(text: &str) -> std::result::Result<Vec<f64>, String> {
     Ok(out)
 }
 
+/// Formats a float so that it parses back to the same bits, compactly: plain decimal for
+/// moderate magnitudes, scientific notation otherwise.
+pub fn fmt_f64(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 || (1e-5..1e16).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 /// Range checks producing the project's typed one-line errors
 /// (`adam: beta1 must be in [0, 1), got 1.2`, an [`Error::Param`]).
 pub mod check {

@@ -6,10 +6,11 @@ use std::fmt;
 
 /// Why a run stopped. Never a silent NaN: a non-finite value or a divergence is reported with the
 /// step and time where it happened; the rows before it are kept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StopReason {
     /// Reached the requested number of steps or end time.
+    #[default]
     Finished,
     /// Reached a steady state (the update or `‖ż‖` fell below the tolerance).
     Converged {

@@ -37,7 +37,7 @@ fn with_dt(spec: &str, dt: f64) -> String {
 }
 
 fn solve_end(spec: &str, p: &dyn TestProblem) -> (Vec<f64>, Solution) {
-    let integ = parse(spec, None).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let integ = parse(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
     let sol = integ.solve(p, p.t0(), &p.y0(), &SolveOptions::at(vec![p.t_end()]));
     assert_eq!(sol.stop, StopReason::Finished, "{spec} on {}", p.name());
     let mut exact = vec![0.0; p.dim()];
@@ -66,7 +66,7 @@ fn slope(dts: &[f64], errs: &[f64]) -> f64 {
 fn every_fixed_step_scheme_has_its_declared_order_on_every_problem() {
     let mut report = Vec::new();
     for &(spec, order, second) in FIXED {
-        let integ = parse(&with_dt(spec, 0.1), None).unwrap();
+        let integ = parse(&with_dt(spec, 0.1)).unwrap();
         assert_eq!(integ.order(), Some(order), "{spec} declared order");
         for p in library() {
             if second && !p.second_order_layout() {
@@ -106,7 +106,7 @@ fn dopri5_meets_its_tolerance_on_every_problem_at_every_sample() {
     for p in library() {
         for tol in [1e-6, 1e-9, 1e-12] {
             let spec = format!("dopri5:rtol={tol},atol={tol}");
-            let integ = parse(&spec, None).unwrap();
+            let integ = parse(&spec).unwrap();
             let m = 37;
             let t_eval: Vec<f64> = (0..=m)
                 .map(|k| p.t0() + (p.t_end() - p.t0()) * k as f64 / m as f64)
@@ -162,7 +162,7 @@ fn dopri5_dense_output_is_fourth_order_between_steps() {
     let mut hs = Vec::new();
     for r in 0..4 {
         let h = 0.25 / (1 << r) as f64;
-        let integ = parse(&format!("dopri5:rtol=1e3,atol=1e3,h0={h},hmax={h}"), None).unwrap();
+        let integ = parse(&format!("dopri5:rtol=1e3,atol=1e3,h0={h},hmax={h}")).unwrap();
         let t_eval: Vec<f64> = (0..10).map(|k| 0.037 + 0.09 * k as f64).collect();
         let sol = integ.solve(&p, 0.0, &[1.0], &SolveOptions::at(t_eval));
         let e = sol.t.iter().enumerate().fold(0.0f64, |m, (i, t)| {
@@ -186,8 +186,13 @@ fn fixed_step_samples_land_exactly_on_k_lr() {
     };
     let k_max = 25u64;
     let t_eval: Vec<f64> = (0..=k_max).map(|k| k as f64 * lr).collect();
-    let integ = parse("euler:substeps=7", Some(lr)).unwrap();
-    let sol = integ.solve(&p, 0.0, &[1.0], &SolveOptions::at(t_eval.clone()));
+    let integ = parse("euler:substeps=7").unwrap();
+    let sol = integ.solve(
+        &p,
+        0.0,
+        &[1.0],
+        &SolveOptions::at(t_eval.clone()).with_lr(lr),
+    );
     assert_eq!(sol.t, t_eval);
     assert_eq!(sol.stats.accepted, 7 * k_max);
     // Same arithmetic by hand: c ← c + dt·(λc), 7 steps per sample.
@@ -202,11 +207,11 @@ fn fixed_step_samples_land_exactly_on_k_lr() {
     // A model starting at t0 = lr/100 (samples from lr on): one partial step onto the grid, then
     // exactly `substeps` steps per sample.
     let t_eval: Vec<f64> = (1..=k_max).map(|k| k as f64 * lr).collect();
-    let sol = parse("rk4:substeps=4", Some(lr)).unwrap().solve(
+    let sol = parse("rk4:substeps=4").unwrap().solve(
         &p,
         lr / 100.0,
         &[1.0],
-        &SolveOptions::at(t_eval.clone()),
+        &SolveOptions::at(t_eval.clone()).with_lr(lr),
     );
     assert_eq!(sol.t, t_eval);
     assert_eq!(sol.stats.accepted, 4 * k_max);
@@ -226,10 +231,9 @@ fn forward_euler_stability_matches_the_lecture_example() {
         t_end: 30.0,
     };
     let t_eval: Vec<f64> = (0..=60).map(|k| k as f64 * 0.5).collect();
-    let stable =
-        parse("euler:dt=0.5", None)
-            .unwrap()
-            .solve(&p, 0.0, &[1.0], &SolveOptions::at(t_eval));
+    let stable = parse("euler:dt=0.5")
+        .unwrap()
+        .solve(&p, 0.0, &[1.0], &SolveOptions::at(t_eval));
     assert_eq!(stable.stop, StopReason::Finished);
     for (k, _) in stable.t.iter().enumerate() {
         assert_eq!(
@@ -241,9 +245,7 @@ fn forward_euler_stability_matches_the_lecture_example() {
     let t_eval: Vec<f64> = (0..=60).map(|k| k as f64 * 3.0).collect();
     let mut o = SolveOptions::at(t_eval);
     o.max_abs = 1e6;
-    let unstable = parse("euler:dt=3", None)
-        .unwrap()
-        .solve(&p, 0.0, &[1.0], &o);
+    let unstable = parse("euler:dt=3").unwrap().solve(&p, 0.0, &[1.0], &o);
     for (k, _) in unstable.t.iter().enumerate() {
         assert_eq!(
             unstable.state(k)[0],
@@ -275,7 +277,7 @@ fn backward_euler_and_trapezoid_are_bounded_at_any_dt() {
                     (1.0 + 0.5 * dt * lambda) / (1.0 - 0.5 * dt * lambda),
                 ),
             ] {
-                let sol = parse(&format!("{spec}:dt={dt}"), None).unwrap().solve(
+                let sol = parse(&format!("{spec}:dt={dt}")).unwrap().solve(
                     &p,
                     0.0,
                     &[1.0],
@@ -310,7 +312,7 @@ fn energy_drift(spec: &str, steps: usize, dt: f64) -> (f64, f64) {
         analytic_jacobian: true,
     };
     let t_eval: Vec<f64> = (0..=steps).map(|k| k as f64 * dt).collect();
-    let sol = parse(&format!("{spec}:dt={dt}"), None).unwrap().solve(
+    let sol = parse(&format!("{spec}:dt={dt}")).unwrap().solve(
         &osc,
         0.0,
         &[1.0, 0.0],
@@ -376,7 +378,7 @@ fn sine_events(spec: &str, terminal: bool, t_end: f64) -> Solution {
         },
         terminal,
     });
-    parse(spec, None).unwrap().solve(&osc, 0.0, &[1.0, 0.0], &o)
+    parse(spec).unwrap().solve(&osc, 0.0, &[1.0, 0.0], &o)
 }
 
 #[test]
@@ -446,7 +448,7 @@ fn steady_state_divergence_and_non_finite_stops() {
         "dopri5:rtol=1e-9,atol=1e-12",
         "backward-euler:dt=0.05",
     ] {
-        let sol = parse(spec, None).unwrap().solve(&flow, 0.0, &[0.0], &o);
+        let sol = parse(spec).unwrap().solve(&flow, 0.0, &[0.0], &o);
         // |x'| = e^{−t} < 1e-6 first at t = 14 on the 0.5 grid (ln 1e6 = 13.8); backward Euler
         // lags (its decay factor per unit time is (1 + 0.05)^{-20} > e^{-1}).
         match sol.stop {
@@ -474,7 +476,7 @@ fn steady_state_divergence_and_non_finite_stops() {
     }
     let mut o = SolveOptions::at(vec![0.5, 2.0]);
     for spec in ["rk4:dt=0.001", "dopri5"] {
-        let sol = parse(spec, None).unwrap().solve(&Blow, 0.0, &[1.0], &o);
+        let sol = parse(spec).unwrap().solve(&Blow, 0.0, &[1.0], &o);
         match sol.stop {
             StopReason::Diverged { t, .. } => assert!(t > 0.99 && t < 1.01, "{spec}: t = {t}"),
             ref other => panic!("{spec}: {other}"),
@@ -482,7 +484,7 @@ fn steady_state_divergence_and_non_finite_stops() {
         assert_eq!(sol.t, vec![0.5]);
     }
     o.max_abs = f64::INFINITY;
-    let sol = parse("euler:dt=0.01", None)
+    let sol = parse("euler:dt=0.01")
         .unwrap()
         .solve(&Blow, 0.0, &[1.0], &o);
     assert!(
@@ -491,7 +493,7 @@ fn steady_state_divergence_and_non_finite_stops() {
         sol.stop
     );
     // dopri5 refuses non-finite steps and ends with a step-size failure just before t = 1.
-    let sol = parse("dopri5", None).unwrap().solve(&Blow, 0.0, &[1.0], &o);
+    let sol = parse("dopri5").unwrap().solve(&Blow, 0.0, &[1.0], &o);
     match sol.stop {
         StopReason::Failed { t, ref why } => assert!(
             t > 0.999 && t < 1.0 && why.contains("too small"),
@@ -513,7 +515,7 @@ fn newton_failure_and_bad_dimensions_are_reported() {
             dy[0] = y[0] * y[0];
         }
     }
-    let sol = parse("backward-euler:dt=0.5,newton_iters=30", None)
+    let sol = parse("backward-euler:dt=0.5,newton_iters=30")
         .unwrap()
         .solve(&Quad, 0.0, &[1.0], &SolveOptions::at(vec![1.0]));
     match sol.stop {
@@ -541,7 +543,7 @@ fn newton_failure_and_bad_dimensions_are_reported() {
         "symplectic-euler",
         "central-difference",
     ] {
-        let sol = parse(&format!("{spec}:dt=0.1"), None).unwrap().solve(
+        let sol = parse(&format!("{spec}:dt=0.1")).unwrap().solve(
             &p,
             0.0,
             &[1.0],
@@ -566,7 +568,7 @@ fn dopri5_honours_max_steps_and_counts_rejections() {
         t_end: 10.0,
         analytic_jacobian: true,
     };
-    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,max_steps=50", None)
+    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,max_steps=50")
         .unwrap()
         .solve(&osc, 0.0, &[1.0, 0.0], &SolveOptions::at(vec![10.0]));
     match sol.stop {
@@ -575,9 +577,12 @@ fn dopri5_honours_max_steps_and_counts_rejections() {
     }
     assert_eq!(sol.stats.accepted + sol.stats.rejected, 50);
     // A too-large first step is rejected and shrunk.
-    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,h0=5", None)
-        .unwrap()
-        .solve(&osc, 0.0, &[1.0, 0.0], &SolveOptions::at(vec![10.0]));
+    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,h0=5").unwrap().solve(
+        &osc,
+        0.0,
+        &[1.0, 0.0],
+        &SolveOptions::at(vec![10.0]),
+    );
     assert_eq!(sol.stop, StopReason::Finished);
     assert!(sol.stats.rejected >= 1);
     assert!((sol.last().unwrap()[0] - 100f64.cos()).abs() < 1e-7);
@@ -609,12 +614,12 @@ fn specs_parse_and_bad_input_gives_one_line_errors() {
         if c.name == "butcher" || c.name == "dopri5" {
             continue;
         }
-        let it = parse(&format!("{}:dt=0.01", c.name), None).unwrap();
+        let it = parse(&format!("{}:dt=0.01", c.name)).unwrap();
         assert_eq!(it.name(), format!("{}:dt=0.01", c.name));
-        assert!(parse(c.name, Some(0.1)).is_ok());
+        assert!(parse(c.name).is_ok());
     }
-    let err = |s: &str, lr: Option<f64>| {
-        parse(s, lr)
+    let err = |s: &str, _lr: Option<f64>| {
+        parse(s)
             .err()
             .unwrap_or_else(|| panic!("{s} parsed"))
             .to_string()
@@ -632,9 +637,19 @@ fn specs_parse_and_bad_input_gives_one_line_errors() {
         err("rk4:substeps=0", Some(0.1)),
         "rk4: substeps must be >= 1, got 0"
     );
+    // `substeps` is resolved against the run's learning rate at solve time; without one the
+    // solve stops with a clear reason instead of guessing a step.
+    let decay = ExpDecay {
+        lambda: -1.0,
+        c0: 1.0,
+        t_end: 1.0,
+    };
+    let sol = parse("rk4")
+        .unwrap()
+        .solve(&decay, 0.0, &[1.0], &SolveOptions::at(vec![1.0]));
     assert_eq!(
-        err("rk4", None),
-        "rk4: give dt=… (no optimizer learning rate to derive it from)"
+        sol.stop.to_string(),
+        "failed at t = 0: rk4: substeps needs the optimizer's learning rate (SolveOptions::lr); give dt=… instead"
     );
     assert_eq!(
         err("rk4:dt=0.1,substeps=2", None),
@@ -644,8 +659,8 @@ fn specs_parse_and_bad_input_gives_one_line_errors() {
     assert!(err("rk5:dt=0.1", None).starts_with("unknown integrator 'rk5' (known: euler, heun"));
     assert!(err("trapezoid:dt=0.1,newton_iters=0", None)
         .contains("newton_iters must be in [1, 10000], got 0"));
-    assert!(parse("dopri5:rtol=1e-10,atol=1e-12", None).is_ok());
-    assert!(parse("newmark:beta=0.25,gamma=0.5,dt=0.01", None).is_ok());
+    assert!(parse("dopri5:rtol=1e-10,atol=1e-12").is_ok());
+    assert!(parse("newmark:beta=0.25,gamma=0.5,dt=0.01").is_ok());
 }
 
 #[test]
@@ -659,10 +674,9 @@ fn equivalent_forms_agree_and_jacobian_paths_agree() {
         analytic_jacobian,
     };
     let run = |spec: &str, p: &Oscillator| {
-        let sol =
-            parse(spec, None)
-                .unwrap()
-                .solve(p, 0.0, &[1.0, -1.0], &SolveOptions::at(vec![2.0]));
+        let sol = parse(spec)
+            .unwrap()
+            .solve(p, 0.0, &[1.0, -1.0], &SolveOptions::at(vec![2.0]));
         assert_eq!(sol.stop, StopReason::Finished, "{spec}");
         (sol.last().unwrap().to_vec(), sol.stats)
     };
@@ -707,7 +721,7 @@ fn dopri5_reports_a_step_below_hmin() {
         t_end: 10.0,
         analytic_jacobian: true,
     };
-    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,hmin=0.05", None)
+    let sol = parse("dopri5:rtol=1e-10,atol=1e-10,hmin=0.05")
         .unwrap()
         .solve(&osc, 0.0, &[1.0, 0.0], &SolveOptions::at(vec![10.0]));
     match sol.stop {
@@ -716,7 +730,7 @@ fn dopri5_reports_a_step_below_hmin() {
         }
         ref other => panic!("{other}"),
     }
-    assert!(parse("dopri5:hmin=1,hmax=0.5", None)
+    assert!(parse("dopri5:hmin=1,hmax=0.5")
         .err()
         .unwrap()
         .to_string()

@@ -21,7 +21,7 @@ fn monitors(
     let ospec = Spec::parse(opt).unwrap();
     let lr = ospec.f64("lr", 0.0).unwrap();
     let model = model::parse(m, &ospec, obj.clone()).unwrap();
-    let integ = integrate::parse("rk4:substeps=20", Some(lr)).unwrap();
+    let integ = integrate::parse("rk4:substeps=20").unwrap();
     let o = RunOptions {
         steps,
         every: 1,

@@ -148,7 +148,7 @@ fn build(spec: &str, opt: &str, obj: &Arc<dyn Objective>) -> Box<dyn Model> {
 
 /// States of `m` from `x0` at the times `ts` (RK4 with step `dt`).
 fn solve(m: &dyn Model, x0: &[f64], dt: f64, ts: &[f64]) -> Vec<Vec<f64>> {
-    let integ = integrate::parse(&format!("rk4:dt={dt}"), None).unwrap();
+    let integ = integrate::parse(&format!("rk4:dt={dt}")).unwrap();
     let sol = integ.solve(
         m,
         m.t0(),

@@ -32,7 +32,7 @@ pub fn final_point(
         Some(m) => {
             let ospec = Spec::parse(optimizer)?;
             let mm = model::parse(m, &ospec, obj.clone())?;
-            let integ = integrate::parse(integrator.unwrap_or("rk4:substeps=10"), Some(opt.lr()))?;
+            let integ = integrate::parse(integrator.unwrap_or("rk4:substeps=10"))?;
             simulate::run_model(obj.as_ref(), mm.as_ref(), integ.as_ref(), x0, opt.lr(), &o)
                 .trajectory
         }

@@ -92,7 +92,7 @@ pub fn compare(obj: Arc<dyn Objective>, setup: &CompareSetup) -> Result<Comparis
         .integrator
         .clone()
         .unwrap_or_else(|| "rk4:substeps=10".to_string());
-    let integ = integrate::parse(&ispec, Some(lr))?;
+    let integ = integrate::parse(&ispec)?;
     let mut models = Vec::new();
     for mspec in &setup.models {
         let m = model::parse(mspec, &ospec, obj.clone())?;

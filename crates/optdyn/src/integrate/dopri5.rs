@@ -4,13 +4,13 @@
 //! Hairer's initial-step heuristic and the 4th-order continuous extension (dense output) used to
 //! sample `t_eval` and locate events without stepping onto each sample.
 
-use super::{
-    check_state, check_t_eval, is_steady, EventTracker, Integrator, OdeSystem, Solution,
-    SolveOptions,
-};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use super::checks::{check_state, check_t_eval, is_steady};
+use super::events::EventTracker;
+use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
+use crate::spec::{check, fmt_f64, ParamInfo, Spec};
 use crate::stop::StopReason;
 use crate::{Error, Result};
+use std::ops::ControlFlow;
 
 /// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.
 const MIN_LN_FACOLD: f64 = -9.210340371976184;
@@ -150,60 +150,71 @@ pub const PARAMS: [ParamInfo; 10] = [
     },
 ];
 
-/// `optdyn list integrators` entry.
-pub const INFO: ComponentInfo = ComponentInfo {
-    name: "dopri5",
-    summary: "adaptive Dormand-Prince 5(4), PI control, dense output at t_eval, order 5",
-    params: &PARAMS,
-};
+impl Dopri5 {
+    /// Dopri5 with relative and absolute tolerances `rtol`, `atol` and the other settings at
+    /// their defaults.
+    pub fn tol(rtol: f64, atol: f64) -> Self {
+        Dopri5 {
+            rtol,
+            atol,
+            label: format!("dopri5:rtol={},atol={}", fmt_f64(rtol), fmt_f64(atol)),
+            ..Dopri5::default()
+        }
+    }
 
-/// Builds `dopri5` from its spec.
-pub fn parse(s: &Spec) -> Result<Box<dyn Integrator>> {
-    let n = &s.name;
-    let d = Dopri5::default();
-    let rtol = check::positive(n, "rtol", s.f64("rtol", d.rtol)?)?;
-    let atol = check::positive(n, "atol", s.f64("atol", d.atol)?)?;
-    let h0 = match s.f64_opt("h0")? {
-        Some(h) => check::positive(n, "h0", h)?,
-        None => 0.0,
-    };
-    let hmin = check::non_negative(n, "hmin", s.f64("hmin", 0.0)?)?;
-    let hmax = match s.f64_opt("hmax")? {
-        Some(h) => check::positive(n, "hmax", h)?,
-        None => f64::INFINITY,
-    };
-    if hmin > hmax {
-        return Err(Error::spec(format!(
-            "{n}: hmin = {hmin} must be <= hmax = {hmax}"
-        )));
+    /// Builds `dopri5:rtol=…,atol=…,…` from its spec.
+    pub fn from_spec(s: &Spec) -> Result<Self> {
+        let d = Dopri5::default();
+        let h0 = match s.f64_opt("h0")? {
+            Some(h) => check::positive(&s.name, "h0", h)?,
+            None => 0.0,
+        };
+        let o = Dopri5 {
+            rtol: s.f64("rtol", d.rtol)?,
+            atol: s.f64("atol", d.atol)?,
+            h0,
+            hmin: s.f64("hmin", d.hmin)?,
+            hmax: s.f64_opt("hmax")?.unwrap_or(d.hmax),
+            max_steps: s.u64("max_steps", d.max_steps)?,
+            safety: s.f64("safety", d.safety)?,
+            beta: s.f64("beta", d.beta)?,
+            fac_min: s.f64("fac_min", d.fac_min)?,
+            fac_max: s.f64("fac_max", d.fac_max)?,
+            label: s.to_string(),
+        };
+        s.finish(&PARAMS)?;
+        o.check()?;
+        Ok(o)
     }
-    let max_steps = s.u64("max_steps", d.max_steps)?;
-    if max_steps == 0 {
-        return Err(Error::spec(format!("{n}: max_steps must be >= 1, got 0")));
+
+    /// Range checks of every setting (typed errors).
+    fn check(&self) -> Result<()> {
+        let n = "dopri5";
+        check::positive(n, "rtol", self.rtol)?;
+        check::positive(n, "atol", self.atol)?;
+        check::non_negative(n, "h0", self.h0)?;
+        check::non_negative(n, "hmin", self.hmin)?;
+        check::positive(n, "hmax", self.hmax)?;
+        if self.hmin > self.hmax {
+            return Err(Error::spec(format!(
+                "{n}: hmin = {} must be <= hmax = {}",
+                self.hmin, self.hmax
+            )));
+        }
+        if self.max_steps == 0 {
+            return Err(Error::spec(format!("{n}: max_steps must be >= 1, got 0")));
+        }
+        check::in_open(n, "safety", self.safety, 0.0, 1.0)?;
+        check::in_closed(n, "beta", self.beta, 0.0, 0.2)?;
+        check::in_open(n, "fac_min", self.fac_min, 0.0, 1.0)?;
+        if self.fac_max.is_nan() || self.fac_max <= 1.0 {
+            return Err(Error::spec(format!(
+                "{n}: fac_max must be > 1, got {}",
+                self.fac_max
+            )));
+        }
+        Ok(())
     }
-    let safety = check::in_open(n, "safety", s.f64("safety", d.safety)?, 0.0, 1.0)?;
-    let beta = check::in_closed(n, "beta", s.f64("beta", d.beta)?, 0.0, 0.2)?;
-    let fac_min = check::in_open(n, "fac_min", s.f64("fac_min", d.fac_min)?, 0.0, 1.0)?;
-    let fac_max = s.f64("fac_max", d.fac_max)?;
-    if fac_max <= 1.0 {
-        return Err(Error::spec(format!(
-            "{n}: fac_max must be > 1, got {fac_max}"
-        )));
-    }
-    s.finish(&PARAMS)?;
-    Ok(Box::new(Dopri5 {
-        rtol,
-        atol,
-        h0,
-        hmin,
-        hmax,
-        max_steps,
-        safety,
-        beta,
-        fac_min,
-        fac_max,
-        label: s.to_string(),
-    }))
 }
 
 /// Evaluates the continuous extension on the last step `[told, told + h]`:
@@ -278,9 +289,28 @@ impl Integrator for Dopri5 {
         Some(5)
     }
 
-    fn solve(&self, sys: &dyn OdeSystem, t0: f64, y0: &[f64], opts: &SolveOptions) -> Solution {
+    fn validate(&self) -> Result<()> {
+        self.check()
+    }
+
+    fn solve_into(
+        &self,
+        sys: &dyn OdeSystem,
+        t0: f64,
+        y0: &[f64],
+        opts: &SolveOptions,
+        sink: &mut dyn Sink,
+    ) -> SolveEnd {
         let n = sys.dim();
-        let mut sol = Solution::empty(n, opts.t_eval.len());
+        let mut sol = SolveEnd::default();
+        if let Err(e) = self.check() {
+            sol.stop = StopReason::Failed {
+                t: t0,
+                why: e.to_string(),
+            };
+            return sol;
+        }
+        let mut samples: u64 = 0;
         if let Some(stop) = check_t_eval(t0, &opts.t_eval) {
             sol.stop = stop;
             return sol;
@@ -288,7 +318,7 @@ impl Integrator for Dopri5 {
         let Some(&t_end) = opts.t_eval.last() else {
             return sol;
         };
-        let mut buf = vec![0.0; 15 * n];
+        let mut buf = vec![0.0; 16 * n];
         let (y, rest) = buf.split_at_mut(n);
         let (y1, rest) = rest.split_at_mut(n);
         let (k1, rest) = rest.split_at_mut(n);
@@ -299,19 +329,23 @@ impl Integrator for Dopri5 {
         let (k6, rest) = rest.split_at_mut(n);
         let (k7, rest) = rest.split_at_mut(n);
         let (ys, rest) = rest.split_at_mut(n);
+        let (yi, rest) = rest.split_at_mut(n);
         let (rcont, _) = rest.split_at_mut(5 * n);
         y.copy_from_slice(y0);
         let mut next = 0; // next sample index
         let mut t = t0;
         while next < opts.t_eval.len() && opts.t_eval[next] <= t0 {
-            sol.t.push(opts.t_eval[next]);
-            sol.y.extend_from_slice(y);
+            if let ControlFlow::Break(stop) = sink.sample(opts.t_eval[next], y) {
+                sol.stop = stop;
+                return sol;
+            }
+            samples += 1;
             next += 1;
             if let Some(tol) = opts.steady_tol {
                 sol.stats.rhs_evals += 1;
                 if is_steady(sys, t0, y, k2, tol) {
                     sol.stop = StopReason::Converged {
-                        step: sol.t.len() as u64 - 1,
+                        step: samples - 1,
                         t: t0,
                     };
                     return sol;
@@ -424,9 +458,9 @@ impl Integrator for Dopri5 {
                 t = tph;
                 let rc: &[f64] = rcont;
                 let interp = |s: f64, out: &mut [f64]| contd5(rc, n, told, h, s, out);
-                let stop_ev = tracker
-                    .as_mut()
-                    .and_then(|tr| tr.after_step(&opts.events, told, t, y1, &interp, &mut sol));
+                let stop_ev = tracker.as_mut().and_then(|tr| {
+                    tr.after_step(&opts.events, told, t, y1, &interp, &mut sol.events)
+                });
                 let t_stop = match &stop_ev {
                     Some(StopReason::Event { t, .. }) => *t,
                     _ => f64::INFINITY,
@@ -436,20 +470,22 @@ impl Integrator for Dopri5 {
                     && opts.t_eval[next] <= t_stop
                 {
                     let te = opts.t_eval[next];
-                    let start = sol.y.len();
                     if te == t {
-                        sol.y.extend_from_slice(y1);
+                        yi.copy_from_slice(y1);
                     } else {
-                        sol.y.resize(start + n, 0.0);
-                        contd5(rc, n, told, h, te, &mut sol.y[start..]);
+                        contd5(rc, n, told, h, te, yi);
                     }
-                    sol.t.push(te);
+                    if let ControlFlow::Break(stop) = sink.sample(te, yi) {
+                        sol.stop = stop;
+                        return sol;
+                    }
+                    samples += 1;
                     next += 1;
                     if let Some(tol) = opts.steady_tol {
                         sol.stats.rhs_evals += 1;
-                        if is_steady(sys, te, &sol.y[start..start + n], ys, tol) {
+                        if is_steady(sys, te, yi, ys, tol) {
                             sol.stop = StopReason::Converged {
-                                step: sol.t.len() as u64 - 1,
+                                step: samples - 1,
                                 t: te,
                             };
                             return sol;

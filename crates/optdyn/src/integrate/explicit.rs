@@ -1,8 +1,8 @@
 //! Explicit fixed-step Runge–Kutta schemes: classical tableaus, the strong-stability-preserving
 //! (SSP/TVD) schemes of Shu & Osher in their convex-combination form, and user tableaus.
 
-use super::{fixed_dt, FixedStep, Integrator, OdeSystem, Stats, Stepper};
-use crate::spec::{ComponentInfo, ParamInfo, Spec};
+use super::{OdeSystem, Stats, Stepper};
+use crate::spec::{ParamInfo, Spec};
 use crate::{Error, Result};
 
 /// Parameters shared by every fixed-step scheme.
@@ -43,9 +43,14 @@ pub const BUTCHER_PARAMS: [ParamInfo; 5] = [
 /// Classical fourth-order Runge–Kutta:
 /// `k1 = F(t, y)`, `k2 = F(t + h/2, y + h k1/2)`, `k3 = F(t + h/2, y + h k2/2)`,
 /// `k4 = F(t + h, y + h k3)`, `y ← y + h (k1 + 2k2 + 2k3 + k4)/6`. Order 4.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Rk4;
 
 impl Stepper for Rk4 {
+    fn name(&self) -> &'static str {
+        "rk4"
+    }
+
     fn order(&self) -> u32 {
         4
     }
@@ -94,6 +99,8 @@ impl Stepper for Rk4 {
 /// (Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.1).
 #[derive(Debug, Clone)]
 pub struct ExplicitRk {
+    /// The scheme's spec name (`euler`, `heun`, `midpoint`, or `butcher` for a user tableau).
+    pub name: &'static str,
     /// Number of stages `s`.
     pub stages: usize,
     /// `A`, row-major `s×s`, zero on and above the diagonal.
@@ -148,6 +155,7 @@ impl ExplicitRk {
             )));
         }
         Ok(ExplicitRk {
+            name: "butcher",
             stages: s,
             a,
             b,
@@ -158,18 +166,29 @@ impl ExplicitRk {
 
     /// Forward Euler `y ← y + h F(t, y)`. Order 1.
     pub fn euler() -> Self {
-        Self::new(vec![0.0], vec![1.0], vec![0.0]).expect("valid tableau")
+        Self::new(vec![0.0], vec![1.0], vec![0.0])
+            .expect("valid tableau")
+            .named("euler")
     }
 
     /// Heun's method (explicit trapezoid): `k1 = F(t, y)`, `k2 = F(t + h, y + h k1)`,
     /// `y ← y + h (k1 + k2)/2`. Order 2.
     pub fn heun() -> Self {
-        Self::new(vec![0.0, 0.0, 1.0, 0.0], vec![0.5, 0.5], vec![0.0, 1.0]).expect("valid tableau")
+        Self::new(vec![0.0, 0.0, 1.0, 0.0], vec![0.5, 0.5], vec![0.0, 1.0])
+            .expect("valid tableau")
+            .named("heun")
     }
 
     /// Explicit midpoint: `k2 = F(t + h/2, y + h k1/2)`, `y ← y + h k2`. Order 2.
     pub fn midpoint() -> Self {
-        Self::new(vec![0.0, 0.0, 0.5, 0.0], vec![0.0, 1.0], vec![0.0, 0.5]).expect("valid tableau")
+        Self::new(vec![0.0, 0.0, 0.5, 0.0], vec![0.0, 1.0], vec![0.0, 0.5])
+            .expect("valid tableau")
+            .named("midpoint")
+    }
+
+    fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
     }
 }
 
@@ -225,6 +244,10 @@ pub fn tableau_order(s: usize, a: &[f64], b: &[f64], c: &[f64]) -> u32 {
 }
 
 impl Stepper for ExplicitRk {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
     fn order(&self) -> u32 {
         self.order
     }
@@ -275,9 +298,14 @@ impl Stepper for ExplicitRk {
 
 /// SSP(TVD)-RK2 of Shu & Osher (1988) as a convex combination of forward Euler steps:
 /// `u1 = y + h F(t, y)`, `y ← ½ y + ½ (u1 + h F(t + h, u1))`. Order 2.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Ssprk2;
 
 impl Stepper for Ssprk2 {
+    fn name(&self) -> &'static str {
+        "ssprk2"
+    }
+
     fn order(&self) -> u32 {
         2
     }
@@ -312,9 +340,14 @@ impl Stepper for Ssprk2 {
 
 /// SSP(TVD)-RK3 of Shu & Osher (1988): `u1 = y + h F(t, y)`,
 /// `u2 = ¾ y + ¼ (u1 + h F(t + h, u1))`, `y ← ⅓ y + ⅔ (u2 + h F(t + h/2, u2))`. Order 3.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Ssprk3;
 
 impl Stepper for Ssprk3 {
+    fn name(&self) -> &'static str {
+        "ssprk3"
+    }
+
     fn order(&self) -> u32 {
         3
     }
@@ -350,33 +383,6 @@ impl Stepper for Ssprk3 {
         stats.rhs_evals += 3;
         Ok(())
     }
-}
-
-fn boxed<S: Stepper + 'static>(
-    stepper: S,
-    s: &Spec,
-    lr: Option<f64>,
-) -> Result<Box<dyn Integrator>> {
-    let dt = fixed_dt(s, lr)?;
-    s.finish(&FIXED_PARAMS)?;
-    Ok(Box::new(FixedStep {
-        stepper,
-        dt,
-        label: s.to_string(),
-    }))
-}
-
-/// Builds the named explicit scheme, or `None` when the name is not one of them.
-pub fn parse(s: &Spec, lr: Option<f64>) -> Option<Result<Box<dyn Integrator>>> {
-    Some(match s.name.as_str() {
-        "euler" => boxed(ExplicitRk::euler(), s, lr),
-        "heun" => boxed(ExplicitRk::heun(), s, lr),
-        "midpoint" => boxed(ExplicitRk::midpoint(), s, lr),
-        "rk4" => boxed(Rk4, s, lr),
-        "ssprk2" => boxed(Ssprk2, s, lr),
-        "ssprk3" => boxed(Ssprk3, s, lr),
-        _ => return None,
-    })
 }
 
 /// Parses a number or a fraction `p/q`.
@@ -425,7 +431,7 @@ fn number_list(s: &Spec, key: &str) -> Result<Option<Vec<f64>>> {
 /// matrix row-major (whose diagonal and upper part must be 0); `c` defaults to the row sums of
 /// `A`. The order is computed from the order conditions up to 5. Example (classical RK4):
 /// `butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.01`.
-pub fn parse_butcher(s: &Spec, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
+pub fn butcher_from_spec(s: &Spec) -> Result<ExplicitRk> {
     let b = number_list(s, "b")?
         .ok_or_else(|| Error::spec("butcher: missing required key 'b' (weights b1;…;bs)"))?;
     let st = b.len();
@@ -455,56 +461,7 @@ pub fn parse_butcher(s: &Spec, lr: Option<f64>) -> Result<Box<dyn Integrator>> {
             .map(|i| a[i * st..(i + 1) * st].iter().sum())
             .collect(),
     };
-    let dt = fixed_dt(s, lr)?;
-    s.finish(&BUTCHER_PARAMS)?;
-    let rk = ExplicitRk::new(a, b, c)?;
-    Ok(Box::new(FixedStep {
-        stepper: rk,
-        dt,
-        label: s.to_string(),
-    }))
-}
-
-/// The explicit fixed-step schemes for `optdyn list integrators`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    let p: &'static [ParamInfo] = &FIXED_PARAMS;
-    vec![
-        ComponentInfo {
-            name: "euler",
-            summary: "forward Euler y += h F(t, y), order 1",
-            params: p,
-        },
-        ComponentInfo {
-            name: "heun",
-            summary: "Heun / explicit trapezoid RK2, order 2",
-            params: p,
-        },
-        ComponentInfo {
-            name: "midpoint",
-            summary: "explicit midpoint RK2, order 2",
-            params: p,
-        },
-        ComponentInfo {
-            name: "rk4",
-            summary: "classical fourth-order Runge-Kutta, order 4",
-            params: p,
-        },
-        ComponentInfo {
-            name: "ssprk2",
-            summary: "SSP/TVD RK2 (Shu-Osher: average of y and two Euler steps), order 2",
-            params: p,
-        },
-        ComponentInfo {
-            name: "ssprk3",
-            summary: "SSP/TVD RK3 (Shu-Osher), order 3",
-            params: p,
-        },
-        ComponentInfo {
-            name: "butcher",
-            summary: "user explicit tableau, e.g. butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6 (order computed)",
-            params: &BUTCHER_PARAMS,
-        },
-    ]
+    ExplicitRk::new(a, b, c)
 }
 
 #[cfg(test)]
@@ -537,28 +494,27 @@ mod tests {
 
     #[test]
     fn butcher_spec_errors_are_one_line() {
-        let e = super::super::parse("butcher:a=1;2,b=1/2;1/2,dt=0.1", None)
+        let e = super::super::parse("butcher:a=1;2,b=1/2;1/2,dt=0.1")
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("a must have s(s-1)/2 = 1"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=1/2;1/3,dt=0.1", None)
+        let e = super::super::parse("butcher:a=1,b=1/2;1/3,dt=0.1")
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("must sum to 1"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=1/0;1,dt=0.1", None)
+        let e = super::super::parse("butcher:a=1,b=1/0;1,dt=0.1")
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("divides by zero"), "{e}");
-        let e = super::super::parse("butcher:a=1,b=0;1,c=0;0.7,dt=0.1", None)
+        let e = super::super::parse("butcher:a=1,b=0;1,c=0;0.7,dt=0.1")
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("c2 = 0.7 must equal the row sum"), "{e}");
-        let ok = super::super::parse("butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.1", None)
-            .unwrap();
+        let ok = super::super::parse("butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,dt=0.1").unwrap();
         assert_eq!(ok.order(), Some(4));
     }
 }

@@ -1,8 +1,8 @@
 //! Implicit one-step schemes for first-order systems (backward Euler, trapezoidal rule) and the
 //! Newton solver they share with the implicit second-order schemes.
 
-use super::{fixed_dt, FixedStep, Integrator, OdeSystem, Stats, Stepper};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use super::{OdeSystem, Stats, Stepper};
+use crate::spec::{check, ParamInfo, Spec};
 use crate::{Error, Result};
 
 /// Newton controls.
@@ -39,20 +39,31 @@ pub const IMPLICIT_PARAMS: [ParamInfo; 4] = [
     },
 ];
 
+impl NewtonOpts {
+    /// Checks `tol > 0` and `1 ≤ max_iter ≤ 10000` for the scheme `who`.
+    pub fn validate(&self, who: &str) -> Result<()> {
+        check::positive(who, "newton_tol", self.tol)?;
+        if self.max_iter == 0 || self.max_iter > 10_000 {
+            return Err(Error::spec(format!(
+                "{who}: newton_iters must be in [1, 10000], got {}",
+                self.max_iter
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Reads `newton_tol` and `newton_iters`.
 pub fn newton_opts(s: &Spec) -> Result<NewtonOpts> {
-    let tol = check::positive(&s.name, "newton_tol", s.f64("newton_tol", 1e-12)?)?;
-    let it = s.usize("newton_iters", 20)?;
-    if it == 0 || it > 10_000 {
-        return Err(Error::spec(format!(
-            "{}: newton_iters must be in [1, 10000], got {it}",
-            s.name
-        )));
-    }
-    Ok(NewtonOpts {
+    let d = NewtonOpts::default();
+    let tol = s.f64("newton_tol", d.tol)?;
+    let it = s.usize("newton_iters", d.max_iter as usize)?;
+    let o = NewtonOpts {
         tol,
-        max_iter: it as u32,
-    })
+        max_iter: u32::try_from(it).unwrap_or(u32::MAX),
+    };
+    o.validate(&s.name)?;
+    Ok(o)
 }
 
 /// In-place LU factorisation with partial pivoting of the row-major `m×m` matrix `a`
@@ -206,7 +217,43 @@ pub struct ThetaMethod {
     pub newton: NewtonOpts,
 }
 
+impl ThetaMethod {
+    /// Backward Euler (θ = 1) with default Newton controls.
+    pub fn backward_euler() -> Self {
+        ThetaMethod {
+            theta: 1.0,
+            newton: NewtonOpts::default(),
+        }
+    }
+
+    /// The trapezoidal rule (θ = ½) with default Newton controls.
+    pub fn trapezoid() -> Self {
+        ThetaMethod {
+            theta: 0.5,
+            newton: NewtonOpts::default(),
+        }
+    }
+}
+
 impl Stepper for ThetaMethod {
+    fn name(&self) -> &'static str {
+        if self.theta == 0.5 {
+            "trapezoid"
+        } else {
+            "backward-euler"
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.theta != 0.5 && self.theta != 1.0 {
+            return Err(Error::spec(format!(
+                "theta-method: theta must be 1/2 (trapezoid) or 1 (backward Euler), got {}",
+                self.theta
+            )));
+        }
+        self.newton.validate(self.name())
+    }
+
     fn order(&self) -> u32 {
         if self.theta == 0.5 {
             2
@@ -266,41 +313,6 @@ impl Stepper for ThetaMethod {
         y.copy_from_slice(u);
         Ok(())
     }
-}
-
-/// Builds `backward-euler` or `trapezoid`, or `None` for other names.
-pub fn parse(s: &Spec, lr: Option<f64>) -> Option<Result<Box<dyn Integrator>>> {
-    let theta = match s.name.as_str() {
-        "backward-euler" => 1.0,
-        "trapezoid" => 0.5,
-        _ => return None,
-    };
-    Some((|| {
-        let dt = fixed_dt(s, lr)?;
-        let newton = newton_opts(s)?;
-        s.finish(&IMPLICIT_PARAMS)?;
-        Ok(Box::new(FixedStep {
-            stepper: ThetaMethod { theta, newton },
-            dt,
-            label: s.to_string(),
-        }) as Box<dyn Integrator>)
-    })())
-}
-
-/// The implicit first-order schemes for `optdyn list integrators`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        ComponentInfo {
-            name: "backward-euler",
-            summary: "implicit Euler y1 = y0 + h F(t+h, y1) with Newton, order 1, L-stable",
-            params: &IMPLICIT_PARAMS,
-        },
-        ComponentInfo {
-            name: "trapezoid",
-            summary: "trapezoidal rule y1 = y0 + h(F0 + F1)/2 with Newton, order 2, A-stable",
-            params: &IMPLICIT_PARAMS,
-        },
-    ]
 }
 
 #[cfg(test)]

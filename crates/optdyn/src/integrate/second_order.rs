@@ -9,8 +9,8 @@
 //! meaningless halves).
 
 use super::implicit::{newton, newton_opts, newton_work_len, NewtonOpts, IMPLICIT_PARAMS};
-use super::{fixed_dt, FixedStep, Integrator, OdeSystem, Stats, Stepper};
-use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use super::{OdeSystem, Stats, Stepper};
+use crate::spec::{check, ParamInfo, Spec};
 use crate::{Error, Result};
 
 fn second_order_system(who: &str, sys: &dyn OdeSystem) -> Result<()> {
@@ -45,7 +45,28 @@ pub struct Newmark {
     pub newton: NewtonOpts,
 }
 
+impl Newmark {
+    /// Newmark-β with the given β, γ and default Newton controls.
+    pub fn new(beta: f64, gamma: f64) -> Self {
+        Newmark {
+            beta,
+            gamma,
+            newton: NewtonOpts::default(),
+        }
+    }
+}
+
 impl Stepper for Newmark {
+    fn name(&self) -> &'static str {
+        "newmark"
+    }
+
+    fn validate(&self) -> Result<()> {
+        check::in_closed("newmark", "beta", self.beta, 0.0, 0.5)?;
+        check::in_closed("newmark", "gamma", self.gamma, 0.0, 1.0)?;
+        self.newton.validate("newmark")
+    }
+
     fn order(&self) -> u32 {
         if self.gamma == 0.5 {
             2
@@ -141,6 +162,14 @@ pub struct Staggered {
 }
 
 impl Stepper for Staggered {
+    fn name(&self) -> &'static str {
+        "staggered"
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.newton.validate("staggered")
+    }
+
     fn order(&self) -> u32 {
         2
     }
@@ -215,10 +244,14 @@ impl Stepper for Staggered {
 /// Verlet (symplectic, order 2). For velocity-dependent forces the closing kick evaluates `A` at
 /// the Euler-predicted velocity `v* = v + h A(t, x, v)`, which differs from `v1` by `O(h²)` and
 /// so keeps the local error `O(h³)` (order 2) with the same two evaluations per step.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Verlet;
 
 impl Stepper for Verlet {
+    fn name(&self) -> &'static str {
+        "verlet"
+    }
+
     fn order(&self) -> u32 {
         2
     }
@@ -268,10 +301,14 @@ impl Stepper for Verlet {
 /// Symplectic (semi-implicit) Euler, kick then drift: `v1 = v + h A(t, x, v)`, `x1 = x + h v1`
 /// (the lecture's "ML momentum": forward Euler on `v`, backward Euler on `x`). Order 1,
 /// symplectic for `v`-independent forces.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SymplecticEuler;
 
 impl Stepper for SymplecticEuler {
+    fn name(&self) -> &'static str {
+        "symplectic-euler"
+    }
+
     fn order(&self) -> u32 {
         1
     }
@@ -323,100 +360,13 @@ pub const NEWMARK_PARAMS: [ParamInfo; 6] = [
     IMPLICIT_PARAMS[3],
 ];
 
-fn fixed<S: Stepper + 'static>(stepper: S, dt: f64, s: &Spec) -> Box<dyn Integrator> {
-    Box::new(FixedStep {
-        stepper,
-        dt,
-        label: s.to_string(),
-    })
-}
-
-/// Builds the named second-order scheme, or `None` for other names.
-pub fn parse(s: &Spec, lr: Option<f64>) -> Option<Result<Box<dyn Integrator>>> {
-    let name = s.name.as_str();
-    if !matches!(
-        name,
-        "newmark" | "central-difference" | "staggered" | "verlet" | "symplectic-euler"
-    ) {
-        return None;
-    }
-    Some((|| {
-        let dt = fixed_dt(s, lr)?;
-        Ok(match name {
-            "newmark" => {
-                let beta = check::in_closed(name, "beta", s.f64("beta", 0.25)?, 0.0, 0.5)?;
-                let gamma = check::in_closed(name, "gamma", s.f64("gamma", 0.5)?, 0.0, 1.0)?;
-                let newton = newton_opts(s)?;
-                s.finish(&NEWMARK_PARAMS)?;
-                fixed(
-                    Newmark {
-                        beta,
-                        gamma,
-                        newton,
-                    },
-                    dt,
-                    s,
-                )
-            }
-            "central-difference" => {
-                let newton = newton_opts(s)?;
-                s.finish(&IMPLICIT_PARAMS)?;
-                fixed(
-                    Newmark {
-                        beta: 0.0,
-                        gamma: 0.5,
-                        newton,
-                    },
-                    dt,
-                    s,
-                )
-            }
-            "staggered" => {
-                let newton = newton_opts(s)?;
-                s.finish(&IMPLICIT_PARAMS)?;
-                fixed(Staggered { newton }, dt, s)
-            }
-            "verlet" => {
-                s.finish(&super::explicit::FIXED_PARAMS)?;
-                fixed(Verlet, dt, s)
-            }
-            _ => {
-                s.finish(&super::explicit::FIXED_PARAMS)?;
-                fixed(SymplecticEuler, dt, s)
-            }
-        })
-    })())
-}
-
-/// The second-order schemes for `optdyn list integrators`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        ComponentInfo {
-            name: "newmark",
-            summary:
-                "Newmark-beta on [x, v] (A from the rhs), Newton on A1; order 2 iff gamma = 1/2",
-            params: &NEWMARK_PARAMS,
-        },
-        ComponentInfo {
-            name: "central-difference",
-            summary:
-                "Newmark beta = 0, gamma = 1/2 (central differencing, implicit in v only), order 2",
-            params: &IMPLICIT_PARAMS,
-        },
-        ComponentInfo {
-            name: "staggered",
-            summary: "staggered central differencing, velocity-implicit closing half step, order 2",
-            params: &IMPLICIT_PARAMS,
-        },
-        ComponentInfo {
-            name: "verlet",
-            summary: "velocity Verlet / leapfrog kick-drift-kick, order 2, symplectic",
-            params: &super::explicit::FIXED_PARAMS,
-        },
-        ComponentInfo {
-            name: "symplectic-euler",
-            summary: "semi-implicit Euler v += h A, x += h v (ML momentum), order 1, symplectic",
-            params: &super::explicit::FIXED_PARAMS,
-        },
-    ]
+/// Builds `newmark:beta=…,gamma=…` (with Newton controls) from its spec.
+pub fn newmark_from_spec(s: &Spec) -> Result<Newmark> {
+    let m = Newmark {
+        beta: s.f64("beta", 0.25)?,
+        gamma: s.f64("gamma", 0.5)?,
+        newton: newton_opts(s)?,
+    };
+    m.validate()?;
+    Ok(m)
 }

@@ -25,16 +25,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Formats a float so that it parses back to the same bits, compactly: plain decimal for
-/// moderate magnitudes, scientific notation otherwise.
-pub fn fmt_f64(x: f64) -> String {
-    let a = x.abs();
-    if x == 0.0 || (1e-5..1e16).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
+pub use crate::spec::fmt_f64;
 
 /// The trajectory as CSV text: a header row, then one row per sample.
 pub fn trajectory_csv(tr: &Trajectory) -> String {

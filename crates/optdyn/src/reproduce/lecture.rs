@@ -22,7 +22,7 @@ fn euler_factor(dt: f64, steps: usize) -> Result<(f64, f64)> {
         c0: 1.0,
         t_end: dt * steps as f64,
     };
-    let integ = integrate::parse(&format!("euler:dt={dt}"), None)?;
+    let integ = integrate::parse(&format!("euler:dt={dt}"))?;
     let t_eval: Vec<f64> = (1..=steps).map(|k| k as f64 * dt).collect();
     let sol = integ.solve(&sys, 0.0, &[1.0], &SolveOptions::at(t_eval));
     let first = sol.state(0)[0];
@@ -146,7 +146,7 @@ pub fn run(dir: &Path) -> Result<Report> {
             u -= dt * 4.0 * x;
             x += dt * u;
         }
-        let integ = integrate::parse(&format!("symplectic-euler:dt={dt}"), None)?;
+        let integ = integrate::parse(&format!("symplectic-euler:dt={dt}"))?;
         let sol = integ.solve(&osc, 0.0, &osc.y0(), &SolveOptions::at(vec![2.0]));
         let y = sol.last().unwrap_or(&[f64::NAN, f64::NAN]).to_vec();
         worst_split = worst_split.max((y[0] - x).abs());
@@ -207,7 +207,7 @@ pub fn run(dir: &Path) -> Result<Report> {
         let mut e = Vec::new();
         let mut declared = None;
         for &h in &hs {
-            let integ = integrate::parse(&format!("{name}:dt={h}"), None)?;
+            let integ = integrate::parse(&format!("{name}:dt={h}"))?;
             declared = integ.order();
             let sol = integ.solve(
                 &damped,

@@ -282,6 +282,7 @@ pub fn model_metrics(
         steady_tol: None,
         max_steps: u64::MAX,
         events: Vec::new(),
+        lr: Some(lr),
     };
     let sol = integrator.solve(model, t0, &model.initial_state(x0), &opts);
     let mut g = vec![0.0; n];

@@ -506,7 +506,7 @@ fn model_metrics_follow_the_closed_form_gradient_flow() {
             Arc::from(crate::objective::parse(&format!("quadratic:diag={diag}"), 2).unwrap());
         let opt = crate::spec::Spec::parse("sgd:lr=0.1").unwrap();
         let model = crate::model::parse("gradient-flow", &opt, obj.clone()).unwrap();
-        let integ = crate::integrate::parse("rk4", Some(0.1)).unwrap();
+        let integ = crate::integrate::parse("rk4").unwrap();
         let o = MetricOptions {
             steps: 50,
             tol: 1e-2,
