@@ -1,76 +1,85 @@
-//! Helpers shared by the subcommands: building problems from specs, manifests.
+//! Arguments shared by the subcommands (flattened into each) and the few conversions from them
+//! to library values.
 
-use optdyn::integrate::Integrator;
-use optdyn::model::Model;
-use optdyn::objective::{self, Objective};
-use optdyn::spec::parse_list;
-use optdyn::spec::Spec;
-use std::sync::Arc;
+use optdyn::integrate::{self, Integrator};
+use optdyn::model::ModelSpec;
+use optdyn::optim::{self, Optimizer};
+use optdyn::run::Problem;
+use optdyn::{Error, Result};
+
+/// `--objective` and `--x0`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ProblemArgs {
+    /// Objective spec, e.g. `rosen1d:c=4`, `quadratic:diag=1;10`, `expr:(x-4)^2`.
+    #[arg(long)]
+    pub objective: String,
+    /// Start point, comma- or semicolon-separated.
+    #[arg(long, allow_hyphen_values = true)]
+    pub x0: String,
+}
+
+impl ProblemArgs {
+    /// The start point.
+    pub fn x0(&self) -> Result<Vec<f64>> {
+        parse_x0(&self.x0)
+    }
+
+    /// The problem (objective built for the length of `--x0`).
+    pub fn problem(&self) -> Result<Problem> {
+        Problem::parse(&self.objective, self.x0()?)
+    }
+}
+
+/// `--optimizer`, `--model` (required), `--integrator`, `--steps` for the model analyses.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelRunArgs {
+    /// Optimizer spec (its hyperparameters and lr are the model's).
+    #[arg(long)]
+    pub optimizer: String,
+    /// The continuous model of the optimizer.
+    #[arg(long)]
+    pub model: String,
+    /// Number of optimizer steps (T = steps·lr).
+    #[arg(long)]
+    pub steps: u64,
+    /// Integrator (default rk4 with dt = lr/10).
+    #[arg(long)]
+    pub integrator: Option<String>,
+}
 
 /// Parses `--x0` (`1,2` or `1;2`).
-pub fn parse_x0(text: &str) -> Result<Vec<f64>, String> {
-    parse_list(text).map_err(|e| format!("--x0: {e}"))
+pub fn parse_x0(text: &str) -> Result<Vec<f64>> {
+    optdyn::spec::parse_list(text).map_err(|e| Error::spec(format!("--x0: {e}")))
 }
 
-/// Builds the objective for a start point; its dimension must match `x0`.
-pub fn build_objective(spec: &str, x0: &[f64]) -> Result<Arc<dyn Objective>, String> {
-    let obj = objective::parse(spec, x0.len()).map_err(|e| e.to_string())?;
-    if obj.dim() != x0.len() {
-        return Err(format!(
-            "--x0 has {} values but objective '{spec}' has dimension {}",
-            x0.len(),
-            obj.dim()
-        ));
-    }
-    Ok(Arc::from(obj))
+/// The optimizer of a spec.
+pub fn optimizer(spec: &str) -> Result<Box<dyn Optimizer<f64>>> {
+    optim::parse(spec)
 }
 
-/// The common part of every manifest: version, command line, creation time.
-pub fn manifest_base(command: &str) -> serde_json::Value {
-    let created = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    serde_json::json!({
-        "optdyn_version": optdyn::VERSION,
-        "command": command,
-        "argv": std::env::args().collect::<Vec<_>>(),
-        "created_unix": created,
-    })
+/// The integrator of `--integrator`, if given.
+pub fn integrator(spec: Option<&str>) -> Result<Option<Box<dyn Integrator>>> {
+    spec.map(integrate::parse).transpose()
 }
 
-/// Everything a model run needs, built from the command line's specs.
-pub struct ModelSetup {
-    /// The objective.
-    pub obj: Arc<dyn Objective>,
-    /// The optimizer's learning rate (the clock unit).
-    pub lr: f64,
-    /// The model of that optimizer.
-    pub model: Box<dyn Model>,
-    /// The integrator (default `rk4:substeps=10`, i.e. dt = lr/10).
-    pub integrator: Box<dyn Integrator>,
+/// Splits a model list: `+` separates specs; without `+`, commas separate plain names.
+pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
+    let parts: Vec<&str> = if text.contains('+') {
+        text.split('+').collect()
+    } else if text.contains(':') {
+        vec![text]
+    } else {
+        text.split(',').collect()
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(ModelSpec::parse)
+        .collect()
 }
 
-/// Builds objective, model and integrator for `--model` runs; the optimizer spec supplies the
-/// shared hyperparameters and the clock `t_k = k·lr`.
-pub fn build_model_setup(
-    objective: &str,
-    x0: &[f64],
-    optimizer: &str,
-    model: &str,
-    integrator: Option<&str>,
-) -> Result<ModelSetup, String> {
-    let e = |e: optdyn::Error| e.to_string();
-    let obj = build_objective(objective, x0)?;
-    let lr = optdyn::optim::parse(optimizer).map_err(e)?.lr();
-    let ospec = Spec::parse(optimizer).map_err(e)?;
-    let model = optdyn::model::parse(model, &ospec, obj.clone()).map_err(e)?;
-    let integrator =
-        optdyn::integrate::parse(integrator.unwrap_or("rk4:substeps=10")).map_err(e)?;
-    Ok(ModelSetup {
-        obj,
-        lr,
-        model,
-        integrator,
-    })
+/// Prints the line the commands end with.
+pub fn wrote(dir: &std::path::Path) {
+    println!("wrote {}", dir.display());
 }

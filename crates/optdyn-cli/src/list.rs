@@ -21,7 +21,7 @@ fn print_section(title: &str, items: &[ComponentInfo]) {
 }
 
 /// Prints the requested catalogs.
-pub fn run(a: &ListArgs) -> Result<u8, String> {
+pub fn run(a: &ListArgs) -> optdyn::Result<u8> {
     let sections: Vec<(&str, Vec<ComponentInfo>)> = vec![
         ("objectives", optdyn::objective::catalog()),
         ("optimizers", optdyn::optim::catalog()),
@@ -36,9 +36,9 @@ pub fn run(a: &ListArgs) -> Result<u8, String> {
         }
         Some(w) => {
             let Some((t, items)) = sections.iter().find(|(t, _)| *t == w) else {
-                return Err(format!(
+                return Err(optdyn::Error::spec(format!(
                     "list: unknown section '{w}' (allowed: objectives, optimizers, models, integrators)"
-                ));
+                )));
             };
             print_section(t, items);
         }

@@ -1,14 +1,18 @@
 //! The `optdyn` command-line program: a thin layer that parses arguments, calls the library and
 //! writes files. Every error is one line on stderr and a non-zero exit code, never a panic.
 
-mod analyses;
+mod basins;
 mod common;
 mod compare;
+mod converge;
 mod demo;
 mod learn;
 mod list;
+mod monitor;
 mod reproduce;
 mod run;
+mod spectrum;
+mod stability;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -32,21 +36,21 @@ enum Command {
     /// Discrete optimizer vs its models on one clock: gap table and figures.
     Compare(compare::CompareArgs),
     /// Gap at a fixed horizon vs learning rate, with fitted orders.
-    Converge(compare::ConvergeArgs),
+    Converge(converge::ConvergeArgs),
     /// The built-in default job: an HTML report of discrete Adam vs its continuous models.
     Demo(demo::DemoArgs),
     /// (β1, β2) stability map of Adam-type updates with the β2 = β1² boundary.
-    Stability(analyses::StabilityArgs),
+    Stability(stability::StabilityArgs),
     /// Basins: final state vs learning rate, or a 2-D map over start points.
-    Basins(analyses::BasinsArgs),
+    Basins(basins::BasinsArgs),
     /// Eigenvalues of a model's Jacobian along its trajectory; ill-posed stretches flagged.
-    Spectrum(analyses::SpectrumArgs),
+    Spectrum(spectrum::SpectrumArgs),
     /// Reproduce the seed papers' figures and numbers, checked against them.
     Reproduce(reproduce::ReproduceArgs),
     /// Learning-problem experiments: Adam vs 2-Adam vs layer norm, (β1, β2) growth, ERM checks.
     Learn(learn::LearnArgs),
     /// Loss, Lyapunov functional, kinetic energy and moment positivity along a model run.
-    Monitor(analyses::MonitorArgs),
+    Monitor(monitor::MonitorArgs),
     /// List objectives, optimizers, models and integrators with their parameters and defaults.
     List(list::ListArgs),
     /// Sweep a grid of runs (parallel, sharded, resumable), one row of metrics per run.
@@ -66,14 +70,14 @@ fn main() -> ExitCode {
         Command::Demo(a) => demo::run(a),
         Command::Learn(a) => learn::run(a),
         Command::Reproduce(a) => reproduce::run(a),
-        Command::Stability(a) => analyses::run_stability(a),
-        Command::Basins(a) => analyses::run_basins(a),
-        Command::Spectrum(a) => analyses::run_spectrum(a),
-        Command::Monitor(a) => analyses::run_monitor(a),
-        Command::Sweep(a) => sweep::run(a).map(|()| 0),
-        Command::Merge(a) => sweep::merge(a).map(|()| 0),
-        Command::Compare(a) => compare::run_compare(a),
-        Command::Converge(a) => compare::run_converge(a),
+        Command::Stability(a) => stability::run(a),
+        Command::Basins(a) => basins::run(a),
+        Command::Spectrum(a) => spectrum::run(a),
+        Command::Monitor(a) => monitor::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => sweep::merge(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Converge(a) => converge::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,7 +1,8 @@
 //! `optdyn reproduce`: run the seed papers' experiments and check their numbers.
 
+use optdyn::experiments::reproduce::{targets, Report};
 use optdyn::io;
-use optdyn::reproduce::{targets, Report};
+use optdyn::Error;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn reproduce`.
@@ -21,7 +22,7 @@ pub struct ReproduceArgs {
 }
 
 /// Executes `optdyn reproduce`; exit status 1 when any check fails.
-pub fn run(a: &ReproduceArgs) -> Result<u8, String> {
+pub fn run(a: &ReproduceArgs) -> optdyn::Result<u8> {
     let all = targets();
     if a.list {
         for t in &all {
@@ -36,33 +37,36 @@ pub fn run(a: &ReproduceArgs) -> Result<u8, String> {
                 .find(|t| t.name == n.as_str())
                 .ok_or_else(|| {
                     let names: Vec<&str> = targets().iter().map(|t| t.name).collect();
-                    format!(
+                    Error::spec(format!(
                         "reproduce: unknown target '{n}' (known: {})",
                         names.join(", ")
-                    )
+                    ))
                 })?;
             vec![t]
         }
         (None, true) => all,
-        _ => return Err("reproduce: give a target name, --all or --list".into()),
+        _ => {
+            return Err(Error::spec(
+                "reproduce: give a target name, --all or --list",
+            ))
+        }
     };
     let mut failed = 0;
     for t in chosen {
         let dir = a.out.join(t.name);
         let start = std::time::Instant::now();
-        let rep: Report = (t.run)(&dir).map_err(|e| format!("{}: {e}", t.name))?;
+        let rep: Report = (t.run)(&dir).map_err(|e| Error::spec(format!("{}: {e}", t.name)))?;
         let table = rep.table();
         println!(
             "== {} ({:.1} s)\n{table}",
             t.name,
             start.elapsed().as_secs_f64()
         );
-        io::write_atomic(&dir.join("checks.txt"), table.as_bytes()).map_err(|e| e.to_string())?;
+        io::write_atomic(&dir.join("checks.txt"), table.as_bytes())?;
         io::write_json(
             &dir.join("report.json"),
             &serde_json::to_value(&rep).expect("serialisable"),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         if !rep.passed() {
             failed += 1;
         }

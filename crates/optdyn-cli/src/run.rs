@@ -1,20 +1,19 @@
 //! `optdyn run`: one discrete run, or one continuous model of the same optimizer on the clock
-//! `t_k = k·lr`, written as CSV or JSON with a manifest beside the file.
+//! `t_k = t0 + k·lr`, written as CSV or JSON (streamed to `--out` for CSV) with a manifest
+//! beside the file.
 
-use crate::common::{build_model_setup, build_objective, manifest_base, parse_x0};
-use optdyn::io::{self, Format};
-use optdyn::simulate::{self, RunOptions};
+use crate::common::{self, ProblemArgs};
+use optdyn::io::{self, CsvWriter, Format};
+use optdyn::model;
+use optdyn::run::{Recorder, Run};
+use optdyn::{Error, Result};
 use std::path::PathBuf;
 
 /// Arguments of `optdyn run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Objective spec, e.g. `rosen1d:c=4`, `quadratic:diag=1;10`, `expr:(x-4)^2`.
-    #[arg(long)]
-    objective: String,
-    /// Start point, comma- or semicolon-separated.
-    #[arg(long, allow_hyphen_values = true)]
-    x0: String,
+    #[command(flatten)]
+    problem: ProblemArgs,
     /// Optimizer spec, e.g. `adam:lr=1e-3,beta1=0.9`.
     #[arg(long)]
     optimizer: String,
@@ -48,88 +47,81 @@ pub struct RunArgs {
 }
 
 /// Executes `optdyn run`.
-pub fn run(a: &RunArgs) -> Result<u8, String> {
-    let format = Format::parse(&a.format).map_err(|e| e.to_string())?;
+pub fn run(a: &RunArgs) -> Result<u8> {
+    let format = Format::parse(&a.format)?;
     if a.every == 0 {
-        return Err("--every must be >= 1, got 0".into());
+        return Err(Error::spec("--every must be >= 1, got 0"));
     }
     if a.max_abs.is_nan() || a.max_abs <= 0.0 {
-        return Err(format!("--max-abs must be > 0, got {}", a.max_abs));
+        return Err(Error::spec(format!(
+            "--max-abs must be > 0, got {}",
+            a.max_abs
+        )));
     }
-    let x0 = parse_x0(&a.x0)?;
-    let obj = build_objective(&a.objective, &x0)?;
-    let opt = optdyn::optim::parse(&a.optimizer).map_err(|e| e.to_string())?;
+    let problem = a.problem.problem()?;
+    let opt = common::optimizer(&a.optimizer)?;
     let lr = opt.lr();
-    let steps = match (a.steps, a.t_end) {
-        (Some(k), _) => k,
-        (None, Some(t)) => {
-            if !(t > 0.0 && t.is_finite()) {
-                return Err(format!("--t-end must be > 0, got {t}"));
-            }
-            if lr.is_nan() || lr <= 0.0 {
-                return Err("--t-end needs an optimizer with lr > 0".into());
-            }
-            (t / lr).round() as u64
-        }
-        (None, None) => return Err("give --steps K or --t-end T".into()),
+    let model = a
+        .model
+        .as_deref()
+        .map(|m| model::parse(m, opt.as_ref(), problem.objective().clone()))
+        .transpose()?;
+    let integ = common::integrator(Some(a.integrator.as_deref().unwrap_or("rk4:substeps=10")))?
+        .expect("a default integrator");
+    let mut run = match &model {
+        None => Run::discrete(&problem, opt.as_ref()).record_state(a.state),
+        Some(m) => Run::model(&problem, m.as_ref(), lr).integrator(integ.as_ref()),
     };
-    let o = RunOptions {
-        steps,
-        every: a.every,
-        max_abs: a.max_abs,
-        record_state: a.state,
-        ..RunOptions::default()
+    run = match (a.steps, a.t_end) {
+        (Some(k), _) => run.steps(k),
+        (None, Some(t)) => run.t_end(t),
+        (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
     };
-    let mut manifest = manifest_base("run");
-    let (tr, stats) = match &a.model {
-        None => (
-            simulate::run_discrete(obj.as_ref(), opt.as_ref(), &x0, &o),
-            None,
-        ),
-        Some(mspec) => {
-            let setup = build_model_setup(
-                &a.objective,
-                &x0,
-                &a.optimizer,
-                mspec,
-                a.integrator.as_deref(),
-            )?;
-            manifest["integrator"] = serde_json::json!(setup.integrator.name());
-            let r = simulate::run_model(
-                setup.obj.as_ref(),
-                setup.model.as_ref(),
-                setup.integrator.as_ref(),
-                &x0,
-                lr,
-                &o,
-            );
-            (r.trajectory, Some(r.stats))
-        }
-    };
-    manifest["objective"] = serde_json::json!(a.objective);
-    manifest["x0"] = serde_json::json!(x0);
+    let run = run.every(a.every).max_abs(a.max_abs);
+    let steps = run.num_steps()?;
+    let mut manifest = io::manifest_base("run");
+    if model.is_some() {
+        manifest["integrator"] = serde_json::json!(integ.name());
+    }
+    manifest["objective"] = serde_json::json!(a.problem.objective);
+    manifest["x0"] = serde_json::json!(problem.x0());
     manifest["optimizer"] = serde_json::json!(a.optimizer);
     manifest["model"] = serde_json::json!(a.model);
     manifest["steps"] = serde_json::json!(steps);
     manifest["every"] = serde_json::json!(a.every);
-    manifest["stop"] = serde_json::json!(tr.stop);
-    manifest["rows"] = serde_json::json!(tr.len());
+    let (stop, rows, stats) = match (&a.out, format) {
+        (Some(path), Format::Csv) => {
+            let mut w = CsvWriter::create(path)?;
+            let end = run.execute(&mut [&mut w])?;
+            let rows = w.rows();
+            w.finish_file()?;
+            (end.stop, rows, end.stats)
+        }
+        _ => {
+            let mut rec = Recorder::default();
+            run.execute(&mut [&mut rec])?;
+            let tr = rec.into_trajectory();
+            let text = io::render(&tr, format);
+            match &a.out {
+                Some(path) => io::write_atomic(path, text.as_bytes())?,
+                None => print!("{text}"),
+            }
+            (tr.stop.clone(), tr.len() as u64, tr.stats)
+        }
+    };
+    manifest["stop"] = serde_json::json!(stop);
+    manifest["rows"] = serde_json::json!(rows);
     if let Some(s) = stats {
         manifest["integrator_stats"] = serde_json::json!(s);
     }
-    let text = io::render(&tr, format);
-    match &a.out {
-        Some(path) => {
-            io::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())?;
-            io::write_json(&io::manifest_path(path), &manifest).map_err(|e| e.to_string())?;
-            eprintln!("wrote {} rows to {}", tr.len(), path.display());
-        }
-        None => print!("{text}"),
+    if let Some(path) = &a.out {
+        io::write_json(&io::manifest_path(path), &manifest)?;
+        eprintln!("wrote {rows} rows to {}", path.display());
     }
-    if tr.stop.is_ok() {
+    if stop.is_ok() {
         Ok(0)
     } else {
-        eprintln!("optdyn: run stopped: {}", tr.stop);
+        eprintln!("optdyn: run stopped: {stop}");
         Ok(crate::EXIT_STOPPED)
     }
 }

@@ -6,9 +6,9 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use optdyn::integrate::{self, SolveOptions};
 use optdyn::kernel::{Convolution, Kernel, Recursion, StateSpace};
-use optdyn::model::{self, Model};
+use optdyn::model::{AdamIde1, Model};
 use optdyn::objective::Objective;
-use optdyn::spec::Spec;
+use optdyn::optim::Adam;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -82,12 +82,12 @@ fn theta(m: &dyn Model, dt: f64, ts: &[f64]) -> Vec<f64> {
 
 fn adam_ide1(c: &mut Criterion) {
     let obj: Arc<dyn Objective> = Arc::new(Rosen1d(4.0));
-    let m = model::parse("adam-ide1", &Spec::parse("adam:lr=1e-3").unwrap(), obj).unwrap();
+    let m = AdamIde1::of(&Adam::default().lr(1e-3), obj).unwrap();
     // Accuracy: sup over 100 sample times of |θ_dt − θ_ref| (reference: RK4 at dt/16).
     let ts: Vec<f64> = (1..=100).map(|k| k as f64 * 0.1).collect();
     for dt in [1e-3, 2e-3, 2.5e-3, 4e-3, 5e-3] {
-        let reference = theta(m.as_ref(), dt / 16.0, &ts);
-        let err = theta(m.as_ref(), dt, &ts)
+        let reference = theta(&m, dt / 16.0, &ts);
+        let err = theta(&m, dt, &ts)
             .iter()
             .zip(&reference)
             .map(|(a, b)| (a - b).abs())
@@ -96,7 +96,7 @@ fn adam_ide1(c: &mut Criterion) {
     }
     let dt = 1e-3;
     c.bench_function("adam_ide1_rosen1d_T10_rk4", |b| {
-        b.iter(|| theta(black_box(m.as_ref()), dt, &[10.0]))
+        b.iter(|| theta(black_box(&m), dt, &[10.0]))
     });
     // The speed case: rtol 1e-10 with the adaptive Dormand–Prince (scipy DOP853 at the
     // same tolerance: ~132 ms on a 2-core machine).
@@ -104,14 +104,14 @@ fn adam_ide1(c: &mut Criterion) {
     let integ = integrate::parse(spec).unwrap();
     let solve = |ts: &[f64]| {
         integ.solve(
-            m.as_ref(),
+            &m,
             0.0,
             &m.initial_state(&[2.0]),
             &SolveOptions::at(ts.to_vec()),
         )
     };
     let sol = solve(&ts);
-    let reference = theta(m.as_ref(), 1e-3 / 64.0, &ts);
+    let reference = theta(&m, 1e-3 / 64.0, &ts);
     let err = (0..sol.t.len())
         .map(|i| (sol.state(i)[0] - reference[i]).abs())
         .fold(0.0, f64::max);

@@ -10,7 +10,10 @@
 //! a stepper from [`integrate`] → [`trajectory::Trajectory`] → [`analysis`] → files and plots.
 
 pub mod analysis;
+pub mod block;
 pub mod error;
+#[cfg(feature = "plot")]
+pub mod experiments;
 pub mod integrate;
 pub mod io;
 pub mod kernel;
@@ -19,9 +22,10 @@ pub mod objective;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod range;
 #[cfg(feature = "plot")]
-pub mod reproduce;
-pub mod simulate;
+pub mod report;
+pub mod run;
 pub mod spec;
 pub mod stop;
 pub mod trajectory;

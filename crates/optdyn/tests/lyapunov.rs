@@ -5,10 +5,8 @@
 use optdyn::analysis::lyapunov::model_monitors;
 use optdyn::integrate;
 use optdyn::model;
-use optdyn::objective::{self, Objective};
-use optdyn::simulate::RunOptions;
-use optdyn::spec::Spec;
-use std::sync::Arc;
+use optdyn::optim;
+use optdyn::run::Problem;
 
 fn monitors(
     obj: &str,
@@ -17,25 +15,19 @@ fn monitors(
     m: &str,
     steps: u64,
 ) -> optdyn::analysis::lyapunov::ModelMonitors {
-    let obj: Arc<dyn Objective> = Arc::from(objective::parse(obj, x0.len()).unwrap());
-    let ospec = Spec::parse(opt).unwrap();
-    let lr = ospec.f64("lr", 0.0).unwrap();
-    let model = model::parse(m, &ospec, obj.clone()).unwrap();
+    let problem = Problem::parse(obj, x0.to_vec()).unwrap();
+    let opt = optim::parse(opt).unwrap();
+    let model = model::parse(m, opt.as_ref(), problem.objective().clone()).unwrap();
     let integ = integrate::parse("rk4:substeps=20").unwrap();
-    let o = RunOptions {
-        steps,
-        every: 1,
-        ..RunOptions::default()
-    };
     model_monitors(
-        obj.as_ref(),
+        &problem,
         model.as_ref(),
-        integ.as_ref(),
-        x0,
-        lr,
-        &o,
+        Some(integ.as_ref()),
+        opt.lr(),
+        steps,
         1e-10,
     )
+    .unwrap()
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every reproduction target runs and every number it checks against the papers, the research
 //! notes or a closed form is within its stated tolerance.
 
-use optdyn::reproduce::targets;
+use optdyn::experiments::reproduce::targets;
 
 #[test]
 fn every_reproduced_number_is_within_tolerance() {

@@ -1,67 +1,62 @@
 //! Basins of attraction: where a run ends as a function of the learning rate (the basin-selection
-//! plot of Heredia 2025, Fig. 5) or of the start point (2-D basin maps).
+//! plot of Heredia 2025, Fig. 5) or of the start point (2-D basin maps with the attractors found
+//! by clustering the end points).
 
-use crate::integrate;
-use crate::model;
-use crate::objective::Objective;
-use crate::optim;
-use crate::simulate::{self, RunOptions};
-use crate::spec::Spec;
+use crate::integrate::Integrator;
+use crate::model::ModelFactory;
+use crate::optim::Optimizer;
+use crate::run::{Problem, Run};
 use crate::{Error, Result};
 use rayon::prelude::*;
-use std::sync::Arc;
+use serde::Serialize;
 
-/// Final parameters of one run (discrete, or a model when `model` is given), or `None` if the run
-/// stopped early (diverged or non-finite).
+/// Final parameters of one run (discrete, or the model built by `model` when given), or `None`
+/// if the run stopped early (diverged or non-finite).
 pub fn final_point(
-    obj: &Arc<dyn Objective>,
-    optimizer: &str,
-    model: Option<&str>,
-    integrator: Option<&str>,
-    x0: &[f64],
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    model: Option<&dyn ModelFactory>,
+    integrator: Option<&dyn Integrator>,
     steps: u64,
 ) -> Result<Option<Vec<f64>>> {
-    let o = RunOptions {
-        steps,
-        every: steps.max(1),
-        ..RunOptions::default()
-    };
-    let opt = optim::parse(optimizer)?;
+    let every = steps.max(1);
     let tr = match model {
-        None => simulate::run_discrete(obj.as_ref(), opt.as_ref(), x0, &o),
-        Some(m) => {
-            let ospec = Spec::parse(optimizer)?;
-            let mm = model::parse(m, &ospec, obj.clone())?;
-            let integ = integrate::parse(integrator.unwrap_or("rk4:substeps=10"))?;
-            simulate::run_model(obj.as_ref(), mm.as_ref(), integ.as_ref(), x0, opt.lr(), &o)
-                .trajectory
+        None => Run::discrete(problem, optimizer)
+            .steps(steps)
+            .every(every)
+            .trajectory()?,
+        Some(factory) => {
+            let m = factory.build(optimizer, problem.objective().clone())?;
+            let mut run = Run::model(problem, m.as_ref(), optimizer.lr())
+                .steps(steps)
+                .every(every);
+            if let Some(i) = integrator {
+                run = run.integrator(i);
+            }
+            run.trajectory()?
         }
     };
-    if !tr.stop.is_ok() || tr.is_empty() {
+    if !tr.stop.is_ok() {
         return Ok(None);
     }
-    Ok(Some(tr.x(tr.len() - 1).to_vec()))
+    Ok(tr.last_x().map(<[f64]>::to_vec))
 }
 
-/// Final points for each learning rate (runs in parallel; order follows `lrs`). The number of
-/// steps for a learning rate is `steps(lr)`.
+/// Final points for each learning rate (in parallel; order follows `lrs`): the optimizer with
+/// that learning rate ([`Optimizer::with_lr`]) run for `steps(lr)` steps.
 pub fn scan_lr(
-    obj: &Arc<dyn Objective>,
-    optimizer: &str,
-    model: Option<&str>,
-    integrator: Option<&str>,
-    x0: &[f64],
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    model: Option<&dyn ModelFactory>,
+    integrator: Option<&dyn Integrator>,
     lrs: &[f64],
     steps: &(dyn Fn(f64) -> u64 + Sync),
 ) -> Result<Vec<Option<Vec<f64>>>> {
-    let base = Spec::parse(optimizer)?;
-    let specs: Vec<(f64, String)> = lrs
-        .iter()
-        .map(|&lr| (lr, base.with("lr", format!("{lr:e}")).to_string()))
-        .collect();
-    specs
-        .par_iter()
-        .map(|(lr, spec)| final_point(obj, spec, model, integrator, x0, steps(*lr)))
+    lrs.par_iter()
+        .map(|&lr| {
+            let opt = optimizer.with_lr(lr)?;
+            final_point(problem, opt.as_ref(), model, integrator, steps(lr))
+        })
         .collect()
 }
 
@@ -91,45 +86,81 @@ pub fn bisect_lr(
     Ok((a, b))
 }
 
-/// A 2-D basin map: for each start point on the grid `xs × ys` (row-major by `y`), the index of
-/// the nearest attractor in `attractors` that the run ends within `radius` of, or `None`.
+/// A 2-D basin map over start points `xs × ys` (row-major by `y`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BasinMap {
+    /// The `x` grid.
+    pub xs: Vec<f64>,
+    /// The `y` grid.
+    pub ys: Vec<f64>,
+    /// The end point of each run (`None`: it diverged).
+    pub ends: Vec<Option<Vec<f64>>>,
+    /// The attractor each run ends at (`None`: diverged).
+    pub labels: Vec<Option<usize>>,
+    /// The distinct end points, in order of first appearance.
+    pub attractors: Vec<Vec<f64>>,
+}
+
+/// Clusters end points: each end joins the first attractor within `tol` in every coordinate,
+/// or becomes a new one. Deterministic (attractors in order of first appearance).
+pub fn cluster(ends: &[Option<Vec<f64>>], tol: f64) -> (Vec<Option<usize>>, Vec<Vec<f64>>) {
+    let mut attractors: Vec<Vec<f64>> = Vec::new();
+    let labels = ends
+        .iter()
+        .map(|e| {
+            e.as_ref().map(|p| {
+                match attractors
+                    .iter()
+                    .position(|a| a.iter().zip(p).all(|(u, v)| (u - v).abs() < tol))
+                {
+                    Some(i) => i,
+                    None => {
+                        attractors.push(p.clone());
+                        attractors.len() - 1
+                    }
+                }
+            })
+        })
+        .collect();
+    (labels, attractors)
+}
+
+/// Runs from every start point of `xs × ys` (in parallel) for `steps` steps and clusters the
+/// end points within `tol` into attractors.
 #[allow(clippy::too_many_arguments)]
 pub fn basin_map(
-    obj: &Arc<dyn Objective>,
-    optimizer: &str,
-    model: Option<&str>,
-    integrator: Option<&str>,
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    model: Option<&dyn ModelFactory>,
+    integrator: Option<&dyn Integrator>,
     xs: &[f64],
     ys: &[f64],
     steps: u64,
-    attractors: &[Vec<f64>],
-    radius: f64,
-) -> Result<Vec<Option<usize>>> {
-    let points: Vec<(f64, f64)> = ys
+    tol: f64,
+) -> Result<BasinMap> {
+    if problem.dim() != 2 {
+        return Err(Error::spec(format!(
+            "basins: a start-point map needs a 2-D objective, got dimension {}",
+            problem.dim()
+        )));
+    }
+    let points: Vec<[f64; 2]> = ys
         .iter()
-        .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
+        .flat_map(|&y| xs.iter().map(move |&x| [x, y]))
         .collect();
-    points
+    let ends: Vec<Option<Vec<f64>>> = points
         .par_iter()
-        .map(|&(x, y)| {
-            let end = final_point(obj, optimizer, model, integrator, &[x, y], steps)?;
-            Ok(end.and_then(|e| {
-                attractors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        let d = a
-                            .iter()
-                            .zip(&e)
-                            .map(|(p, q)| (p - q).powi(2))
-                            .sum::<f64>()
-                            .sqrt();
-                        (i, d)
-                    })
-                    .filter(|(_, d)| *d <= radius)
-                    .min_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(i, _)| i)
-            }))
+        .map(|p| {
+            let at = problem.from_point(p.to_vec())?;
+            final_point(&at, optimizer, model, integrator, steps)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let (labels, attractors) = cluster(&ends, tol);
+    Ok(BasinMap {
+        xs: xs.to_vec(),
+        ys: ys.to_vec(),
+        ends,
+        labels,
+        attractors,
+    })
 }

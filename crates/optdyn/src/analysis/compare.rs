@@ -2,38 +2,20 @@
 //! clock `t_k = k·lr`, with the gaps `E_T = ‖θ_K − θ(T)‖`, `E_f = |f(θ_K) − f(θ(T))|` and the
 //! gap over time.
 
-use crate::integrate;
-use crate::model;
-use crate::objective::Objective;
-use crate::optim;
-use crate::simulate::{self, RunOptions};
-use crate::spec::Spec;
+use crate::integrate::{self, Integrator};
+use crate::model::{Model, ModelFactory};
+use crate::optim::Optimizer;
+use crate::run::{Observer, Problem, Run, Sample};
+use crate::stop::StopReason;
 use crate::trajectory::Trajectory;
 use crate::Result;
 use serde::Serialize;
-use std::sync::Arc;
-
-/// What to compare.
-#[derive(Debug, Clone)]
-pub struct CompareSetup {
-    /// Optimizer spec (its `lr` sets the clock).
-    pub optimizer: String,
-    /// Model specs.
-    pub models: Vec<String>,
-    /// Integrator spec for the models (default `rk4:substeps=10`).
-    pub integrator: Option<String>,
-    /// Start point.
-    pub x0: Vec<f64>,
-    /// Number of optimizer steps K (T = K·lr).
-    pub steps: u64,
-    /// Record every N-th step.
-    pub every: u64,
-}
+use std::ops::ControlFlow;
 
 /// One model's run and its gap to the discrete iterates.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelComparison {
-    /// Model spec.
+    /// The model's label (its spec).
     pub model: String,
     /// Its samples at `t_k`.
     pub trajectory: Trajectory,
@@ -54,12 +36,39 @@ pub struct ModelComparison {
 /// The discrete run and every model beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
-    /// The discrete iterates (with the optimizer's state columns).
+    /// The discrete iterates (with the optimizer's state blocks).
     pub discrete: Trajectory,
     /// One entry per model.
     pub models: Vec<ModelComparison>,
     /// The learning rate (clock unit).
     pub lr: f64,
+}
+
+/// `θ'(t_k)` at every sample of a model run, from the model's right-hand side.
+pub struct Velocity<'m> {
+    model: &'m dyn Model,
+    dz: Vec<f64>,
+    /// The velocities, row-major `samples × n`.
+    pub values: Vec<f64>,
+}
+
+impl<'m> Velocity<'m> {
+    /// An observer of `model`'s runs.
+    pub fn new(model: &'m dyn Model) -> Self {
+        Velocity {
+            model,
+            dz: vec![0.0; model.dim()],
+            values: Vec::new(),
+        }
+    }
+}
+
+impl Observer for Velocity<'_> {
+    fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
+        self.model.rhs(s.t, s.z, &mut self.dz);
+        self.values.extend_from_slice(&self.dz[..self.model.n()]);
+        ControlFlow::Continue(())
+    }
 }
 
 fn gap_between(d: &Trajectory, m: &Trajectory) -> Vec<f64> {
@@ -76,54 +85,51 @@ fn gap_between(d: &Trajectory, m: &Trajectory) -> Vec<f64> {
         .collect()
 }
 
-/// Runs the discrete optimizer and each model, sampled at the same steps.
-pub fn compare(obj: Arc<dyn Objective>, setup: &CompareSetup) -> Result<Comparison> {
-    let opt = optim::parse(&setup.optimizer)?;
-    let ospec = Spec::parse(&setup.optimizer)?;
-    let lr = opt.lr();
-    let o = RunOptions {
-        steps: setup.steps,
-        every: setup.every.max(1),
-        record_state: true,
-        ..RunOptions::default()
-    };
-    let discrete = simulate::run_discrete(obj.as_ref(), opt.as_ref(), &setup.x0, &o);
-    let ispec = setup
-        .integrator
-        .clone()
-        .unwrap_or_else(|| "rk4:substeps=10".to_string());
-    let integ = integrate::parse(&ispec)?;
-    let mut models = Vec::new();
-    for mspec in &setup.models {
-        let m = model::parse(mspec, &ospec, obj.clone())?;
+/// Runs `optimizer` for `steps` steps and each model (built from the optimizer by its factory)
+/// to `T = steps·lr` with `integrator` (default `rk4:substeps=10`), sampled every `every` steps.
+pub fn compare(
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    models: &[&dyn ModelFactory],
+    integrator: Option<&dyn Integrator>,
+    steps: u64,
+    every: u64,
+) -> Result<Comparison> {
+    let lr = optimizer.lr();
+    let every = every.max(1);
+    let discrete = Run::discrete(problem, optimizer)
+        .steps(steps)
+        .every(every)
+        .record_state(true)
+        .trajectory()?;
+    let mut out = Vec::new();
+    for factory in models {
+        let m = factory.build(optimizer, problem.objective().clone())?;
         let start = std::time::Instant::now();
-        let run = simulate::run_model(obj.as_ref(), m.as_ref(), integ.as_ref(), &setup.x0, lr, &o);
-        let seconds = start.elapsed().as_secs_f64();
-        let tr = run.trajectory;
-        let n = m.n();
-        let mut velocity = Vec::with_capacity(tr.len() * n);
-        let mut z = vec![0.0; m.dim()];
-        let mut dz = vec![0.0; m.dim()];
-        for i in 0..tr.len() {
-            let row = tr.row(i);
-            z[..n].copy_from_slice(&row[4..4 + n]);
-            z[n..].copy_from_slice(&row[4 + n..]);
-            m.rhs(row[1], &z, &mut dz);
-            velocity.extend_from_slice(&dz[..n]);
+        let mut run = Run::model(problem, m.as_ref(), lr)
+            .steps(steps)
+            .every(every);
+        if let Some(i) = integrator {
+            run = run.integrator(i);
         }
+        let mut rec = crate::run::Recorder::default();
+        let mut vel = Velocity::new(m.as_ref());
+        let end = run.execute(&mut [&mut rec, &mut vel])?;
+        let seconds = start.elapsed().as_secs_f64();
+        let tr = rec.into_trajectory();
         let gap = gap_between(&discrete, &tr);
         let complete = discrete.stop.is_ok() && tr.stop.is_ok() && tr.len() == discrete.len();
         let (e_t, e_f) = if complete && !tr.is_empty() {
             let i = tr.len() - 1;
-            (gap[i], (discrete.row(i)[2] - tr.row(i)[2]).abs())
+            (gap[i], (discrete.loss(i) - tr.loss(i)).abs())
         } else {
             (f64::NAN, f64::NAN)
         };
-        models.push(ModelComparison {
-            model: mspec.clone(),
+        out.push(ModelComparison {
+            model: factory.label(),
             trajectory: tr,
-            velocity,
-            stats: run.stats,
+            velocity: vel.values,
+            stats: end.stats.unwrap_or_default(),
             e_t,
             e_f,
             gap,
@@ -132,7 +138,7 @@ pub fn compare(obj: Arc<dyn Objective>, setup: &CompareSetup) -> Result<Comparis
     }
     Ok(Comparison {
         discrete,
-        models,
+        models: out,
         lr,
     })
 }

@@ -1,18 +1,20 @@
 //! `converge`: the discrete-vs-model gap at a fixed horizon `T` as the learning rate shrinks,
-//! with the fitted order `p` of `E ≈ C·lr^p` per model.
+//! with the fitted order `p` of `E ≈ C·lr^p` per model. The learning rate is varied through
+//! [`Optimizer::with_lr`] and every model is rebuilt from the new optimizer by its factory.
 
-use super::compare::{compare, CompareSetup};
+use super::compare::compare;
 use super::fit::{power_law, PowerFit};
-use crate::objective::Objective;
-use crate::spec::Spec;
+use crate::integrate::Integrator;
+use crate::model::ModelFactory;
+use crate::optim::Optimizer;
+use crate::run::Problem;
 use crate::{Error, Result};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// The gaps of one model over the learning rates.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelConvergence {
-    /// Model spec.
+    /// The model's label.
     pub model: String,
     /// `E_T` per learning rate.
     pub e_t: Vec<f64>,
@@ -37,14 +39,13 @@ pub struct Convergence {
     pub models: Vec<ModelConvergence>,
 }
 
-/// For each `lr`, sets `lr` in the optimizer spec, runs `K = round(T/lr)` steps and each model to
-/// `T`, and records the gaps at `T`; then fits the order per model.
+/// For each `lr`, runs the optimizer with that learning rate for `K = round(T/lr)` steps and each
+/// model to `T`, records the gaps at `T`, then fits the order per model.
 pub fn converge(
-    obj: Arc<dyn Objective>,
-    optimizer: &str,
-    models: &[String],
-    integrator: Option<&str>,
-    x0: &[f64],
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    models: &[&dyn ModelFactory],
+    integrator: Option<&dyn Integrator>,
     lrs: &[f64],
     t_end: f64,
 ) -> Result<Convergence> {
@@ -56,11 +57,10 @@ pub fn converge(
     if lrs.len() < 2 {
         return Err(Error::spec("converge: give at least two learning rates"));
     }
-    let base = Spec::parse(optimizer)?;
     let mut out: Vec<ModelConvergence> = models
         .iter()
         .map(|m| ModelConvergence {
-            model: m.clone(),
+            model: m.label(),
             e_t: Vec::new(),
             e_f: Vec::new(),
             fit_t: None,
@@ -76,15 +76,8 @@ pub fn converge(
         }
         let k = (t_end / lr).round() as u64;
         steps.push(k);
-        let setup = CompareSetup {
-            optimizer: base.with("lr", format!("{lr:e}")).to_string(),
-            models: models.to_vec(),
-            integrator: integrator.map(str::to_string),
-            x0: x0.to_vec(),
-            steps: k,
-            every: k.max(1),
-        };
-        let c = compare(obj.clone(), &setup)?;
+        let opt = optimizer.with_lr(lr)?;
+        let c = compare(problem, opt.as_ref(), models, integrator, k, k.max(1))?;
         for (o, m) in out.iter_mut().zip(&c.models) {
             o.e_t.push(m.e_t);
             o.e_f.push(m.e_f);

@@ -3,10 +3,12 @@
 
 use crate::integrate::{Integrator, Stats};
 use crate::model::Model;
-use crate::objective::Objective;
-use crate::simulate::{run_model, RunOptions};
+use crate::run::{Observer, Problem, Recorder, Run, Sample};
+use crate::stop::StopReason;
 use crate::trajectory::Trajectory;
+use crate::Result;
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 /// A scalar functional sampled along a trajectory.
 #[derive(Debug, Clone, Serialize)]
@@ -44,10 +46,9 @@ pub fn monitor(t: &[f64], values: &[f64], tol: f64) -> Monitor {
     }
 }
 
-/// The loss column as a monitor (`f(θ)` along the run).
+/// The loss as a monitor (`f(θ)` along the run).
 pub fn loss_monitor(tr: &Trajectory, tol: f64) -> Monitor {
-    let loss = tr.column("loss").unwrap_or_default();
-    monitor(&tr.times(), &loss, tol)
+    monitor(tr.times(), tr.losses(), tol)
 }
 
 /// Kinetic energy `½‖θ'‖²` from velocities stored row-major (`rows × n`).
@@ -58,25 +59,38 @@ pub fn kinetic_energy(velocity: &[f64], n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The smallest value over the columns `{prefix}0 … {prefix}{n−1}` and the time it occurs, or
-/// `None` when the trajectory has no such columns (moment positivity `v ≥ 0` for the IDE models).
-pub fn min_over_columns(tr: &Trajectory, prefix: &str) -> Option<(f64, f64)> {
-    let cols: Vec<usize> = (0..tr.n)
-        .filter_map(|i| tr.column_index(&format!("{prefix}{i}")))
-        .collect();
-    if cols.is_empty() {
-        return None;
-    }
+/// The smallest entry of block `name` (moment positivity `v ≥ 0` for the IDE models) and the
+/// time it occurs, or `None` when the trajectory has no such block.
+pub fn min_of_block(tr: &Trajectory, name: &str) -> Option<(f64, f64)> {
+    let r = crate::block::range(&tr.blocks, name)?;
     let mut best = (f64::INFINITY, f64::NAN);
     for i in 0..tr.len() {
-        let row = tr.row(i);
-        for &j in &cols {
-            if row[j] < best.0 {
-                best = (row[j], row[1]);
+        for &v in &tr.state(i)[r.clone()] {
+            if v < best.0 {
+                best = (v, tr.t(i));
             }
         }
     }
     Some(best)
+}
+
+/// The model's Lyapunov functional and velocity `θ'` at every sample of its run.
+struct ModelQuantities<'m> {
+    model: &'m dyn Model,
+    dz: Vec<f64>,
+    velocity: Vec<f64>,
+    lyapunov: Vec<f64>,
+}
+
+impl Observer for ModelQuantities<'_> {
+    fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
+        self.model.rhs(s.t, s.z, &mut self.dz);
+        self.velocity.extend_from_slice(&self.dz[..self.model.n()]);
+        if let Some(v) = self.model.lyapunov(s.t, s.z) {
+            self.lyapunov.push(v);
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Every monitor of one model run.
@@ -96,44 +110,41 @@ pub struct ModelMonitors {
     pub min_v: Option<(f64, f64)>,
 }
 
-/// Integrates `model` and evaluates the loss, its Lyapunov functional, the kinetic energy and
-/// moment positivity at every sample; rises larger than `tol·max(1, |V_0|)` are flagged.
+/// Integrates `model` on `problem` for `steps` steps of learning rate `lr` (every step sampled)
+/// and evaluates the loss, its Lyapunov functional, the kinetic energy and moment positivity at
+/// every sample; rises larger than `tol·max(1, |V_0|)` are flagged.
 pub fn model_monitors(
-    obj: &dyn Objective,
+    problem: &Problem,
     model: &dyn Model,
-    integrator: &dyn Integrator,
-    x0: &[f64],
+    integrator: Option<&dyn Integrator>,
     lr: f64,
-    o: &RunOptions,
+    steps: u64,
     tol: f64,
-) -> ModelMonitors {
-    let run = run_model(obj, model, integrator, x0, lr, o);
-    let tr = run.trajectory;
-    let n = model.n();
-    let t = tr.times();
-    let mut z = vec![0.0; model.dim()];
-    let mut dz = vec![0.0; model.dim()];
-    let mut vel = Vec::with_capacity(tr.len() * n);
-    let mut lyap = Vec::with_capacity(tr.len());
-    for i in 0..tr.len() {
-        let row = tr.row(i);
-        z[..n].copy_from_slice(&row[4..4 + n]);
-        z[n..].copy_from_slice(&row[4 + n..]);
-        model.rhs(row[1], &z, &mut dz);
-        vel.extend_from_slice(&dz[..n]);
-        if let Some(v) = model.lyapunov(row[1], &z) {
-            lyap.push(v);
-        }
+) -> Result<ModelMonitors> {
+    let mut run = Run::model(problem, model, lr).steps(steps);
+    if let Some(i) = integrator {
+        run = run.integrator(i);
     }
-    let lyapunov = (!tr.is_empty() && lyap.len() == tr.len()).then(|| monitor(&t, &lyap, tol));
-    ModelMonitors {
+    let mut rec = Recorder::default();
+    let mut q = ModelQuantities {
+        model,
+        dz: vec![0.0; model.dim()],
+        velocity: Vec::new(),
+        lyapunov: Vec::new(),
+    };
+    let end = run.execute(&mut [&mut rec, &mut q])?;
+    let tr = rec.into_trajectory();
+    let n = model.n();
+    let lyapunov = (!tr.is_empty() && q.lyapunov.len() == tr.len())
+        .then(|| monitor(tr.times(), &q.lyapunov, tol));
+    Ok(ModelMonitors {
         loss: loss_monitor(&tr, tol),
         lyapunov,
-        kinetic: kinetic_energy(&vel, n),
-        min_v: min_over_columns(&tr, "v"),
-        stats: run.stats,
+        kinetic: kinetic_energy(&q.velocity, n),
+        min_v: min_of_block(&tr, "v"),
+        stats: end.stats.unwrap_or_default(),
         trajectory: tr,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -153,11 +164,11 @@ mod tests {
 
     #[test]
     fn min_over_moment_columns() {
-        let mut tr = Trajectory::new(2, &["v0".into(), "v1".into()]);
+        let mut tr = Trajectory::new(2, crate::block::uniform(&["v"], 2));
         tr.push(0, 0.0, 1.0, 1.0, &[0.0, 0.0], &[0.5, 0.2]);
         tr.push(1, 0.1, 1.0, 1.0, &[0.0, 0.0], &[0.4, -0.1]);
-        assert_eq!(min_over_columns(&tr, "v"), Some((-0.1, 0.1)));
-        assert_eq!(min_over_columns(&tr, "m"), None);
+        assert_eq!(min_of_block(&tr, "v"), Some((-0.1, 0.1)));
+        assert_eq!(min_of_block(&tr, "m"), None);
         assert_eq!(kinetic_energy(&[3.0, 4.0], 2), vec![12.5]);
     }
 }

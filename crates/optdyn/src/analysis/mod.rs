@@ -5,7 +5,6 @@ pub mod basins;
 pub mod compare;
 pub mod converge;
 pub mod fit;
-pub mod learning;
 pub mod lyapunov;
 pub mod spectrum;
 pub mod stability;

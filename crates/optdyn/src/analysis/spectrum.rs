@@ -3,8 +3,11 @@
 //! there, as the lecture defines), and the forward-Euler step restriction `Δt < 2/|λ|`.
 
 use crate::integrate::OdeSystem;
+use crate::run::{Observer, Sample};
+use crate::stop::StopReason;
 use nalgebra::DMatrix;
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 /// The spectrum of the Jacobian at one sample.
 #[derive(Debug, Clone, Serialize)]
@@ -58,25 +61,54 @@ pub fn eigenvalues(a: &[f64], n: usize) -> Vec<(f64, f64)> {
     ev
 }
 
-/// The spectrum of `∂F/∂z` at each `(t_i, z_i)` (states row-major in `zs`); an eigenvalue with
-/// real part `> tol` marks the sample ill-posed.
+/// The spectrum of `∂F/∂z` at `(t, z)`; an eigenvalue with real part `> tol` marks the sample
+/// ill-posed.
+pub fn at(sys: &dyn OdeSystem, t: f64, z: &[f64], tol: f64) -> SpectrumSample {
+    let ev = eigenvalues(&jacobian(sys, t, z), sys.dim());
+    let max_re = ev.iter().map(|e| e.0).fold(f64::NEG_INFINITY, f64::max);
+    let radius = ev.iter().map(|e| e.0.hypot(e.1)).fold(0.0, f64::max);
+    SpectrumSample {
+        t,
+        ill_posed: max_re > tol,
+        eigenvalues: ev,
+        max_re,
+        radius,
+    }
+}
+
+/// The spectrum of `∂F/∂z` at each `(t_i, z_i)` (states row-major in `zs`).
 pub fn along(sys: &dyn OdeSystem, ts: &[f64], zs: &[f64], tol: f64) -> Vec<SpectrumSample> {
     let n = sys.dim();
     ts.iter()
         .enumerate()
-        .map(|(i, &t)| {
-            let ev = eigenvalues(&jacobian(sys, t, &zs[i * n..(i + 1) * n]), n);
-            let max_re = ev.iter().map(|e| e.0).fold(f64::NEG_INFINITY, f64::max);
-            let radius = ev.iter().map(|e| e.0.hypot(e.1)).fold(0.0, f64::max);
-            SpectrumSample {
-                t,
-                ill_posed: max_re > tol,
-                eigenvalues: ev,
-                max_re,
-                radius,
-            }
-        })
+        .map(|(i, &t)| at(sys, t, &zs[i * n..(i + 1) * n], tol))
         .collect()
+}
+
+/// An observer computing the spectrum of a model's Jacobian at every sample of its run.
+pub struct Spectra<'s> {
+    sys: &'s dyn OdeSystem,
+    tol: f64,
+    /// The spectra, one per sample.
+    pub samples: Vec<SpectrumSample>,
+}
+
+impl<'s> Spectra<'s> {
+    /// Spectra of `sys` (the model of the run) with the ill-posedness tolerance `tol`.
+    pub fn new(sys: &'s dyn OdeSystem, tol: f64) -> Self {
+        Spectra {
+            sys,
+            tol,
+            samples: Vec::new(),
+        }
+    }
+}
+
+impl Observer for Spectra<'_> {
+    fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
+        self.samples.push(at(self.sys, s.t, s.z, self.tol));
+        ControlFlow::Continue(())
+    }
 }
 
 /// Forward Euler `z ← z + Δt·λz` is stable for a real negative eigenvalue iff `|1 + Δt·λ| ≤ 1`,

@@ -6,8 +6,10 @@
 //! `√v_n ~ β2^{n/2}`, so `|u_n| ∝ (β1/√β2)ⁿ`: exponential growth iff `β1² > β2`.
 
 use crate::analysis::fit::linear;
-use crate::optim;
+use crate::optim::{self, Optimizer};
+use crate::spec::{fmt_f64, Spec};
 use crate::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// One cell of the map.
@@ -27,21 +29,31 @@ pub struct StabilityCell {
     pub theory_stable: bool,
 }
 
-/// Runs `optimizer` (a spec whose `beta1`/`beta2` are replaced; use `lr=1`) for `steps` steps on
-/// the scalar gradient history `g_k = c^k` and measures the update growth.
+/// Builds the optimizer of a cell: `(β1, β2) ↦` an Adam-type optimizer with `lr = 1`.
+pub type CellOptimizer<'a> = dyn Fn(f64, f64) -> Result<Box<dyn Optimizer<f64>>> + Sync + 'a;
+
+/// The optimizers of a spec (`adam:lr=1,eps=1e-300`, any optimizer with `beta1`/`beta2` keys)
+/// with its `beta1`/`beta2` set per cell through the registry.
+pub fn from_spec(spec: &str) -> Result<Box<CellOptimizer<'static>>> {
+    let base = Spec::parse(spec)?;
+    optim::from_spec::<f64>(&base)?;
+    Ok(Box::new(move |b1: f64, b2: f64| {
+        optim::from_spec(&base.with("beta1", fmt_f64(b1)).with("beta2", fmt_f64(b2)))
+    }))
+}
+
+/// Runs the optimizer of `(beta1, beta2)` (use `lr = 1`) for `steps` steps on the scalar
+/// gradient history `g_k = c^k` and measures the update growth. The update rule is fed a
+/// prescribed gradient sequence, not the gradient of an objective, so it is stepped directly
+/// rather than through the run engine.
 pub fn probe(
-    optimizer: &str,
+    optimizer: &CellOptimizer<'_>,
     beta1: f64,
     beta2: f64,
     c: f64,
     steps: usize,
 ) -> Result<StabilityCell> {
-    let base = crate::spec::Spec::parse(optimizer)?;
-    let spec = base
-        .with("beta1", format!("{beta1:e}"))
-        .with("beta2", format!("{beta2:e}"))
-        .to_string();
-    let opt = optim::parse(&spec)?;
+    let opt = optimizer(beta1, beta2)?;
     let mut st = opt.init(1);
     let mut x = [0.0f64];
     let mut logs = Vec::with_capacity(steps);
@@ -72,19 +84,20 @@ pub fn probe(
     })
 }
 
-/// The map over `beta1s × beta2s` (row-major by β2).
+/// The map over `beta1s × beta2s` (row-major by β2), cells in parallel.
 pub fn map(
-    optimizer: &str,
+    optimizer: &CellOptimizer<'_>,
     beta1s: &[f64],
     beta2s: &[f64],
     c: f64,
     steps: usize,
 ) -> Result<Vec<StabilityCell>> {
-    let mut out = Vec::with_capacity(beta1s.len() * beta2s.len());
-    for &b2 in beta2s {
-        for &b1 in beta1s {
-            out.push(probe(optimizer, b1, b2, c, steps)?);
-        }
-    }
-    Ok(out)
+    let cells: Vec<(f64, f64)> = beta2s
+        .iter()
+        .flat_map(|&b2| beta1s.iter().map(move |&b1| (b1, b2)))
+        .collect();
+    cells
+        .par_iter()
+        .map(|&(b1, b2)| probe(optimizer, b1, b2, c, steps))
+        .collect()
 }

@@ -6,6 +6,7 @@
 //!   `max_update`) computed without storing trajectories.
 //! * [`output`] — sharding, the durable append-only CSV with manifest, recovery and `merge`.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
+//! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
 //! [`execute`] ties them together: the points of a shard are processed in chunks in index
 //! order; each chunk is computed in parallel (rayon; results collected in index order, so the
@@ -17,10 +18,12 @@
 
 pub mod batch;
 pub mod grid;
+pub mod job;
 pub mod metrics;
 pub mod output;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};
+pub use job::{Engine, SweepJob, SweepSpec};
 pub use metrics::{Metric, MetricOptions, Metrics, TolOn};
 pub use output::{merge, MergeSummary, Shard};
 

@@ -1,6 +1,10 @@
 //! Output files: CSV and JSON trajectories, run manifests, all written atomically
 //! (a temporary file in the destination directory, then a rename).
 
+mod csv_writer;
+
+pub use csv_writer::CsvWriter;
+
 use crate::trajectory::Trajectory;
 use crate::{Error, Result};
 use std::io::Write;
@@ -14,11 +18,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".optdyn-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
+    let mut tmp = temp_beside(&dir)?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
@@ -27,33 +27,61 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 pub use crate::spec::fmt_f64;
 
+/// A temporary file in `dir`, created with mode `0666` less the process umask (so the renamed
+/// output is readable as the user's umask says, like any file the user creates).
+fn temp_beside(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".optdyn-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// The header line of a trajectory CSV (with its newline).
+pub fn csv_header(columns: &[String]) -> String {
+    let mut s = columns.join(",");
+    s.push('\n');
+    s
+}
+
+/// Appends one CSV row: the step as an integer, then every value in [`fmt_f64`].
+pub fn push_csv_row(out: &mut String, step: u64, values: &[&[f64]]) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{step}");
+    for part in values {
+        for v in *part {
+            out.push(',');
+            out.push_str(&fmt_f64(*v));
+        }
+    }
+    out.push('\n');
+}
+
 /// The trajectory as CSV text: a header row, then one row per sample.
 pub fn trajectory_csv(tr: &Trajectory) -> String {
-    let mut s = String::with_capacity(tr.data.len() * 20);
-    s.push_str(&tr.columns.join(","));
-    s.push('\n');
+    let mut s = csv_header(&tr.columns());
     for i in 0..tr.len() {
-        let row = tr.row(i);
-        for (j, v) in row.iter().enumerate() {
-            if j > 0 {
-                s.push(',');
-            }
-            if j == 0 {
-                s.push_str(&format!("{}", *v as u64));
-            } else {
-                s.push_str(&fmt_f64(*v));
-            }
-        }
-        s.push('\n');
+        push_csv_row(
+            &mut s,
+            tr.step(i),
+            &[
+                &[tr.t(i), tr.loss(i), tr.grad_norm(i)],
+                tr.x(i),
+                tr.state(i),
+            ],
+        );
     }
     s
 }
 
-/// The trajectory as a JSON object `{columns, rows, stop}`.
+/// The trajectory as a JSON object `{columns, rows, stop}` (the step as a float in the rows).
 pub fn trajectory_json(tr: &Trajectory) -> serde_json::Value {
-    let rows: Vec<&[f64]> = (0..tr.len()).map(|i| tr.row(i)).collect();
+    let rows: Vec<Vec<f64>> = (0..tr.len()).map(|i| tr.row(i)).collect();
     serde_json::json!({
-        "columns": tr.columns,
+        "columns": tr.columns(),
         "rows": rows,
         "stop": tr.stop,
     })
@@ -99,6 +127,20 @@ pub fn manifest_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".manifest.json");
     out.with_file_name(name)
+}
+
+/// The common part of every manifest: version, command, command line, creation time.
+pub fn manifest_base(command: &str) -> serde_json::Value {
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    serde_json::json!({
+        "optdyn_version": crate::VERSION,
+        "command": command,
+        "argv": std::env::args().collect::<Vec<_>>(),
+        "created_unix": created,
+    })
 }
 
 /// Writes a JSON value (pretty) atomically.

@@ -10,9 +10,11 @@
 //! Regime: clock `t = k·lr`. torch's ε (default 1e-10, outside the root) is kept; Heredia's
 //! continuous code has none (the difference is below 1e-10·|g|/v). State `[θ, V]`.
 
-use super::{columns, lr_of, require_optimizer, Model};
+use super::{canonical, clock_lr, optimizer_as, oriented, Model};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Adagrad, Optimizer};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::Result;
 use std::sync::Arc;
@@ -44,35 +46,49 @@ pub struct AdagradIde {
 }
 
 impl AdagradIde {
-    /// Builds from an `adagrad` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        require_optimizer("adagrad-ide1", optimizer, &["adagrad"])?;
-        let lr = lr_of(optimizer)?;
-        let lr_decay = check::non_negative("adagrad", "lr_decay", optimizer.f64("lr_decay", 0.0)?)?;
-        let eps = check::non_negative("adagrad", "eps", optimizer.f64("eps", 1e-10)?)?;
-        let wd = check::non_negative(
-            "adagrad",
-            "weight_decay",
-            optimizer.f64("weight_decay", 0.0)?,
-        )?;
-        let acc0 = check::non_negative(
-            "adagrad",
+    /// The AdaGrad IDE of `adagrad` with the start-up window `v = V + g(θ)²` (`window = true`,
+    /// the default) or the literal `v = V`.
+    /// The ranges are the model's own: `ε ≥ 0` (Heredia's continuous form has none).
+    pub fn of(adagrad: &Adagrad, window: bool, obj: Arc<dyn Objective>) -> Result<Self> {
+        let w = "adagrad";
+        let lr = clock_lr(w, adagrad.lr)?;
+        check::non_negative(w, "lr_decay", adagrad.lr_decay)?;
+        check::non_negative(w, "eps", adagrad.eps)?;
+        check::non_negative(w, "weight_decay", adagrad.weight_decay)?;
+        check::non_negative(
+            w,
             "initial_accumulator_value",
-            optimizer.f64("initial_accumulator_value", 0.0)?,
+            adagrad.initial_accumulator_value,
         )?;
-        let window = s.choice("v0", "window", &["window", "zero"])? == "window";
-        s.finish(&PARAMS)?;
+        let obj = oriented(obj, adagrad.maximize);
         Ok(AdagradIde {
-            name: s.to_string(),
+            name: canonical(
+                "adagrad-ide1",
+                &if window {
+                    vec![]
+                } else {
+                    vec![("v0", "zero".to_string())]
+                },
+            ),
             n: obj.dim(),
             obj,
             lr,
-            lr_decay,
-            eps,
-            wd,
-            acc0,
+            lr_decay: adagrad.lr_decay,
+            eps: adagrad.eps,
+            wd: adagrad.weight_decay,
+            acc0: adagrad.initial_accumulator_value,
             window,
         })
+    }
+
+    /// Builds `adagrad-ide1[:v0=window|zero]` for an `adagrad` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adagrad: &Adagrad = optimizer_as(&s.name, opt, &["adagrad"])?;
+        let window = s.choice("v0", "window", &["window", "zero"])? == "window";
+        s.finish(&PARAMS)?;
+        let mut m = Self::of(adagrad, window, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -120,7 +136,8 @@ impl Model for AdagradIde {
             self.wd,
         ))
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["acc"], self.n)
+    /// `sum`: the accumulator, named as the optimizer's buffer.
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["sum"], self.n)
     }
 }

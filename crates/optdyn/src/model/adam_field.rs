@@ -20,9 +20,12 @@
 //! Weight decay: `adam`'s L2 adds λθ to every G; `adamw`'s decoupled decay adds `−λθ` to f.
 //! State `z = θ`.
 
-use super::{with_scratch, AdamHyper, Model};
+use super::adam_ide::adam_of;
+use super::{optimizer_as, with_scratch, AdamHyper, Model};
+use crate::block::Block;
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Adam, Optimizer};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 use rand::{Rng, SeedableRng};
@@ -63,6 +66,28 @@ pub const INFO: ComponentInfo = ComponentInfo {
     params: &PARAMS,
 };
 
+/// How the Adam field averages over the gradient noise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldMode {
+    /// `G = ∇f` (default).
+    Deterministic,
+    /// The finite expectation over the samples (needs β1 = β2 = 0).
+    Exact,
+    /// Seeded Monte Carlo over `paths` sample paths with the series truncated at `terms`
+    /// (`None`: the smallest K with `max(β1, β2)^K ≤ 1e-8`); `normalize` divides the truncated
+    /// weights by `1 − β^K`.
+    MonteCarlo {
+        /// Number of sample paths, ≥ 1.
+        paths: usize,
+        /// Series truncation K, in `[1, 10⁶]`, or automatic.
+        terms: Option<usize>,
+        /// Seed of the sample paths.
+        seed: u64,
+        /// Normalise the truncated EMA weights.
+        normalize: bool,
+    },
+}
+
 enum Mode {
     Deterministic,
     Exact,
@@ -86,23 +111,32 @@ pub struct AdamField {
 }
 
 impl AdamField {
-    /// Builds from an `adam`/`adamw` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let h = AdamHyper::read("adam-field", optimizer)?;
-        let mode = s.choice("mode", "deterministic", &["deterministic", "exact", "mc"])?;
-        let mode = match mode.as_str() {
-            "deterministic" => Mode::Deterministic,
-            "exact" => {
+    /// The deterministic Adam field of `adam` (or AdamW).
+    pub fn of(adam: &Adam, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::with(adam, FieldMode::Deterministic, obj)
+    }
+
+    /// The Adam field with the noise average `mode`.
+    pub fn with(adam: &Adam, mode: FieldMode, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "adam-field";
+        let (h, obj) = adam_of(model, adam, obj)?;
+        let (mode, name) = match mode {
+            FieldMode::Deterministic => (Mode::Deterministic, model.to_string()),
+            FieldMode::Exact => {
                 if h.beta1 != 0.0 || h.beta2 != 0.0 {
                     return Err(Error::spec(format!(
                         "adam-field: mode=exact needs beta1 = beta2 = 0 (got {}, {}); use mode=mc",
                         h.beta1, h.beta2
                     )));
                 }
-                Mode::Exact
+                (Mode::Exact, format!("{model}:mode=exact"))
             }
-            _ => {
-                let paths = s.usize("paths", 256)?;
+            FieldMode::MonteCarlo {
+                paths,
+                terms,
+                seed,
+                normalize,
+            } => {
                 if paths == 0 {
                     return Err(Error::spec("adam-field: paths must be >= 1, got 0"));
                 }
@@ -112,17 +146,12 @@ impl AdamField {
                 } else {
                     ((1e-8f64).ln() / bmax.ln()).ceil() as usize
                 };
-                let terms = match s.raw("terms") {
-                    None | Some("auto") => auto,
-                    Some(_) => s.usize("terms", auto)?,
-                };
+                let terms = terms.unwrap_or(auto);
                 if terms == 0 || terms > 1_000_000 {
                     return Err(Error::spec(format!(
                         "adam-field: terms must be in [1, 1000000], got {terms}"
                     )));
                 }
-                let seed = s.u64("seed", 0)?;
-                let normalize = s.bool("normalize", false)?;
                 let ns = obj.num_samples();
                 check::positive("adam-field", "num_samples", ns as f64)?;
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -139,23 +168,52 @@ impl AdamField {
                         .map(|k| (1.0 - beta) * beta.powi(k as i32) / norm)
                         .collect::<Vec<f64>>()
                 };
-                Mode::MonteCarlo {
+                let name = format!(
+                    "{model}:mode=mc,paths={paths},terms={terms},seed={seed},normalize={normalize}"
+                );
+                let mode = Mode::MonteCarlo {
                     paths,
                     terms,
                     idx,
                     w1: weights(h.beta1),
                     w2: weights(h.beta2),
-                }
+                };
+                (mode, name)
             }
         };
-        s.finish(&PARAMS)?;
         Ok(AdamField {
-            name: s.to_string(),
+            name,
             n: obj.dim(),
             obj,
             h,
             mode,
         })
+    }
+
+    /// Builds `adam-field[:mode=…,paths=…,terms=…,seed=…,normalize=…]` for an `adam`/`adamw`
+    /// optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
+        let mode = match s
+            .choice("mode", "deterministic", &["deterministic", "exact", "mc"])?
+            .as_str()
+        {
+            "deterministic" => FieldMode::Deterministic,
+            "exact" => FieldMode::Exact,
+            _ => FieldMode::MonteCarlo {
+                paths: s.usize("paths", 256)?,
+                terms: match s.raw("terms") {
+                    None | Some("auto") => None,
+                    Some(_) => Some(s.usize("terms", 0)?),
+                },
+                seed: s.u64("seed", 0)?,
+                normalize: s.bool("normalize", false)?,
+            },
+        };
+        s.finish(&PARAMS)?;
+        let mut m = Self::with(adam, mode, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 
     fn l2(&self) -> f64 {
@@ -246,7 +304,7 @@ impl Model for AdamField {
     fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
         x0.to_vec()
     }
-    fn state_columns(&self) -> Vec<String> {
+    fn blocks(&self) -> Vec<Block> {
         Vec::new()
     }
     /// Deterministic mode with L2 (or no) decay: `V = f + (λ/2)‖θ‖²` and `θ' = −g/(ε+|g|)`,

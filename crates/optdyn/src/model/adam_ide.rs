@@ -34,10 +34,13 @@
 //! Weight decay: `adam`'s L2 (`g ← g + λθ`) enters g; `adamw`'s decoupled decay adds `−λθ` to
 //! the direction.
 
-use super::{columns, AdamHyper, BiasFactor, Model, Rate};
+use super::{canonical, optimizer_as, oriented, AdamHyper, BiasFactor, Model, Rate};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::kernel::StateSpace;
 use crate::objective::Objective;
+use crate::optim::{Adam, Optimizer};
+use crate::spec::fmt_f64;
 use crate::spec::{ComponentInfo, ParamInfo, Spec};
 use crate::Result;
 use std::sync::Arc;
@@ -82,11 +85,41 @@ pub const INFO2: ComponentInfo = ComponentInfo {
     params: &PARAMS2,
 };
 
-fn read_t0(s: &Spec, lr: f64) -> Result<f64> {
-    Ok(match s.choice("t0", "0", &["0", "lr"])?.as_str() {
-        "lr" => lr,
-        _ => 0.0,
-    })
+/// Where the Adam IDEs start on the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Start {
+    /// `t0 = 0` (default).
+    #[default]
+    Zero,
+    /// `t0 = lr`, the 2025 notebooks' start (`m = v = 0` there; step `k` pairs with
+    /// `t0 + k·lr`).
+    Lr,
+}
+
+impl Start {
+    fn read(s: &Spec) -> Result<Self> {
+        Ok(match s.choice("t0", "0", &["0", "lr"])?.as_str() {
+            "lr" => Start::Lr,
+            _ => Start::Zero,
+        })
+    }
+
+    fn time(self, lr: f64) -> f64 {
+        match self {
+            Start::Zero => 0.0,
+            Start::Lr => lr,
+        }
+    }
+}
+
+/// The Adam hyperparameters of an `adam`/`adamw` optimizer for `model`, and the objective it
+/// integrates (`−f` when maximizing).
+pub(crate) fn adam_of(
+    model: &str,
+    adam: &Adam,
+    obj: Arc<dyn Objective>,
+) -> Result<(AdamHyper, Arc<dyn Objective>)> {
+    Ok((AdamHyper::of(model, adam)?, oriented(obj, adam.maximize)))
 }
 
 /// The first-order Adam IDE.
@@ -176,21 +209,43 @@ impl ExpMoments {
 }
 
 impl AdamIde1 {
-    /// Builds from an `adam`/`adamw` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let h = AdamHyper::read("adam-ide1", optimizer)?;
-        let t0 = read_t0(s, h.lr)?;
-        let rate = Rate::read(s)?;
-        s.finish(&PARAMS1)?;
-        let l1 = rate.lambda("adam-ide1", "beta1", h.beta1, h.lr)?;
-        let l2 = rate.lambda("adam-ide1", "beta2", h.beta2, h.lr)?;
+    /// The first-order Adam IDE of `adam` (or AdamW), starting at `t0 = 0` with Heredia's
+    /// Taylor kernel rate.
+    pub fn of(adam: &Adam, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::with(adam, Start::Zero, Rate::Taylor, obj)
+    }
+
+    /// The first-order Adam IDE with start `start` and kernel rate `rate`.
+    pub fn with(adam: &Adam, start: Start, rate: Rate, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "adam-ide1";
+        let (h, obj) = adam_of(model, adam, obj)?;
+        let l1 = rate.lambda(model, "beta1", h.beta1, h.lr)?;
+        let l2 = rate.lambda(model, "beta2", h.beta2, h.lr)?;
+        let mut options = Vec::new();
+        if start == Start::Lr {
+            options.push(("t0", "lr".to_string()));
+        }
+        if rate != Rate::Taylor {
+            options.push(("rate", rate.text().to_string()));
+        }
         Ok(AdamIde1 {
-            name: s.to_string(),
+            name: canonical(model, &options),
             n: obj.dim(),
             obj,
-            t0,
+            t0: start.time(h.lr),
             moments: ExpMoments::new(h, (l1, l1), (l2, l2)),
         })
+    }
+
+    /// Builds `adam-ide1[:t0=0|lr,rate=taylor|exact]` for an `adam`/`adamw` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
+        let start = Start::read(s)?;
+        let rate = Rate::read(s)?;
+        s.finish(&PARAMS1)?;
+        let mut m = Self::with(adam, start, rate, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -236,8 +291,8 @@ impl Model for AdamIde1 {
         z.resize(3 * self.n, 0.0);
         z
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["m", "v"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["m", "v"], self.n)
     }
 }
 
@@ -255,17 +310,28 @@ pub struct AdamIde2 {
 }
 
 impl AdamIde2 {
-    /// Builds from an `adam`/`adamw` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let h = AdamHyper::read("adam-ide2", optimizer)?;
-        let u0 = s.f64("u0", 0.0)?;
-        let t0 = read_t0(s, h.lr)?;
-        s.finish(&PARAMS2)?;
+    /// The inertial Adam IDE of `adam` (or AdamW) from rest (`u0 = 0`) at `t0 = 0`.
+    pub fn of(adam: &Adam, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::with(adam, 0.0, Start::Zero, obj)
+    }
+
+    /// The inertial Adam IDE with initial velocity `u0` and start `start`.
+    pub fn with(adam: &Adam, u0: f64, start: Start, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "adam-ide2";
+        let (h, obj) = adam_of(model, adam, obj)?;
+        let u0 = crate::spec::check::within(model, "u0", u0, crate::error::Allowed::Finite)?;
+        let mut options = Vec::new();
+        if u0 != 0.0 {
+            options.push(("u0", fmt_f64(u0)));
+        }
+        if start == Start::Lr {
+            options.push(("t0", "lr".to_string()));
+        }
         Ok(AdamIde2 {
-            name: s.to_string(),
+            name: canonical(model, &options),
             n: obj.dim(),
             obj,
-            t0,
+            t0: start.time(h.lr),
             u0,
             k1: StateSpace::second_order(h.beta1, h.lr),
             k2: StateSpace::second_order(h.beta2, h.lr),
@@ -275,6 +341,17 @@ impl AdamIde2 {
             ),
             h,
         })
+    }
+
+    /// Builds `adam-ide2[:u0=…,t0=0|lr]` for an `adam`/`adamw` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
+        let u0 = s.f64("u0", 0.0)?;
+        let start = Start::read(s)?;
+        s.finish(&PARAMS2)?;
+        let mut m = Self::with(adam, u0, start, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -343,7 +420,7 @@ impl Model for AdamIde2 {
         z[n..2 * n].fill(self.u0);
         z
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["vel", "m", "mdot", "v", "vdot"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["vel", "m", "mdot", "v", "vdot"], self.n)
     }
 }

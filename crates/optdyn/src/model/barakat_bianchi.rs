@@ -16,9 +16,12 @@
 //! Weight decay: `adam`'s L2 adds λx to ∇f (and λ to the Hessian), `adamw` adds `−λx` to ẋ.
 //! State `[x, z, w]`.
 
-use super::{columns, with_scratch, AdamHyper, Model};
+use super::adam_ide::adam_of;
+use super::{optimizer_as, with_scratch, AdamHyper, Model};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Adam, Optimizer};
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
 use std::sync::Arc;
@@ -41,18 +44,26 @@ pub struct BarakatBianchi {
 }
 
 impl BarakatBianchi {
-    /// Builds from an `adam`/`adamw` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let h = AdamHyper::read("barakat-bianchi", optimizer)?;
-        s.finish(&[])?;
+    /// The Barakat–Bianchi ODE of `adam` (or AdamW): `a = (1−β1)/lr`, `b = (1−β2)/lr`.
+    pub fn of(adam: &Adam, obj: Arc<dyn Objective>) -> Result<Self> {
+        let (h, obj) = adam_of("barakat-bianchi", adam, obj)?;
         Ok(BarakatBianchi {
-            name: s.to_string(),
+            name: "barakat-bianchi".into(),
             n: obj.dim(),
             obj,
             a: (1.0 - h.beta1) / h.lr,
             b: (1.0 - h.beta2) / h.lr,
             h,
         })
+    }
+
+    /// Builds `barakat-bianchi` for an `adam`/`adamw` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
+        s.finish(&[])?;
+        let mut m = Self::of(adam, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 
     fn l2(&self) -> f64 {
@@ -129,7 +140,7 @@ impl Model for BarakatBianchi {
         }
         y
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["mhat", "vhat"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["mhat", "vhat"], self.n)
     }
 }

@@ -13,10 +13,13 @@
 //! `θ̇(0) = u0` (parameter, default 0), `m(0) = v(0) = 0`; needs β, γ in (0, 1).
 //! State `[θ, vel, m, v]`.
 
-use super::adam_ide::ExpMoments;
-use super::{columns, AdamHyper, Model};
+use super::adam_ide::{adam_of, ExpMoments};
+use super::{canonical, optimizer_as, Model};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Adam, Optimizer};
+use crate::spec::fmt_f64;
 use crate::spec::{ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -71,6 +74,26 @@ pub fn c_bound(beta1: f64, beta2: f64) -> f64 {
     (1.0 - beta1) / ((1.0 - beta2) * (1.0 - beta1 * beta1 / beta2)).sqrt()
 }
 
+/// The β2 at which `C(β1, β2) = level` on the branch nearest the boundary `β2 = β1²` (where `C`
+/// falls from `+∞`), by bisection on `(β1², argmin)`; NaN when the level is not reached there.
+/// `C = level ⇔ (1−β1)² = level²(1−β2)(1−β1²/β2)`.
+pub fn c_level_beta2(beta1: f64, level: f64) -> f64 {
+    let c = |b2: f64| (1.0 - beta1) / ((1.0 - b2) * (1.0 - beta1 * beta1 / b2)).sqrt();
+    let (mut lo, mut hi) = ((beta1 * beta1).max(1e-12) * (1.0 + 1e-12), beta1.max(1e-6));
+    if c(hi) > level || c(lo) < level {
+        return f64::NAN;
+    }
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if c(mid) > level {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// The continuous-time analogue of [`c_bound`] with the Eq. 2 kernels:
 /// `(1−β)/√((1−γ) ln(γ/β²))` (unnormalised) or `ln(1/β)/√(ln(1/γ) ln(γ/β²))` (normalised);
 /// `+∞` outside the stable region. Needs β, γ in (0, 1).
@@ -96,19 +119,23 @@ pub struct GouldTanaka {
 }
 
 impl GouldTanaka {
-    /// Builds from an `adam`/`adamw` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let h = AdamHyper::read("gould-tanaka", optimizer)?;
+    /// The Gould–Tanaka model of `adam` (or AdamW) with the paper's unnormalised kernels, from
+    /// rest.
+    pub fn of(adam: &Adam, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::with(adam, false, 0.0, obj)
+    }
+
+    /// With unit-mass kernels when `normalized`, and initial velocity `u0`.
+    pub fn with(adam: &Adam, normalized: bool, u0: f64, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "gould-tanaka";
+        let (h, obj) = adam_of(model, adam, obj)?;
         if h.beta1 <= 0.0 || h.beta2 <= 0.0 {
             return Err(Error::spec(format!(
                 "gould-tanaka: needs beta1 and beta2 in (0, 1) (β^(t/lr) kernels), got {}, {}",
                 h.beta1, h.beta2
             )));
         }
-        let normalized =
-            s.choice("kernel", "unnormalized", &["unnormalized", "normalized"])? == "normalized";
-        let u0 = s.f64("u0", 0.0)?;
-        s.finish(&PARAMS)?;
+        let u0 = crate::spec::check::within(model, "u0", u0, crate::error::Allowed::Finite)?;
         let l1 = -h.beta1.ln() / h.lr;
         let l2 = -h.beta2.ln() / h.lr;
         let (w1, w2) = if normalized {
@@ -116,13 +143,32 @@ impl GouldTanaka {
         } else {
             ((1.0 - h.beta1) / h.lr, (1.0 - h.beta2) / h.lr)
         };
+        let mut options = Vec::new();
+        if normalized {
+            options.push(("kernel", "normalized".to_string()));
+        }
+        if u0 != 0.0 {
+            options.push(("u0", fmt_f64(u0)));
+        }
         Ok(GouldTanaka {
-            name: s.to_string(),
+            name: canonical(model, &options),
             n: obj.dim(),
             obj,
             u0,
             moments: ExpMoments::new(h, (w1, l1), (w2, l2)),
         })
+    }
+
+    /// Builds `gould-tanaka[:kernel=…,u0=…]` for an `adam`/`adamw` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
+        let normalized =
+            s.choice("kernel", "unnormalized", &["unnormalized", "normalized"])? == "normalized";
+        let u0 = s.f64("u0", 0.0)?;
+        s.finish(&PARAMS)?;
+        let mut m = Self::with(adam, normalized, u0, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -172,7 +218,7 @@ impl Model for GouldTanaka {
         z[n..2 * n].fill(self.u0);
         z
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["vel", "m", "v"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["vel", "m", "v"], self.n)
     }
 }

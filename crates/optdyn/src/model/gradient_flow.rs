@@ -15,9 +15,11 @@
 //!
 //! State `z = θ`, initial state `θ(0) = x0`.
 
-use super::{lr_of, require_optimizer, with_scratch, Model};
+use super::{clock_lr, optimizer_as, sgd_objective, with_scratch, Model};
+use crate::block::Block;
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Optimizer, Sgd};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -60,62 +62,114 @@ pub struct FirstOrderFlow {
     coef: f64,
 }
 
+/// Refuses the SGD options the first-order and inertial SGD models do not represent.
+pub(crate) fn sgd_options(model: &str, sgd: &Sgd) -> Result<()> {
+    sgd.validate()?;
+    if sgd.dampening != 0.0 {
+        return Err(Error::not_modelled(
+            model,
+            "dampening",
+            sgd.dampening,
+            "dampening=0",
+        ));
+    }
+    Ok(())
+}
+
 impl FirstOrderFlow {
-    /// Builds `gradient-flow`, `modified-flow` or `heavy-ball-flow` from an `sgd` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        let model = s.name.as_str();
-        require_optimizer(model, optimizer, &["sgd"])?;
-        let h = lr_of(optimizer)?;
-        let mu =
-            check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
-        let damp = optimizer.f64("dampening", 0.0)?;
-        if damp != 0.0 {
-            return Err(Error::spec(format!(
-                "{model}: sgd dampening is not modelled (allowed: dampening=0), got {damp}"
-            )));
-        }
-        if optimizer.bool("nesterov", false)? {
-            return Err(Error::spec(format!(
-                "{model}: models heavy ball (nesterov=false); use the nesterov model for nesterov=true"
-            )));
-        }
-        let wd = optimizer.f64("weight_decay", 0.0)?;
-        if wd != 0.0 {
-            return Err(Error::spec(format!(
-                "{model}: sgd weight_decay is not modelled (allowed: 0; put it in the objective), got {wd}"
-            )));
-        }
-        let (scale, coef) = match model {
-            "gradient-flow" | "modified-flow" if mu != 0.0 => {
-                return Err(Error::spec(format!(
-                    "{model}: needs sgd momentum=0, got {mu} (use heavy-ball-flow or heavy-ball)"
-                )))
-            }
-            "gradient-flow" => (1.0, 0.0),
-            "modified-flow" => (1.0, h / 4.0),
-            _ => {
-                let corr = s.bool("correction", false)?;
-                let c = if corr {
-                    h * (1.0 + mu) / (4.0 * (1.0 - mu) * (1.0 - mu))
-                } else {
-                    0.0
-                };
-                (1.0 / (1.0 - mu), c)
-            }
-        };
-        let params: &[ParamInfo] = if model == "heavy-ball-flow" {
-            &HB_FLOW_PARAMS
-        } else {
-            &[]
-        };
-        s.finish(params)?;
-        Ok(FirstOrderFlow {
-            name: s.to_string(),
+    fn build(model: &str, sgd: &Sgd, scale: f64, coef: f64, obj: Arc<dyn Objective>) -> Self {
+        let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
+        FirstOrderFlow {
+            name: model.to_string(),
             n: obj.dim(),
             obj,
             scale,
             coef,
-        })
+        }
+    }
+
+    fn plain_sgd(model: &str, sgd: &Sgd) -> Result<f64> {
+        sgd_options(model, sgd)?;
+        if sgd.nesterov {
+            return Err(Error::not_modelled(
+                model,
+                "nesterov",
+                true,
+                "nesterov=false",
+            ));
+        }
+        if sgd.momentum != 0.0 {
+            return Err(Error::not_modelled(
+                model,
+                "momentum",
+                sgd.momentum,
+                "momentum=0 (use heavy-ball-flow or heavy-ball)",
+            ));
+        }
+        clock_lr("sgd", sgd.lr)
+    }
+
+    /// `gradient-flow`, `θ' = −∇f`, the model of plain SGD (momentum 0).
+    pub fn gradient(sgd: &Sgd, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::plain_sgd("gradient-flow", sgd)?;
+        Ok(Self::build("gradient-flow", sgd, 1.0, 0.0, obj))
+    }
+
+    /// `modified-flow`, `θ' = −∇(f + (lr/4)‖∇f‖²)` (Barrett–Dherin), plain SGD.
+    pub fn modified(sgd: &Sgd, obj: Arc<dyn Objective>) -> Result<Self> {
+        let h = Self::plain_sgd("modified-flow", sgd)?;
+        Ok(Self::build("modified-flow", sgd, 1.0, h / 4.0, obj))
+    }
+
+    /// `heavy-ball-flow`, `x' = −∇f/(1−μ)` for SGD with momentum μ ∈ [0, 1); with `correction`
+    /// the O(h²) modified equation on the slow manifold.
+    pub fn heavy_ball(sgd: &Sgd, correction: bool, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "heavy-ball-flow";
+        sgd_options(model, sgd)?;
+        if sgd.nesterov {
+            return Err(Error::not_modelled(
+                model,
+                "nesterov",
+                true,
+                "nesterov=false (use the nesterov model)",
+            ));
+        }
+        let h = clock_lr("sgd", sgd.lr)?;
+        let mu = check::in_closed_open("sgd", "momentum", sgd.momentum, 0.0, 1.0)?;
+        let c = if correction {
+            h * (1.0 + mu) / (4.0 * (1.0 - mu) * (1.0 - mu))
+        } else {
+            0.0
+        };
+        let name = if correction {
+            "heavy-ball-flow:correction=true"
+        } else {
+            model
+        };
+        Ok(Self::build(name, sgd, 1.0 / (1.0 - mu), c, obj))
+    }
+
+    /// Builds `gradient-flow`, `modified-flow` or `heavy-ball-flow[:correction=…]` for an `sgd`
+    /// optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd"])?;
+        let mut m = match s.name.as_str() {
+            "gradient-flow" => {
+                s.finish(&[])?;
+                Self::gradient(sgd, obj)?
+            }
+            "modified-flow" => {
+                s.finish(&[])?;
+                Self::modified(sgd, obj)?
+            }
+            _ => {
+                let corr = s.bool("correction", false)?;
+                s.finish(&HB_FLOW_PARAMS)?;
+                Self::heavy_ball(sgd, corr, obj)?
+            }
+        };
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -151,7 +205,7 @@ impl Model for FirstOrderFlow {
     fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
         x0.to_vec()
     }
-    fn state_columns(&self) -> Vec<String> {
+    fn blocks(&self) -> Vec<Block> {
         Vec::new()
     }
     /// `V = f + c‖∇f‖²`: the flow is `θ' = −s∇V`, so `V' = −s‖∇V‖² ≤ 0`.

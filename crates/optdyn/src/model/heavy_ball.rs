@@ -12,9 +12,12 @@
 //! `ż = [v, −((1−μ)v + ∇f)/lr]`, so second-order integrators can drive it;
 //! `x(0) = x0`, `v(0) = 0`.
 
-use super::{columns, lr_of, require_optimizer, Model};
+use super::gradient_flow::sgd_options;
+use super::{clock_lr, optimizer_as, sgd_objective, Model};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Optimizer, Sgd};
 use crate::spec::{check, ComponentInfo, Spec};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -36,25 +39,38 @@ pub struct HeavyBall {
 }
 
 impl HeavyBall {
-    /// Builds from an `sgd` spec with momentum.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        require_optimizer("heavy-ball", optimizer, &["sgd"])?;
-        let lr = lr_of(optimizer)?;
-        let mu =
-            check::in_closed_open("sgd", "momentum", optimizer.f64("momentum", 0.0)?, 0.0, 1.0)?;
-        if optimizer.f64("dampening", 0.0)? != 0.0 || optimizer.bool("nesterov", false)? {
-            return Err(Error::spec(
-                "heavy-ball: models sgd with dampening=0 and nesterov=false",
+    /// The heavy-ball ODE of SGD with momentum μ ∈ [0, 1) (`nesterov=false`, `dampening=0`;
+    /// `weight_decay` and `maximize` are honoured through the objective).
+    pub fn of(sgd: &Sgd, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "heavy-ball";
+        sgd_options(model, sgd)?;
+        if sgd.nesterov {
+            return Err(Error::not_modelled(
+                model,
+                "nesterov",
+                true,
+                "nesterov=false (use the nesterov model)",
             ));
         }
-        s.finish(&[])?;
+        let lr = clock_lr("sgd", sgd.lr)?;
+        let mu = check::in_closed_open("sgd", "momentum", sgd.momentum, 0.0, 1.0)?;
+        let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
         Ok(HeavyBall {
-            name: s.to_string(),
+            name: model.into(),
             n: obj.dim(),
             obj,
             lr,
             friction: 1.0 - mu,
         })
+    }
+
+    /// Builds `heavy-ball` for an `sgd` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd"])?;
+        s.finish(&[])?;
+        let mut m = Self::of(sgd, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -94,7 +110,7 @@ impl Model for HeavyBall {
     fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
         Some(super::mechanical_energy(self.obj.as_ref(), z, self.lr))
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["vel"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["vel"], self.n)
     }
 }

@@ -2,8 +2,17 @@
 //!
 //! A model is (optimizer, scaling regime): an augmented state `z = (θ, aux…)` whose first `n`
 //! entries are always the parameters θ, a right-hand side `ż = F(t, z)`, an initial state built
-//! from `x0`, and a start time `t0`. Models are built from a model spec *and* the optimizer spec
-//! whose hyperparameters they share (`--optimizer adam:lr=…,beta1=… --model adam-ide1`).
+//! from `x0`, and a start time `t0`. A model takes its hyperparameters from the typed optimizer
+//! it models (`AdamIde1::of(&adam, objective)`), never from text; the spec form
+//! (`--optimizer adam:lr=…,beta1=… --model adam-ide1`) goes through the [`registry`], which
+//! parses the model's own keys and hands the built optimizer to the same constructor.
+//!
+//! Optimizer options: `maximize` is honoured by every model (the model of `−f`,
+//! [`crate::objective::Negated`]); SGD's `weight_decay` is honoured by the SGD models (the
+//! model of `f + (λ/2)‖θ‖²`, [`crate::objective::L2Penalty`]); the adaptive models carry their
+//! optimizer's weight decay in their equations. Any option a model does not represent
+//! (`amsgrad`, `dampening`, `nesterov`, `momentum`, `centered`, …) is refused with an
+//! [`Error::NotModelled`] naming the option and the model — never dropped.
 //!
 //! Clock: every model is written in the optimizer's clock `t_k = k·lr` (a model whose natural
 //! clock is `k·√lr`, e.g. the heavy-ball and Nesterov ODEs, is rescaled to it and says so).
@@ -23,18 +32,32 @@ pub mod gould_tanaka;
 pub mod gradient_flow;
 pub mod heavy_ball;
 pub mod nesterov;
+mod registry;
 pub mod rmsprop_ide;
 
+pub use adagrad_ide::AdagradIde;
+pub use adam_field::AdamField;
+pub use adam_ide::{AdamIde1, AdamIde2, Start};
+pub use barakat_bianchi::BarakatBianchi;
+pub use gould_tanaka::GouldTanaka;
+pub use gradient_flow::FirstOrderFlow;
+pub use heavy_ball::HeavyBall;
+pub use nesterov::Nesterov;
+pub use registry::{catalog, from_spec, parse, registry, Entry, ModelFactory, ModelSpec};
+pub use rmsprop_ide::RmspropIde;
+
+use crate::block::Block;
 use crate::integrate::OdeSystem;
-use crate::objective::Objective;
-use crate::spec::{check, ComponentInfo, Spec};
+use crate::objective::{L2Penalty, Negated, Objective};
+use crate::optim::{downcast, Adam, Optimizer};
+use crate::spec::{check, Spec};
 use crate::{Error, Result};
 use std::cell::RefCell;
 use std::sync::Arc;
 
 /// A continuous-time model of an optimizer. It is an [`OdeSystem`] on `z = (θ, aux…)`.
 pub trait Model: OdeSystem + Send + Sync {
-    /// The spec it was built from.
+    /// Its spec (`adam-ide2:u0=1`): the text it was parsed from, or its canonical spec.
     fn name(&self) -> String;
     /// Dimension `n` of θ.
     fn n(&self) -> usize;
@@ -44,8 +67,9 @@ pub trait Model: OdeSystem + Send + Sync {
     }
     /// The initial state `z(t0)` for `θ(t0) = x0`.
     fn initial_state(&self, x0: &[f64]) -> Vec<f64>;
-    /// Names of the auxiliary state columns `z[n..]` (e.g. `m0, v0, vel0`).
-    fn state_columns(&self) -> Vec<String>;
+    /// The layout of the auxiliary state `z[n..]` as named blocks (`m`, `v`, `vel`, …; the
+    /// optimizer's buffer names where they mean the same thing).
+    fn blocks(&self) -> Vec<Block>;
     /// A Lyapunov (energy) functional `V(t, z)` that is non-increasing along exact solutions,
     /// when the model has one (each implementation documents its `V` and why `V' ≤ 0`); `None`
     /// otherwise.
@@ -67,83 +91,65 @@ pub fn mechanical_energy(obj: &dyn Objective, z: &[f64], lr: f64) -> f64 {
     obj.value(&z[..n]) + 0.5 * lr * z[n..].iter().map(|v| v * v).sum::<f64>()
 }
 
-/// Every model with its optimizer and parameters, for `optdyn list models`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        gradient_flow::GRADIENT_FLOW,
-        gradient_flow::MODIFIED_FLOW,
-        gradient_flow::HEAVY_BALL_FLOW,
-        heavy_ball::INFO,
-        nesterov::INFO,
-        adagrad_ide::INFO,
-        rmsprop_ide::INFO,
-        adam_ide::INFO1,
-        adam_ide::INFO2,
-        adam_field::INFO,
-        barakat_bianchi::INFO,
-        gould_tanaka::INFO,
-    ]
-}
-
-/// Builds a model from its spec, the optimizer spec that supplies the shared hyperparameters,
-/// and the objective.
-pub fn parse(
-    spec: &str,
-    optimizer: &Spec,
-    objective: Arc<dyn Objective>,
-) -> Result<Box<dyn Model>> {
-    let s = Spec::parse(spec)?;
-    let m: Box<dyn Model> = match s.name.as_str() {
-        "gradient-flow" | "modified-flow" | "heavy-ball-flow" => Box::new(
-            gradient_flow::FirstOrderFlow::build(&s, optimizer, objective)?,
-        ),
-        "heavy-ball" => Box::new(heavy_ball::HeavyBall::build(&s, optimizer, objective)?),
-        "nesterov" => Box::new(nesterov::Nesterov::build(&s, optimizer, objective)?),
-        "adagrad-ide1" => Box::new(adagrad_ide::AdagradIde::build(&s, optimizer, objective)?),
-        "rmsprop-ide1" => Box::new(rmsprop_ide::RmspropIde::build(&s, optimizer, objective)?),
-        "adam-ide1" => Box::new(adam_ide::AdamIde1::build(&s, optimizer, objective)?),
-        "adam-ide2" => Box::new(adam_ide::AdamIde2::build(&s, optimizer, objective)?),
-        "adam-field" => Box::new(adam_field::AdamField::build(&s, optimizer, objective)?),
-        "barakat-bianchi" => Box::new(barakat_bianchi::BarakatBianchi::build(
-            &s, optimizer, objective,
-        )?),
-        "gould-tanaka" => Box::new(gould_tanaka::GouldTanaka::build(&s, optimizer, objective)?),
-        other => {
-            let names: Vec<&str> = catalog().iter().map(|c| c.name).collect();
-            return Err(Error::spec(format!(
-                "unknown model '{other}' (known: {})",
-                names.join(", ")
-            )));
-        }
-    };
-    Ok(m)
-}
-
-/// Fails unless the optimizer spec names one of `allowed`.
-pub(crate) fn require_optimizer(model: &str, optimizer: &Spec, allowed: &[&str]) -> Result<()> {
-    if allowed.contains(&optimizer.name.as_str()) {
-        Ok(())
-    } else {
-        Err(Error::spec(format!(
+/// The concrete optimizer a model of `names` needs, or the error naming what it models.
+pub fn optimizer_as<'a, T: 'static>(
+    model: &str,
+    opt: &'a dyn Optimizer<f64>,
+    names: &[&str],
+) -> Result<&'a T> {
+    match downcast::<T, f64>(opt) {
+        Some(o) if names.contains(&opt.name()) => Ok(o),
+        _ => Err(Error::spec(format!(
             "{model}: models the optimizer {}, got optimizer '{}'",
-            allowed.join(" or "),
-            optimizer.name
-        )))
+            names.join(" or "),
+            opt.name()
+        ))),
     }
 }
 
-/// torch's default learning rate of each optimizer.
-pub(crate) fn lr_of(optimizer: &Spec) -> Result<f64> {
-    let default = match optimizer.name.as_str() {
-        "adagrad" | "rmsprop" => 1e-2,
-        _ => 1e-3,
-    };
-    let lr = optimizer.f64("lr", default)?;
-    check::positive(&optimizer.name, "lr", lr)
+/// The objective a model integrates for an optimizer that maximizes (`−f`) or not (`f`).
+pub(crate) fn oriented(obj: Arc<dyn Objective>, maximize: bool) -> Arc<dyn Objective> {
+    if maximize {
+        Arc::new(Negated(obj))
+    } else {
+        obj
+    }
 }
 
-/// Adam/AdamW hyperparameters with torch's defaults (`adamw`'s weight decay defaults to 0.01 and
-/// is decoupled; `adam`'s is L2, `g ← g + λθ`).
+/// The objective an SGD model integrates: `±f + (λ/2)‖θ‖²` (maximize, then coupled decay).
+pub(crate) fn sgd_objective(
+    obj: Arc<dyn Objective>,
+    maximize: bool,
+    weight_decay: f64,
+) -> Arc<dyn Objective> {
+    let o = oriented(obj, maximize);
+    if weight_decay != 0.0 {
+        Arc::new(L2Penalty {
+            inner: o,
+            lambda: weight_decay,
+        })
+    } else {
+        o
+    }
+}
+
+/// The model clock needs `lr > 0`.
+pub(crate) fn clock_lr(optimizer: &str, lr: f64) -> Result<f64> {
+    check::positive(optimizer, "lr", lr)
+}
+
+/// A spec name with its non-default options: `name` or `name:k=v,…`.
+pub(crate) fn canonical(name: &str, options: &[(&str, String)]) -> String {
+    if options.is_empty() {
+        name.to_string()
+    } else {
+        let kv: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{name}:{}", kv.join(","))
+    }
+}
+
+/// Adam/AdamW hyperparameters as the Adam models use them (`adamw`'s weight decay is
+/// decoupled; `adam`'s is L2, `g ← g + λθ`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamHyper {
     /// Learning rate α (the clock is `t = k·α`).
@@ -161,33 +167,21 @@ pub struct AdamHyper {
 }
 
 impl AdamHyper {
-    /// Reads and validates the hyperparameters of an `adam`/`adamw` spec.
-    pub fn read(model: &str, optimizer: &Spec) -> Result<Self> {
-        require_optimizer(model, optimizer, &["adam", "adamw"])?;
-        let o = optimizer.name.as_str();
-        let decoupled = o == "adamw";
-        let lr = lr_of(optimizer)?;
-        let beta1 = check::in_closed_open(o, "beta1", optimizer.f64("beta1", 0.9)?, 0.0, 1.0)?;
-        let beta2 = check::in_closed_open(o, "beta2", optimizer.f64("beta2", 0.999)?, 0.0, 1.0)?;
-        let eps = check::non_negative(o, "eps", optimizer.f64("eps", 1e-8)?)?;
-        let wd_default = if decoupled { 1e-2 } else { 0.0 };
-        let weight_decay = check::non_negative(
-            o,
-            "weight_decay",
-            optimizer.f64("weight_decay", wd_default)?,
-        )?;
-        if optimizer.bool("amsgrad", false)? {
-            return Err(Error::spec(format!(
-                "{model}: amsgrad=true is not modelled (allowed: amsgrad=false)"
-            )));
+    /// The hyperparameters of `adam` for the model `model`: `lr > 0` (the clock), AMSGrad
+    /// refused (not modelled); `maximize` is the caller's (the model of `−f`).
+    /// The ranges are the model's own: `ε ≥ 0` (the continuous models are defined without ε).
+    pub fn of(model: &str, adam: &Adam) -> Result<Self> {
+        let name = Optimizer::<f64>::name(adam);
+        if adam.amsgrad {
+            return Err(Error::not_modelled(model, "amsgrad", true, "amsgrad=false"));
         }
         Ok(AdamHyper {
-            lr,
-            beta1,
-            beta2,
-            eps,
-            weight_decay,
-            decoupled,
+            lr: clock_lr(name, adam.lr)?,
+            beta1: check::in_closed_open(name, "beta1", adam.beta1, 0.0, 1.0)?,
+            beta2: check::in_closed_open(name, "beta2", adam.beta2, 0.0, 1.0)?,
+            eps: check::non_negative(name, "eps", adam.eps)?,
+            weight_decay: check::non_negative(name, "weight_decay", adam.weight_decay)?,
+            decoupled: adam.decoupled_weight_decay,
         })
     }
 }
@@ -227,6 +221,7 @@ pub enum Rate {
 }
 
 impl Rate {
+    /// Reads the spec key `rate` (`taylor`, the default, or `exact`).
     pub(crate) fn read(s: &Spec) -> Result<Self> {
         Ok(
             match s.choice("rate", "taylor", &["taylor", "exact"])?.as_str() {
@@ -234,6 +229,14 @@ impl Rate {
                 _ => Rate::Taylor,
             },
         )
+    }
+
+    /// The spec text of the rate.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Rate::Taylor => "taylor",
+            Rate::Exact => "exact",
+        }
     }
 
     /// The rate for β and lr (`Exact` needs β > 0).
@@ -266,12 +269,4 @@ pub fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
         // Re-entrant use (a model calling another model's rhs): fall back to a local buffer.
         Err(_) => f(&mut vec![0.0; len]),
     })
-}
-
-/// Column names `prefix0, prefix1, …`.
-pub(crate) fn columns(prefixes: &[&str], n: usize) -> Vec<String> {
-    prefixes
-        .iter()
-        .flat_map(|p| (0..n).map(move |i| format!("{p}{i}")))
-        .collect()
 }

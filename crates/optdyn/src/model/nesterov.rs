@@ -13,10 +13,15 @@
 //! `x0·Γ(ν+1)(2/(ωt))^ν J_ν(ωt)`, `ν = (r−1)/2`, `ω = √(Λ/lr)`; `r = 3`: `2J₁(ωt)/(ωt)`), so fixed-
 //! step Runge–Kutta keeps its order. State `[x (n), v (n)]`, `ż = [v, −(r/t)v − ∇f/lr]`.
 
-use super::{columns, lr_of, require_optimizer, Model};
+use super::gradient_flow::sgd_options;
+use super::{canonical, clock_lr, optimizer_as, sgd_objective, Model};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
+use crate::optim::{Optimizer, Sgd};
+use crate::spec::fmt_f64;
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
+use crate::Error;
 use crate::Result;
 use std::sync::Arc;
 
@@ -43,24 +48,46 @@ pub struct Nesterov {
 }
 
 impl Nesterov {
-    /// Builds from an `sgd` spec (`nesterov=true` required).
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        require_optimizer("nesterov", optimizer, &["sgd"])?;
-        if !optimizer.bool("nesterov", false)? {
-            return Err(crate::Error::spec(
-                "nesterov: models sgd with nesterov=true, got nesterov=false",
+    /// The Su–Boyd–Candès ODE with damping `r/t` (`r = 3` is Nesterov's `(k−1)/(k+2)`) for
+    /// SGD with `nesterov=true` (`weight_decay` and `maximize` honoured through the objective).
+    pub fn of(sgd: &Sgd, r: f64, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "nesterov";
+        sgd_options(model, sgd)?;
+        if !sgd.nesterov {
+            return Err(Error::not_modelled(
+                model,
+                "nesterov",
+                false,
+                "nesterov=true",
             ));
         }
-        let lr = lr_of(optimizer)?;
-        let r = check::positive("nesterov", "r", s.f64("r", 3.0)?)?;
-        s.finish(&PARAMS)?;
+        let lr = clock_lr("sgd", sgd.lr)?;
+        let r = check::positive(model, "r", r)?;
+        let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
         Ok(Nesterov {
-            name: s.to_string(),
+            name: canonical(
+                model,
+                &if r == 3.0 {
+                    vec![]
+                } else {
+                    vec![("r", fmt_f64(r))]
+                },
+            ),
             n: obj.dim(),
             obj,
             lr,
             r,
         })
+    }
+
+    /// Builds `nesterov[:r=…]` for an `sgd` optimizer with `nesterov=true`.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd"])?;
+        let r = s.f64("r", 3.0)?;
+        s.finish(&PARAMS)?;
+        let mut m = Self::of(sgd, r, obj)?;
+        m.name = s.to_string();
+        Ok(m)
     }
 }
 
@@ -108,7 +135,7 @@ impl Model for Nesterov {
     fn lyapunov(&self, _t: f64, z: &[f64]) -> Option<f64> {
         Some(super::mechanical_energy(self.obj.as_ref(), z, self.lr))
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["vel"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["vel"], self.n)
     }
 }

@@ -12,10 +12,12 @@
 //! (mimics `v_1`); `zero` — the literal `∫_0^t` (then `θ'(0) = −g/ε` and `θ' ~ t^{−1/2}`: an
 //! integrable singularity that needs an adaptive integrator). State `[θ, v]`.
 
-use super::{columns, lr_of, require_optimizer, Model, Rate};
+use super::{canonical, clock_lr, optimizer_as, oriented, Model, Rate};
+use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::kernel::StateSpace;
 use crate::objective::Objective;
+use crate::optim::{Optimizer, RmsProp};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -51,42 +53,99 @@ pub struct RmspropIde {
     v0_factor: f64,
 }
 
+/// The start-up value `v(0)` of the RMSProp IDE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum V0 {
+    /// `(1 − e^{−λ·lr}) g(θ0)²`, the author's extra window (default).
+    #[default]
+    Window,
+    /// `(1 − β) g(θ0)²`, the discrete `v_1`.
+    First,
+    /// `0`, the literal `∫_0^t`.
+    Zero,
+}
+
 impl RmspropIde {
-    /// Builds from an `rmsprop` spec.
-    pub fn build(s: &Spec, optimizer: &Spec, obj: Arc<dyn Objective>) -> Result<Self> {
-        require_optimizer("rmsprop-ide1", optimizer, &["rmsprop"])?;
-        let lr = lr_of(optimizer)?;
-        let beta =
-            check::in_closed_open("rmsprop", "alpha", optimizer.f64("alpha", 0.99)?, 0.0, 1.0)?;
-        let eps = check::non_negative("rmsprop", "eps", optimizer.f64("eps", 1e-8)?)?;
-        let wd = check::non_negative(
-            "rmsprop",
-            "weight_decay",
-            optimizer.f64("weight_decay", 0.0)?,
-        )?;
-        if optimizer.f64("momentum", 0.0)? != 0.0 || optimizer.bool("centered", false)? {
-            return Err(Error::spec(
-                "rmsprop-ide1: models rmsprop with momentum=0 and centered=false",
+    /// The RMSProp IDE of `rmsprop` (`momentum = 0`, `centered = false`) with the default
+    /// start-up value and kernel rate.
+    pub fn of(rmsprop: &RmsProp, obj: Arc<dyn Objective>) -> Result<Self> {
+        Self::with(rmsprop, V0::default(), Rate::Taylor, obj)
+    }
+
+    /// The RMSProp IDE with start-up value `v0` and kernel rate `rate`.
+    pub fn with(rmsprop: &RmsProp, v0: V0, rate: Rate, obj: Arc<dyn Objective>) -> Result<Self> {
+        let model = "rmsprop-ide1";
+        check::non_negative("rmsprop", "eps", rmsprop.eps)?;
+        check::non_negative("rmsprop", "weight_decay", rmsprop.weight_decay)?;
+        if rmsprop.momentum != 0.0 {
+            return Err(Error::not_modelled(
+                model,
+                "momentum",
+                rmsprop.momentum,
+                "momentum=0",
             ));
         }
-        let v0 = s.choice("v0", "window", &["window", "first", "zero"])?;
-        let rate = Rate::read(s)?;
-        s.finish(&PARAMS)?;
-        let lambda = rate.lambda("rmsprop-ide1", "alpha", beta, lr)?;
-        let v0_factor = match v0.as_str() {
-            "window" => -(-lambda * lr).exp_m1(),
-            "first" => 1.0 - beta,
-            _ => 0.0,
+        if rmsprop.centered {
+            return Err(Error::not_modelled(
+                model,
+                "centered",
+                true,
+                "centered=false",
+            ));
+        }
+        let lr = clock_lr("rmsprop", rmsprop.lr)?;
+        let beta = check::in_closed_open("rmsprop", "alpha", rmsprop.alpha, 0.0, 1.0)?;
+        let lambda = rate.lambda(model, "alpha", beta, lr)?;
+        let v0_factor = match v0 {
+            V0::Window => -(-lambda * lr).exp_m1(),
+            V0::First => 1.0 - beta,
+            V0::Zero => 0.0,
         };
+        let mut options = Vec::new();
+        if v0 != V0::Window {
+            options.push(("v0", v0.text().to_string()));
+        }
+        if rate != Rate::Taylor {
+            options.push(("rate", rate.text().to_string()));
+        }
+        let obj = oriented(obj, rmsprop.maximize);
         Ok(RmspropIde {
-            name: s.to_string(),
+            name: canonical(model, &options),
             n: obj.dim(),
             obj,
-            eps,
-            wd,
+            eps: rmsprop.eps,
+            wd: rmsprop.weight_decay,
             kernel: StateSpace::exponential(lambda, lambda),
             v0_factor,
         })
+    }
+
+    /// Builds `rmsprop-ide1[:v0=…,rate=…]` for an `rmsprop` optimizer.
+    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+        let rmsprop: &RmsProp = optimizer_as(&s.name, opt, &["rmsprop"])?;
+        let v0 = match s
+            .choice("v0", "window", &["window", "first", "zero"])?
+            .as_str()
+        {
+            "first" => V0::First,
+            "zero" => V0::Zero,
+            _ => V0::Window,
+        };
+        let rate = Rate::read(s)?;
+        s.finish(&PARAMS)?;
+        let mut m = Self::with(rmsprop, v0, rate, obj)?;
+        m.name = s.to_string();
+        Ok(m)
+    }
+}
+
+impl V0 {
+    fn text(self) -> &'static str {
+        match self {
+            V0::Window => "window",
+            V0::First => "first",
+            V0::Zero => "zero",
+        }
     }
 }
 
@@ -136,7 +195,7 @@ impl Model for RmspropIde {
             self.wd,
         ))
     }
-    fn state_columns(&self) -> Vec<String> {
-        columns(&["v"], self.n)
+    fn blocks(&self) -> Vec<Block> {
+        uniform(&["v"], self.n)
     }
 }

@@ -16,8 +16,9 @@
 //! problems" (2013); `rosen1d` is the one-dimensional bistable objective of the seed paper on
 //! continuous-time Adam (basin selection at `c = 4`, initial point `θ₀ = −1.5`).
 //!
-//! The objectives are built only through [`build`] (that is, from a spec string), which validates
-//! parameters and dimensions, so the structs carry no public constructors.
+//! Each has a typed constructor that validates its parameters (`Rosen1d::new(4.0)`,
+//! `Rosenbrock::standard(2)`); the spec builders (`rosen1d_from_spec`, …, used by the objective
+//! registry) parse into those constructors.
 //!
 //! Every gradient and Hessian below is derived by hand; `tests/objectives.rs` checks each against
 //! finite differences and against the exact derivatives of the same formula typed as an
@@ -59,122 +60,105 @@ const QUADRATIC_PARAMS: &[ParamInfo] = &[
     },
 ];
 
-/// Built-in objective names and parameters, for `optdyn list objectives`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        ComponentInfo {
-            name: "rosenbrock",
-            summary: "n-D Rosenbrock Σ b(x_{i+1} − xᵢ²)² + (a − xᵢ)², dimension from --x0 (>= 2)",
-            params: ROSENBROCK_PARAMS,
-        },
-        ComponentInfo {
-            name: "rosen1d",
-            summary: "(1 − θ)² + c(θ² − 1)², one-dimensional, bistable for c > 2",
-            params: ROSEN1D_PARAMS,
-        },
-        ComponentInfo {
-            name: "quadratic",
-            summary: "½ Σ dᵢ (xᵢ − cᵢ)², dimension = number of diag entries",
-            params: QUADRATIC_PARAMS,
-        },
-        ComponentInfo {
-            name: "beale",
-            summary:
-                "Beale's function (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², 2-D",
-            params: &[],
-        },
-        ComponentInfo {
-            name: "himmelblau",
-            summary: "Himmelblau's function (x² + y − 11)² + (x + y² − 7)², 2-D",
-            params: &[],
-        },
-        ComponentInfo {
-            name: "sphere",
-            summary: "Σ xᵢ², any dimension",
-            params: &[],
-        },
-    ]
+/// Catalog entry of `rosenbrock`.
+pub const ROSENBROCK: ComponentInfo = ComponentInfo {
+    name: "rosenbrock",
+    summary: "n-D Rosenbrock Σ b(x_{i+1} − xᵢ²)² + (a − xᵢ)², dimension from --x0 (>= 2)",
+    params: ROSENBROCK_PARAMS,
+};
+/// Catalog entry of `rosen1d`.
+pub const ROSEN1D: ComponentInfo = ComponentInfo {
+    name: "rosen1d",
+    summary: "(1 − θ)² + c(θ² − 1)², one-dimensional, bistable for c > 2",
+    params: ROSEN1D_PARAMS,
+};
+/// Catalog entry of `quadratic`.
+pub const QUADRATIC: ComponentInfo = ComponentInfo {
+    name: "quadratic",
+    summary: "½ Σ dᵢ (xᵢ − cᵢ)², dimension = number of diag entries",
+    params: QUADRATIC_PARAMS,
+};
+/// Catalog entry of `beale`.
+pub const BEALE: ComponentInfo = ComponentInfo {
+    name: "beale",
+    summary: "Beale's function (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², 2-D",
+    params: &[],
+};
+/// Catalog entry of `himmelblau`.
+pub const HIMMELBLAU: ComponentInfo = ComponentInfo {
+    name: "himmelblau",
+    summary: "Himmelblau's function (x² + y − 11)² + (x + y² − 7)², 2-D",
+    params: &[],
+};
+/// Catalog entry of `sphere`.
+pub const SPHERE: ComponentInfo = ComponentInfo {
+    name: "sphere",
+    summary: "Σ xᵢ², any dimension",
+    params: &[],
+};
+
+/// Builds `rosenbrock:a=…,b=…` of dimension `dim` (the length of `--x0`).
+pub fn rosenbrock_from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    let a = s.f64("a", 1.0)?;
+    let b = s.f64("b", 100.0)?;
+    s.finish(ROSENBROCK_PARAMS)?;
+    Ok(Box::new(Rosenbrock::new(dim, a, b)?))
 }
 
-/// Builds the built-in objective named by `s`; `dim` is the length of `--x0`.
-///
-/// Errors (one line each): unknown name (listing the known ones), unknown or out-of-range keys,
-/// and a dimension that does not fit the objective (naming the objective, the expected and the
-/// given dimension).
-pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
-    let obj: Box<dyn Objective> = match s.name.as_str() {
-        "rosenbrock" => {
-            let a = s.f64("a", 1.0)?;
-            let b = check::non_negative("rosenbrock", "b", s.f64("b", 100.0)?)?;
-            s.finish(ROSENBROCK_PARAMS)?;
-            if dim < 2 {
-                return Err(dim_error("rosenbrock", "at least 2", dim));
-            }
-            Box::new(Rosenbrock { n: dim, a, b })
-        }
-        "rosen1d" => {
-            let c = check::non_negative("rosen1d", "c", s.f64("c", 4.0)?)?;
-            s.finish(ROSEN1D_PARAMS)?;
-            if dim != 1 {
-                return Err(dim_error("rosen1d", "1", dim));
-            }
-            Box::new(Rosen1d { c })
-        }
-        "quadratic" => {
-            let diag = s.f64_list("diag")?.ok_or_else(|| {
-                Error::spec("quadratic: missing required key 'diag' (e.g. quadratic:diag=1;10;100)")
-            })?;
-            let center = s.f64_list("center")?;
-            s.finish(QUADRATIC_PARAMS)?;
-            if diag.len() != dim {
-                return Err(Error::spec(format!(
-                    "quadratic: diag has {} entries but --x0 has dimension {dim}; they must match",
-                    diag.len()
-                )));
-            }
-            let center = match center {
-                Some(c) if c.len() != dim => {
-                    return Err(Error::spec(format!(
-                        "quadratic: center has {} entries but --x0 has dimension {dim}; they must match",
-                        c.len()
-                    )))
-                }
-                Some(c) => c,
-                None => vec![0.0; dim],
-            };
-            Box::new(Quadratic { diag, center })
-        }
-        "beale" | "himmelblau" => {
-            s.finish(&[])?;
-            if dim != 2 {
-                return Err(dim_error(&s.name, "2", dim));
-            }
-            if s.name == "beale" {
-                Box::new(Beale)
-            } else {
-                Box::new(Himmelblau)
-            }
-        }
-        "sphere" => {
-            s.finish(&[])?;
-            if dim == 0 {
-                return Err(dim_error("sphere", "at least 1", dim));
-            }
-            Box::new(Sphere { n: dim })
-        }
-        other => {
-            let names: Vec<&str> = super::catalog()
-                .iter()
-                .map(|c| c.name)
-                .filter(|n| *n != "expr")
-                .collect();
+/// Builds `rosen1d:c=…`; `dim` must be 1.
+pub fn rosen1d_from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    let c = s.f64("c", 4.0)?;
+    s.finish(ROSEN1D_PARAMS)?;
+    let f = Rosen1d::new(c)?;
+    if dim != 1 {
+        return Err(dim_error("rosen1d", "1", dim));
+    }
+    Ok(Box::new(f))
+}
+
+/// Builds `quadratic:diag=…,center=…`; the entries must number `dim`.
+pub fn quadratic_from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    let diag = s.f64_list("diag")?.ok_or_else(|| {
+        Error::spec("quadratic: missing required key 'diag' (e.g. quadratic:diag=1;10;100)")
+    })?;
+    let center = s.f64_list("center")?;
+    s.finish(QUADRATIC_PARAMS)?;
+    if diag.len() != dim {
+        return Err(Error::spec(format!(
+            "quadratic: diag has {} entries but --x0 has dimension {dim}; they must match",
+            diag.len()
+        )));
+    }
+    let center = match center {
+        Some(c) if c.len() != dim => {
             return Err(Error::spec(format!(
-                "unknown objective '{other}' (known: {}, expr:<formula>)",
-                names.join(", ")
-            )));
+                "quadratic: center has {} entries but --x0 has dimension {dim}; they must match",
+                c.len()
+            )))
         }
+        Some(c) => c,
+        None => vec![0.0; dim],
     };
-    Ok(obj)
+    Ok(Box::new(Quadratic::new(diag, center)?))
+}
+
+/// Builds `beale` or `himmelblau`; `dim` must be 2.
+pub fn two_d_from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    s.finish(&[])?;
+    if dim != 2 {
+        return Err(dim_error(&s.name, "2", dim));
+    }
+    Ok(if s.name == "beale" {
+        Box::new(Beale)
+    } else {
+        Box::new(Himmelblau)
+    })
+}
+
+/// Builds `sphere` of dimension `dim`.
+pub fn sphere_from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    s.finish(&[])?;
+    Ok(Box::new(Sphere::new(dim)?))
 }
 
 fn dim_error(name: &str, expected: &str, given: usize) -> Error {
@@ -199,6 +183,23 @@ pub struct Rosenbrock {
     n: usize,
     a: f64,
     b: f64,
+}
+
+impl Rosenbrock {
+    /// The `n`-D Rosenbrock function with shift `a` (finite) and valley weight `b ≥ 0`, `n ≥ 2`.
+    pub fn new(n: usize, a: f64, b: f64) -> Result<Self> {
+        check::within("rosenbrock", "a", a, crate::error::Allowed::Finite)?;
+        check::non_negative("rosenbrock", "b", b)?;
+        if n < 2 {
+            return Err(dim_error("rosenbrock", "at least 2", n));
+        }
+        Ok(Rosenbrock { n, a, b })
+    }
+
+    /// SciPy's `rosen`: `a = 1`, `b = 100`.
+    pub fn standard(n: usize) -> Result<Self> {
+        Self::new(n, 1.0, 100.0)
+    }
 }
 
 impl Objective for Rosenbrock {
@@ -264,6 +265,15 @@ pub struct Rosen1d {
     c: f64,
 }
 
+impl Rosen1d {
+    /// `(1 − θ)² + c(θ² − 1)²` with `c ≥ 0` (bistable for `c > 2`).
+    pub fn new(c: f64) -> Result<Self> {
+        Ok(Rosen1d {
+            c: check::non_negative("rosen1d", "c", c)?,
+        })
+    }
+}
+
 impl Objective for Rosen1d {
     fn name(&self) -> String {
         format!("rosen1d:c={}", self.c)
@@ -305,6 +315,27 @@ fn join(v: &[f64]) -> String {
         .map(|x| x.to_string())
         .collect::<Vec<_>>()
         .join(";")
+}
+
+impl Quadratic {
+    /// `½ Σ dᵢ (xᵢ − cᵢ)²` with finite entries; `diag` and `center` of equal, non-zero length.
+    pub fn new(diag: Vec<f64>, center: Vec<f64>) -> Result<Self> {
+        if diag.is_empty() || diag.len() != center.len() {
+            return Err(Error::spec(format!(
+                "quadratic: diag and center must have the same non-zero length, got {} and {}",
+                diag.len(),
+                center.len()
+            )));
+        }
+        for (i, v) in diag.iter().chain(&center).enumerate() {
+            if !v.is_finite() {
+                return Err(Error::spec(format!(
+                    "quadratic: entry {i} of diag;center must be finite, got {v}"
+                )));
+            }
+        }
+        Ok(Quadratic { diag, center })
+    }
 }
 
 impl Objective for Quadratic {
@@ -478,6 +509,16 @@ pub struct Sphere {
     n: usize,
 }
 
+impl Sphere {
+    /// `Σ xᵢ²` in dimension `n ≥ 1`.
+    pub fn new(n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(dim_error("sphere", "at least 1", n));
+        }
+        Ok(Sphere { n })
+    }
+}
+
 impl Objective for Sphere {
     fn name(&self) -> String {
         "sphere".into()
@@ -516,11 +557,11 @@ mod tests {
     use super::*;
 
     fn obj(spec: &str, dim: usize) -> Box<dyn Objective> {
-        build(&Spec::parse(spec).unwrap(), dim).unwrap()
+        super::super::parse(spec, dim).unwrap()
     }
 
     fn err(spec: &str, dim: usize) -> String {
-        match build(&Spec::parse(spec).unwrap(), dim) {
+        match super::super::parse(spec, dim) {
             Ok(_) => panic!("{spec} with dim {dim} should fail"),
             Err(e) => e.to_string(),
         }

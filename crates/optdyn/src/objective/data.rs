@@ -248,17 +248,6 @@ pub const MLP_INFO: ComponentInfo = ComponentInfo {
     ),
 };
 
-/// The data objectives (and `scale_invariant`) for `optdyn list objectives`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    vec![
-        LSQ_INFO,
-        REGRESSION_INFO,
-        LOGISTIC_INFO,
-        MLP_INFO,
-        super::scale_invariant::INFO,
-    ]
-}
-
 fn batching(s: &Spec, seed: u64) -> Result<Batching> {
     Ok(Batching {
         batch: s.usize("batch", 0)?,
@@ -317,7 +306,7 @@ fn features(s: &Spec, dim: usize) -> Result<usize> {
     Ok(f)
 }
 
-fn build_lsq(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+pub fn build_lsq(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
     let seed = s.u64("seed", 0)?;
     let bias = s.bool("bias", false)?;
     let (kind, d) = dataset(s, "linear", features(s, dim)?, seed)?;
@@ -337,7 +326,7 @@ fn build_lsq(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
     )))
 }
 
-fn build_regression(s: &Spec) -> Result<Box<dyn Objective>> {
+pub fn build_regression(s: &Spec) -> Result<Box<dyn Objective>> {
     let n = positive_n(s, 1000)?;
     let noise = check::non_negative("regression", "noise", s.f64("noise", 0.1)?)?;
     let seed = s.u64("seed", 42)?;
@@ -369,7 +358,7 @@ fn binary_labels(who: &str, d: &mut Dataset) -> Result<()> {
     Ok(())
 }
 
-fn build_logistic(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+pub fn build_logistic(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
     let seed = s.u64("seed", 0)?;
     let bias = s.bool("bias", true)?;
     let (kind, d) = dataset(s, "moons", features(s, dim)?, seed)?;
@@ -539,19 +528,4 @@ pub fn build_mlp(s: &Spec, dim: usize) -> Result<mlp::Mlp> {
         data,
         b,
     ))
-}
-
-/// Builds a data objective (`lsq`, `regression`, `logistic`, `mlp`) or a `scale_invariant`
-/// wrapper from a parsed spec; `Ok(None)` when the name is none of these. `dim` is the length
-/// of `--x0` (used only as the default feature count of `data=linear`, and as the dimension of a
-/// `scale_invariant` objective).
-pub fn build(s: &Spec, dim: usize) -> Result<Option<Box<dyn Objective>>> {
-    Ok(Some(match s.name.as_str() {
-        "lsq" => build_lsq(s, dim)?,
-        "regression" => build_regression(s)?,
-        "logistic" => build_logistic(s, dim)?,
-        "mlp" => Box::new(build_mlp(s, dim)?),
-        "scale_invariant" => super::scale_invariant::build(s, dim)?,
-        _ => return Ok(None),
-    }))
 }

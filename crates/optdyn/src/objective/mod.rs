@@ -4,9 +4,14 @@
 //! the user are differentiated exactly with dual numbers ([`expr`]).
 
 pub mod builtin;
+pub mod closure;
 pub mod data;
 pub mod expr;
 pub mod scale_invariant;
+pub mod transform;
+
+pub use closure::FnObjective;
+pub use transform::{L2Penalty, Negated};
 
 use crate::spec::{ComponentInfo, Spec};
 use crate::Result;
@@ -68,24 +73,90 @@ pub trait Objective: Send + Sync {
     }
 }
 
-/// Every objective name with its parameters, for `optdyn list objectives`.
-pub fn catalog() -> Vec<ComponentInfo> {
-    let mut v = builtin::catalog();
-    v.push(expr::INFO);
-    v.extend(data::catalog());
-    v
+/// One objective the registry knows.
+pub struct Entry {
+    /// Name, summary and keys, for `optdyn list` and error messages.
+    pub info: ComponentInfo,
+    /// Builds the objective from its spec and the dimension `dim` (the length of `x0`, which
+    /// fixes the dimension of `rosenbrock`, `sphere` and `expr:` objectives and is checked
+    /// against fixed-dimension ones).
+    pub build: fn(&Spec, usize) -> Result<Box<dyn Objective>>,
 }
 
-/// Builds an objective from a spec string; `dim` is the length of `--x0`
-/// (it fixes the dimension of `rosenbrock`, `sphere` and `expr:` objectives and is checked
-/// against fixed-dimension objectives).
+static REGISTRY: [Entry; 12] = [
+    Entry {
+        info: builtin::ROSENBROCK,
+        build: builtin::rosenbrock_from_spec,
+    },
+    Entry {
+        info: builtin::ROSEN1D,
+        build: builtin::rosen1d_from_spec,
+    },
+    Entry {
+        info: builtin::QUADRATIC,
+        build: builtin::quadratic_from_spec,
+    },
+    Entry {
+        info: builtin::BEALE,
+        build: builtin::two_d_from_spec,
+    },
+    Entry {
+        info: builtin::HIMMELBLAU,
+        build: builtin::two_d_from_spec,
+    },
+    Entry {
+        info: builtin::SPHERE,
+        build: builtin::sphere_from_spec,
+    },
+    Entry {
+        info: expr::INFO,
+        build: |s, dim| Ok(Box::new(expr::ExprObjective::parse(&s.rest, dim)?)),
+    },
+    Entry {
+        info: data::LSQ_INFO,
+        build: data::build_lsq,
+    },
+    Entry {
+        info: data::REGRESSION_INFO,
+        build: |s, _| data::build_regression(s),
+    },
+    Entry {
+        info: data::LOGISTIC_INFO,
+        build: data::build_logistic,
+    },
+    Entry {
+        info: data::MLP_INFO,
+        build: |s, dim| Ok(Box::new(data::build_mlp(s, dim)?)),
+    },
+    Entry {
+        info: scale_invariant::INFO,
+        build: scale_invariant::build,
+    },
+];
+
+/// Every objective: name → (catalog entry, builder).
+pub fn registry() -> &'static [Entry] {
+    &REGISTRY
+}
+
+/// Every objective name with its parameters, for `optdyn list objectives`.
+pub fn catalog() -> Vec<ComponentInfo> {
+    registry().iter().map(|e| e.info).collect()
+}
+
+/// Builds an objective from a parsed spec through the [`registry`].
+pub fn from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
+    match registry().iter().find(|e| e.info.name == s.name) {
+        Some(e) => (e.build)(s, dim),
+        None => Err(crate::Error::unknown_name(
+            "objective",
+            &s.name,
+            registry().iter().map(|e| e.info.name),
+        )),
+    }
+}
+
+/// Builds an objective from a spec string; `dim` is the length of `--x0`.
 pub fn parse(spec: &str, dim: usize) -> Result<Box<dyn Objective>> {
-    let s = Spec::parse(spec)?;
-    if s.name == "expr" {
-        return Ok(Box::new(expr::ExprObjective::parse(&s.rest, dim)?));
-    }
-    if let Some(obj) = data::build(&s, dim)? {
-        return Ok(obj);
-    }
-    builtin::build(&s, dim)
+    from_spec(&Spec::parse(spec)?, dim)
 }

@@ -234,11 +234,7 @@ pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
         }
         Box::new(NoiseLoss { dim, sigma, seed })
     } else {
-        let spec = Spec::parse(&inner_text)?;
-        match super::data::build(&spec, dim)? {
-            Some(o) => o,
-            None => super::parse(&inner_text, dim)?,
-        }
+        super::parse(&inner_text, dim)?
     };
     let groups = match s.f64_list("groups")? {
         Some(list) => {

@@ -13,7 +13,7 @@
 //! Defaults: lr 1e-2, η = 0, τ = 0, ε = 1e-10, λ = 0. (Older torch docs print S_0 = 0; the code
 //! fills τ.) Source: PyTorch `torch/optim/adagrad.py`; research notes §5.2.
 
-use super::hyper::{ANY, NON_NEGATIVE, POSITIVE};
+use super::hyper::{ANY, NON_NEGATIVE};
 use super::{zip1, Grad, Optimizer, Real, State};
 
 crate::hyperparameters! {
@@ -25,8 +25,8 @@ crate::hyperparameters! {
         lr_decay: f64 = 0, NON_NEGATIVE, "η >= 0: step t uses γ/(1+(t−1)η)";
         /// Initial value τ ≥ 0 of the accumulator S.
         initial_accumulator_value: f64 = 0, NON_NEGATIVE, "S_0 >= 0";
-        /// ε > 0 added to √S.
-        eps: f64 = 1e-10, POSITIVE, "ε > 0 added to √S";
+        /// ε ≥ 0 added to √S (torch allows 0; then a zero gradient gives 0/0).
+        eps: f64 = 1e-10, NON_NEGATIVE, "ε >= 0 added to √S (torch allows 0)";
         /// L2 weight decay λ ≥ 0 added to the gradient.
         weight_decay: f64 = 0, NON_NEGATIVE, "L2 penalty λ >= 0 added to the gradient";
         /// Ascend instead of descend.

@@ -1,24 +1,14 @@
 //! The standard figures of the analyses, built from their results.
 
-use super::{save_figure, save_panels, Figure, Series, Style};
+use super::{save_figure, save_heatmap, save_panels, Figure, Heatmap, Series, Style};
+use crate::analysis::basins::BasinMap;
 use crate::analysis::compare::Comparison;
 use crate::analysis::converge::Convergence;
+use crate::analysis::stability::StabilityCell;
+use crate::model::gould_tanaka::c_level_beta2;
 use crate::trajectory::Trajectory;
 use crate::Result;
 use std::path::{Path, PathBuf};
-
-fn col(tr: &Trajectory, j: usize) -> Vec<f64> {
-    (0..tr.len()).map(|i| tr.row(i)[j]).collect()
-}
-
-fn first_col(tr: &Trajectory, names: &[&str]) -> Option<Vec<f64>> {
-    names.iter().find_map(|n| tr.column(n))
-}
-
-/// Column names under which the first moment of coordinate 0 is stored (models, optimizers).
-pub const M_COLUMNS: [&str; 2] = ["m0", "exp_avg0"];
-/// Column names under which the second moment of coordinate 0 is stored.
-pub const V_COLUMNS: [&str; 2] = ["v0", "exp_avg_sq0"];
 
 /// Backward differences `(y_k − y_{k−1})/(t_k − t_{k−1})` (the first entry repeats the second).
 pub fn backward_diff(t: &[f64], y: &[f64]) -> Vec<f64> {
@@ -38,19 +28,19 @@ pub fn backward_diff(t: &[f64], y: &[f64]) -> Vec<f64> {
 pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let d = &c.discrete;
-    let td = d.times();
+    let td = d.times().to_vec();
     let n = d.n;
     let coords = n.min(3);
     let mut traj = Vec::new();
     for j in 0..coords {
         let mut f = Figure::new(&format!("x{j}(t)"), "t", &format!("x{j}"));
         f.series
-            .push(Series::line("discrete", td.clone(), col(d, 4 + j)).styled(Style::Points));
+            .push(Series::line("discrete", td.clone(), d.x_series(j)).styled(Style::Points));
         for m in &c.models {
             f.series.push(Series::line(
                 m.model.clone(),
-                m.trajectory.times(),
-                col(&m.trajectory, 4 + j),
+                m.trajectory.times().to_vec(),
+                m.trajectory.x_series(j),
             ));
         }
         traj.push(f);
@@ -60,7 +50,7 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
     let mut err = Figure::new("gap ‖θ_k − θ(t_k)‖", "t", "gap");
     err.log_y = true;
     for m in &c.models {
-        let t = m.trajectory.times();
+        let t = m.trajectory.times().to_vec();
         err.series
             .push(Series::line(m.model.clone(), t, m.gap.clone()));
     }
@@ -77,7 +67,7 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
     let mut kin = Figure::new("kinetic energy ½‖θ'‖²", "t", "½‖θ'‖²");
     kin.log_y = true;
     let mut add = |label: &str, tr: &Trajectory, t: &[f64], v: &[f64], style: Style| {
-        let th = col(tr, 4);
+        let th = tr.x_series(0);
         let a = backward_diff(t, v);
         theta
             .series
@@ -92,7 +82,7 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
         kin.series.push(
             Series::line(label, t.to_vec(), v.iter().map(|x| 0.5 * x * x).collect()).styled(style),
         );
-        if let (Some(m), Some(s)) = (first_col(tr, &M_COLUMNS), first_col(tr, &V_COLUMNS)) {
+        if let (Some(m), Some(s)) = (tr.block_series("m", 0), tr.block_series("v", 0)) {
             let u: Vec<f64> = m
                 .iter()
                 .zip(&s)
@@ -107,12 +97,17 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
                 .push(Series::line(label, t.to_vec(), u).styled(style));
         }
     };
-    let dv = backward_diff(&td, &col(d, 4));
+    let dv = backward_diff(&td, &d.x_series(0));
     add("discrete", d, &td, &dv, Style::Dashed);
     for m in &c.models {
-        let t = m.trajectory.times();
         let v: Vec<f64> = m.velocity.chunks(n).map(|c| c[0]).collect();
-        add(&m.model, &m.trajectory, &t, &v, Style::Line);
+        add(
+            &m.model,
+            &m.trajectory,
+            m.trajectory.times(),
+            &v,
+            Style::Line,
+        );
     }
     let mut panels = vec![theta, vel, acc, phase, kin];
     for f in [mom, sec, scale] {
@@ -142,4 +137,77 @@ pub fn convergence_figure(c: &Convergence, dir: &Path) -> Result<Vec<PathBuf>> {
             .push(Series::line(label, c.lrs.clone(), m.e_t.clone()).styled(Style::LinePoints));
     }
     save_figure(&f, &dir.join("convergence"))
+}
+
+/// The (β1, β2) map of `ln(growth)` of Adam's update (`g_k = decay^k`), with the boundary
+/// `β2 = β1²` and the Gould–Tanaka levels `C(β1, β2) ∈ {2, 4, 8}`, clipped to the map.
+pub fn stability_heatmap(
+    cells: &[StabilityCell],
+    beta1s: &[f64],
+    beta2s: &[f64],
+    decay: f64,
+    stem: &Path,
+) -> Result<Vec<PathBuf>> {
+    let (ylo, yhi) = (beta2s[0], beta2s[beta2s.len() - 1]);
+    let on_map: Vec<f64> = beta1s
+        .iter()
+        .copied()
+        .filter(|x| x * x >= ylo && x * x <= yhi)
+        .collect();
+    let boundary: Vec<f64> = on_map.iter().map(|x| x * x).collect();
+    let mut overlays = vec![Series::line("β2 = β1² (boundary)", on_map, boundary)];
+    for level in [2.0, 4.0, 8.0] {
+        let ys: Vec<f64> = beta1s
+            .iter()
+            .map(|&x| c_level_beta2(x, level))
+            .map(|y| if y >= ylo && y <= yhi { y } else { f64::NAN })
+            .collect();
+        overlays.push(
+            Series::line(format!("C(β1, β2) = {level}"), beta1s.to_vec(), ys).styled(Style::Dashed),
+        );
+    }
+    let h = Heatmap {
+        title: format!("log growth per step of |u_n| (g_k = {decay}^k)"),
+        x_label: "β1".into(),
+        y_label: "β2".into(),
+        x: beta1s.to_vec(),
+        y: beta2s.to_vec(),
+        z: cells.iter().map(|c| c.growth.ln()).collect(),
+        z_label: "ln(growth)".into(),
+        z_center: Some(0.0),
+        overlays,
+    };
+    save_heatmap(&h, stem)
+}
+
+/// The basin map: attractor index per start point, the attractors marked.
+pub fn basin_heatmap(map: &BasinMap, title: &str, stem: &Path) -> Result<Vec<PathBuf>> {
+    let h = Heatmap {
+        title: format!("basins of attraction ({title})"),
+        x_label: "x0".into(),
+        y_label: "x1".into(),
+        x: map.xs.clone(),
+        y: map.ys.clone(),
+        z: map
+            .labels
+            .iter()
+            .map(|l| l.map_or(f64::NAN, |i| i as f64))
+            .collect(),
+        z_label: "attractor index".into(),
+        z_center: None,
+        overlays: map
+            .attractors
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Series::line(
+                    format!("attractor {i}: ({:.4}, {:.4})", p[0], p[1]),
+                    vec![p[0]],
+                    vec![p[1]],
+                )
+                .styled(Style::Points)
+            })
+            .collect(),
+    };
+    save_heatmap(&h, stem)
 }

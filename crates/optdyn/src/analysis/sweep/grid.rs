@@ -4,6 +4,8 @@
 //! A grid is a pure function of its index: [`Grid::point`] needs nothing but the index, so a
 //! shard, a resumed run or another machine computes exactly the same parameters for it.
 
+use crate::range::parse_values;
+pub use crate::range::Values;
 use crate::{Error, Result};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
@@ -18,40 +20,6 @@ pub enum Target {
     Model(String),
     /// The start point: `x0` sets every component, `x0[i]` component `i`.
     X0(Option<usize>),
-}
-
-/// The values an axis takes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Values {
-    /// `lo:hi:count` — `count` equally spaced values, both ends included.
-    Linear {
-        /// First value.
-        lo: f64,
-        /// Last value.
-        hi: f64,
-        /// Number of values (≥ 1).
-        count: u64,
-    },
-    /// `lo:hi:count:log` — `count` values equally spaced in `ln`, both ends included.
-    Log {
-        /// First value (> 0).
-        lo: f64,
-        /// Last value (> 0).
-        hi: f64,
-        /// Number of values (≥ 1).
-        count: u64,
-    },
-    /// `a;b;c` — the listed values in the order given.
-    List(Vec<f64>),
-    /// `lo:hi` or `lo:hi:log` under `--sample`: a continuous interval.
-    Interval {
-        /// Lower end.
-        lo: f64,
-        /// Upper end.
-        hi: f64,
-        /// Sample uniformly in `ln` instead of linearly.
-        log: bool,
-    },
 }
 
 /// One axis of a grid: the key as written, what it sets and its values.
@@ -101,19 +69,6 @@ pub struct Grid {
     halton: Vec<HaltonDim>,
 }
 
-fn num(field: &str, text: &str) -> Result<f64> {
-    let x: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| Error::spec(format!("--grid: {field} must be a number, got '{text}'")))?;
-    if !x.is_finite() {
-        return Err(Error::spec(format!(
-            "--grid: {field} must be finite, got '{text}'"
-        )));
-    }
-    Ok(x)
-}
-
 fn parse_target(key: &str) -> Result<Target> {
     let bad = || {
         Error::spec(format!(
@@ -143,127 +98,6 @@ fn parse_target(key: &str) -> Result<Target> {
         "objective" => Ok(Target::Objective(k.to_string())),
         "model" => Ok(Target::Model(k.to_string())),
         _ => Err(bad()),
-    }
-}
-
-fn parse_values(key: &str, text: &str, sampled: bool) -> Result<Values> {
-    let text = text.trim();
-    if text.contains(';') || !text.contains(':') {
-        let mut v = Vec::new();
-        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            v.push(num(key, part)?);
-        }
-        if v.is_empty() {
-            return Err(Error::spec(format!("--grid: {key} has no values")));
-        }
-        return Ok(Values::List(v));
-    }
-    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
-    let lo = num(&format!("{key} lower end"), parts[0])?;
-    let hi = num(
-        &format!("{key} upper end"),
-        parts.get(1).copied().unwrap_or(""),
-    )?;
-    let log_check = |lo: f64, hi: f64| {
-        if lo > 0.0 && hi > 0.0 {
-            Ok(())
-        } else {
-            Err(Error::spec(format!(
-                "--grid: {key}: a log range needs lo > 0 and hi > 0, got {lo}:{hi}"
-            )))
-        }
-    };
-    if sampled {
-        let log = match parts.len() {
-            2 => false,
-            3 if parts[2] == "log" => true,
-            _ => {
-                return Err(Error::spec(format!(
-                    "--grid: {key}='{text}': with --sample an axis is lo:hi, lo:hi:log or a;b;c (no count)"
-                )))
-            }
-        };
-        if log {
-            log_check(lo, hi)?;
-        }
-        return Ok(Values::Interval { lo, hi, log });
-    }
-    let log = match parts.len() {
-        3 => false,
-        4 if parts[3] == "log" => true,
-        _ => {
-            return Err(Error::spec(format!(
-                "--grid: {key}='{text}' must be lo:hi:count, lo:hi:count:log or a;b;c"
-            )))
-        }
-    };
-    let count: u64 = parts[2].parse().ok().filter(|&c| c >= 1).ok_or_else(|| {
-        Error::spec(format!(
-            "--grid: {key}: count must be an integer >= 1, got '{}'",
-            parts[2]
-        ))
-    })?;
-    if count == 1 && lo != hi {
-        return Err(Error::spec(format!(
-            "--grid: {key}: count 1 needs lo = hi, got {lo}:{hi}"
-        )));
-    }
-    if log {
-        log_check(lo, hi)?;
-        Ok(Values::Log { lo, hi, count })
-    } else {
-        Ok(Values::Linear { lo, hi, count })
-    }
-}
-
-impl Values {
-    /// Number of distinct values of a discrete axis (`None` for an interval).
-    pub fn count(&self) -> Option<u64> {
-        match self {
-            Values::Linear { count, .. } | Values::Log { count, .. } => Some(*count),
-            Values::List(v) => Some(v.len() as u64),
-            Values::Interval { .. } => None,
-        }
-    }
-
-    /// The `i`-th value of a discrete axis: linear `lo·(1−s) + hi·s` with `s = i/(count−1)`
-    /// (exact at both ends), log `exp(ln lo·(1−s) + ln hi·s)` with the ends returned exactly.
-    pub fn at(&self, i: u64) -> f64 {
-        match self {
-            Values::Linear { lo, hi, count } => {
-                if *count == 1 {
-                    return *lo;
-                }
-                let s = i as f64 / (*count - 1) as f64;
-                lo * (1.0 - s) + hi * s
-            }
-            Values::Log { lo, hi, count } => {
-                if i == 0 || *count == 1 {
-                    return *lo;
-                }
-                if i == *count - 1 {
-                    return *hi;
-                }
-                let s = i as f64 / (*count - 1) as f64;
-                (lo.ln() * (1.0 - s) + hi.ln() * s).exp()
-            }
-            Values::List(v) => v[i as usize],
-            Values::Interval { .. } => unreachable!("intervals exist only under --sample"),
-        }
-    }
-
-    /// The value at a quasi-random coordinate `u ∈ [0, 1)`: `lo + (hi − lo)·u` (in `ln` for log
-    /// intervals); a list or a discrete axis picks entry `⌊u·count⌋`.
-    pub fn at_unit(&self, u: f64) -> f64 {
-        match self {
-            Values::Interval { lo, hi, log: false } => lo + (hi - lo) * u,
-            Values::Interval { lo, hi, log: true } => (lo.ln() + (hi.ln() - lo.ln()) * u).exp(),
-            other => {
-                let c = other.count().unwrap_or(1);
-                let i = ((u * c as f64) as u64).min(c - 1);
-                other.at(i)
-            }
-        }
     }
 }
 
@@ -331,7 +165,7 @@ impl Grid {
             axes.push(Axis {
                 key: key.to_string(),
                 target: parse_target(key)?,
-                values: parse_values(key, vals, sampled)?,
+                values: parse_values(&format!("--grid: {key}"), vals, sampled)?,
             });
         }
         if axes.is_empty() {

@@ -1,19 +1,21 @@
-//! Per-run reductions computed on the fly, without storing a trajectory.
+//! Per-run reductions computed on the fly by an observer of the run engine
+//! ([`MetricsObserver`]), without storing a trajectory.
 //!
-//! Conventions are those of [`crate::simulate::run_discrete`]: iterate `x_k` after `k` steps,
-//! `k = 0…K`; the loss and gradient at `x_k` are the ones the optimizer sees at step `k+1`
-//! ([`Objective::gradient_at_step`]) and, at `k = K`, the full `f(x_K)`, `∇f(x_K)`. A run stops at
-//! the first `k` whose iterate fails [`crate::simulate::check_iterate`] (non-finite, `max|x| >
-//! max_abs` or `|f| > max_loss`) or whose gradient is non-finite.
+//! Conventions are those of [`crate::run::Run`]: iterate `x_k` after `k` steps, `k = 0…K`,
+//! every step observed; the loss and gradient at `x_k` are the ones the optimizer sees at step
+//! `k+1` and, at `k = K`, the full `f(x_K)`, `∇f(x_K)` (a model's samples at `t0 + k·lr` use the
+//! full objective). A run stops at the first `k` whose iterate, loss or gradient fails
+//! [`crate::run::Limits::check`] (non-finite, `max|x| > max_abs` or `|f| > max_loss`).
 
-use crate::integrate::{Integrator, SolveOptions};
-use crate::io::fmt_f64;
+use crate::integrate::Integrator;
 use crate::model::Model;
 use crate::objective::Objective;
 use crate::optim::Optimizer;
-use crate::simulate::{check_iterate, RunOptions};
+use crate::run::{End, Limits, Observer, Problem, Run, Sample};
+use crate::spec::fmt_f64;
 use crate::stop::StopReason;
 use crate::{Error, Result};
+use std::ops::ControlFlow;
 
 /// A per-run reduction written as CSV column(s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,27 @@ pub enum TolOn {
     Grad,
 }
 
+impl TolOn {
+    /// Parses `grad` or `gap`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "grad" => Ok(TolOn::Grad),
+            "gap" => Ok(TolOn::Gap),
+            other => Err(Error::spec(format!(
+                "--tol-on must be grad or gap, got '{other}'"
+            ))),
+        }
+    }
+
+    /// `grad` or `gap`.
+    pub fn text(self) -> &'static str {
+        match self {
+            TolOn::Grad => "grad",
+            TolOn::Gap => "gap",
+        }
+    }
+}
+
 /// Length of a run, divergence bounds and the tolerance of `steps_to_tol`.
 #[derive(Debug, Clone, Copy)]
 pub struct MetricOptions {
@@ -105,9 +128,9 @@ pub struct MetricOptions {
 
 impl Default for MetricOptions {
     fn default() -> Self {
-        let r = RunOptions::default();
+        let r = Limits::default();
         MetricOptions {
-            steps: r.steps,
+            steps: 1000,
             tol: 1e-8,
             tol_on: TolOn::Grad,
             max_abs: r.max_abs,
@@ -166,19 +189,6 @@ impl Metrics {
     }
 }
 
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|a| a * a).sum::<f64>().sqrt()
-}
-
-fn run_options(o: &MetricOptions) -> RunOptions {
-    RunOptions {
-        steps: o.steps,
-        max_abs: o.max_abs,
-        max_loss: o.max_loss,
-        ..RunOptions::default()
-    }
-}
-
 /// The `f*` that `--tol-on gap` needs, or a one-line error.
 pub fn gap_reference(obj: &dyn Objective, tol_on: TolOn) -> Result<f64> {
     match (tol_on, obj.min_value()) {
@@ -191,143 +201,126 @@ pub fn gap_reference(obj: &dyn Objective, tol_on: TolOn) -> Result<f64> {
     }
 }
 
-/// Runs `opt` from `x0` for `o.steps` steps and reduces the run to [`Metrics`]; the step loop
-/// allocates nothing (three buffers of length `n` and the optimizer state are made up front).
-pub fn discrete_metrics(
-    obj: &dyn Objective,
-    opt: &dyn Optimizer<f64>,
-    x0: &[f64],
-    o: &MetricOptions,
-) -> Result<Metrics> {
-    let fstar = gap_reference(obj, o.tol_on)?;
-    let ro = run_options(o);
-    let n = x0.len();
-    let mut state = opt.init(n);
-    let mut x = x0.to_vec();
-    let mut prev = x0.to_vec();
-    let mut g = vec![0.0; n];
-    let lr = opt.lr();
-    let mut m = Metrics {
-        final_x: Vec::new(),
-        final_loss: f64::NAN,
-        diverged: None,
-        steps_to_tol: None,
-        max_update: 0.0,
-    };
-    for k in 0..=o.steps {
-        let loss = if k < o.steps {
-            obj.gradient_at_step(&x, k + 1, &mut g)
-        } else {
-            obj.value_gradient(&x, &mut g)
-        };
-        let bad = check_iterate(&x, loss, k, k as f64 * lr, &ro).is_some()
-            || g.iter().any(|v| !v.is_finite());
-        if bad {
-            m.diverged = Some(k);
-            m.final_loss = loss;
-            break;
+impl MetricOptions {
+    /// The divergence bounds of the runs.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_abs: self.max_abs,
+            max_loss: self.max_loss,
         }
-        if k > 0 {
-            let du = x
-                .iter()
-                .zip(&prev)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt();
-            m.max_update = m.max_update.max(du);
-        }
-        if m.steps_to_tol.is_none() {
-            let q = match o.tol_on {
-                TolOn::Gap => loss - fstar,
-                TolOn::Grad => norm(&g),
-            };
-            if q <= o.tol {
-                m.steps_to_tol = Some(k);
-            }
-        }
-        if k == o.steps {
-            m.final_loss = loss;
-            break;
-        }
-        prev.copy_from_slice(&x);
-        opt.step(&mut state, &mut x, &g);
     }
-    m.final_x = x;
-    Ok(m)
 }
 
-/// Integrates `model` from `x0` with `integrator`, sampled at `t_k = k·lr` (`k = 0…K`, skipping
-/// samples before the model's `t0`), and reduces the samples to [`Metrics`] with the full
-/// objective. The solver keeps the `K+1` samples of this one run while it is reduced (the
-/// [`Integrator`] interface records samples); nothing is kept across runs. A solve that stops
-/// early (divergence, non-finite state, failure) marks the run diverged at the first sample it
-/// did not reach.
+/// Reduces a run (every step observed) to [`Metrics`]; allocation-free per sample.
+pub struct MetricsObserver {
+    tol: f64,
+    tol_on: TolOn,
+    fstar: f64,
+    steps: u64,
+    prev: Vec<f64>,
+    seen: bool,
+    m: Metrics,
+}
+
+impl MetricsObserver {
+    /// Metrics of a run on `obj` from `x0` (its `final_x` if no sample arrives).
+    pub fn new(obj: &dyn Objective, x0: &[f64], o: &MetricOptions) -> Result<Self> {
+        Ok(MetricsObserver {
+            tol: o.tol,
+            tol_on: o.tol_on,
+            fstar: gap_reference(obj, o.tol_on)?,
+            steps: o.steps,
+            prev: x0.to_vec(),
+            seen: false,
+            m: Metrics {
+                final_x: x0.to_vec(),
+                final_loss: f64::NAN,
+                diverged: None,
+                steps_to_tol: None,
+                max_update: 0.0,
+            },
+        })
+    }
+
+    /// The reductions.
+    pub fn into_metrics(self) -> Metrics {
+        self.m
+    }
+}
+
+impl Observer for MetricsObserver {
+    fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
+        if self.seen {
+            let du =
+                s.x.iter()
+                    .zip(&self.prev)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
+            self.m.max_update = self.m.max_update.max(du);
+        }
+        if self.m.steps_to_tol.is_none() {
+            let q = match self.tol_on {
+                TolOn::Gap => s.loss - self.fstar,
+                TolOn::Grad => s.grad_norm(),
+            };
+            if q <= self.tol {
+                self.m.steps_to_tol = Some(s.step);
+            }
+        }
+        self.m.final_loss = s.loss;
+        self.m.final_x.copy_from_slice(s.x);
+        self.prev.copy_from_slice(s.x);
+        self.seen = true;
+        ControlFlow::Continue(())
+    }
+
+    fn reject(&mut self, s: &Sample<'_>, _why: &StopReason) {
+        self.m.diverged = Some(s.step);
+        self.m.final_loss = s.loss;
+        self.m.final_x.copy_from_slice(s.x);
+    }
+
+    fn finish(&mut self, end: &End) -> Result<()> {
+        if self.m.diverged.is_none() && !matches!(end.stop, StopReason::Finished) {
+            self.m.diverged = Some(end.unreached.unwrap_or(self.steps));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `opt` on `problem` for `o.steps` steps and reduces the run to [`Metrics`].
+pub fn discrete_metrics(
+    problem: &Problem,
+    opt: &dyn Optimizer<f64>,
+    o: &MetricOptions,
+) -> Result<Metrics> {
+    let mut obs = MetricsObserver::new(problem.objective().as_ref(), problem.x0(), o)?;
+    Run::discrete(problem, opt)
+        .steps(o.steps)
+        .limits(o.limits())
+        .execute(&mut [&mut obs])?;
+    Ok(obs.into_metrics())
+}
+
+/// Integrates `model` on `problem` with `integrator` (default `rk4:substeps=10`), sampled at
+/// `t_k = t0 + k·lr` for `k = 0…K`, and reduces the samples to [`Metrics`] with the full
+/// objective. A solve that stops early (divergence, non-finite state, failure) marks the run
+/// diverged at the first sample it did not reach.
 pub fn model_metrics(
-    obj: &dyn Objective,
+    problem: &Problem,
     model: &dyn Model,
-    integrator: &dyn Integrator,
-    x0: &[f64],
+    integrator: Option<&dyn Integrator>,
     lr: f64,
     o: &MetricOptions,
 ) -> Result<Metrics> {
-    let fstar = gap_reference(obj, o.tol_on)?;
-    let ro = run_options(o);
-    let n = model.n();
-    let t0 = model.t0();
-    let ks: Vec<u64> = (0..=o.steps).filter(|&k| k as f64 * lr >= t0).collect();
-    let t_eval: Vec<f64> = ks.iter().map(|&k| k as f64 * lr).collect();
-    let opts = SolveOptions {
-        t_eval,
-        max_abs: o.max_abs,
-        steady_tol: None,
-        max_steps: u64::MAX,
-        events: Vec::new(),
-        lr: Some(lr),
-    };
-    let sol = integrator.solve(model, t0, &model.initial_state(x0), &opts);
-    let mut g = vec![0.0; n];
-    let mut m = Metrics {
-        final_x: x0.to_vec(),
-        final_loss: f64::NAN,
-        diverged: None,
-        steps_to_tol: None,
-        max_update: 0.0,
-    };
-    for (i, &k) in ks.iter().enumerate().take(sol.t.len()) {
-        let x = &sol.state(i)[..n];
-        let loss = obj.value_gradient(x, &mut g);
-        m.final_loss = loss;
-        if check_iterate(x, loss, k, sol.t[i], &ro).is_some() || g.iter().any(|v| !v.is_finite()) {
-            m.final_x.copy_from_slice(x);
-            m.diverged = Some(k);
-            return Ok(m);
-        }
-        if i > 0 {
-            let p = &sol.state(i - 1)[..n];
-            let du = x
-                .iter()
-                .zip(p)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt();
-            m.max_update = m.max_update.max(du);
-        }
-        if m.steps_to_tol.is_none() {
-            let q = match o.tol_on {
-                TolOn::Gap => loss - fstar,
-                TolOn::Grad => norm(&g),
-            };
-            if q <= o.tol {
-                m.steps_to_tol = Some(k);
-            }
-        }
-        m.final_x.copy_from_slice(x);
+    let mut obs = MetricsObserver::new(problem.objective().as_ref(), problem.x0(), o)?;
+    let mut run = Run::model(problem, model, lr)
+        .steps(o.steps)
+        .limits(o.limits());
+    if let Some(i) = integrator {
+        run = run.integrator(i);
     }
-    if sol.t.len() < ks.len() || !matches!(sol.stop, StopReason::Finished) {
-        m.diverged = Some(ks.get(sol.t.len()).copied().unwrap_or(o.steps));
-        if let Some(z) = sol.last() {
-            m.final_x.copy_from_slice(&z[..n]);
-        }
-    }
-    Ok(m)
+    run.execute(&mut [&mut obs])?;
+    Ok(obs.into_metrics())
 }

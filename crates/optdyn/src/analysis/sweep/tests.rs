@@ -12,7 +12,13 @@ use crate::optim::{Optimizer, State};
 use crate::Error;
 
 /// `f(x) = Σ_i ½·a·(x_i − c)²` or `rosen1d` (`n = 1`).
+#[derive(Clone, Copy)]
 struct Obj(Objective1d, usize);
+
+/// [`discrete_metrics`] of `opt` on `obj` from the scalar start `x0`.
+fn dm(obj: Obj, opt: &dyn Optimizer<f64>, x0: f64, o: &MetricOptions) -> crate::Result<Metrics> {
+    discrete_metrics(&crate::run::Problem::new(obj, vec![x0])?, opt, o)
+}
 
 impl Objective for Obj {
     fn name(&self) -> String {
@@ -108,7 +114,7 @@ fn adam_run(o: MetricOptions) -> impl Fn(&Point) -> crate::Result<Metrics> + Syn
             b2: 0.999,
             eps: 1e-8,
         };
-        discrete_metrics(&Obj(Objective1d::Rosen1d { c: 4.0 }, 1), &opt, &[x0], &o)
+        dm(Obj(Objective1d::Rosen1d { c: 4.0 }, 1), &opt, x0, &o)
     }
 }
 
@@ -205,14 +211,14 @@ fn metrics_match_a_stored_trajectory() {
             b2: 0.999,
             eps: 1e-8,
         };
-        let m = discrete_metrics(&obj, &opt, &[x0], &o).unwrap();
-        let ro = crate::simulate::RunOptions {
-            steps: o.steps,
-            max_abs: o.max_abs,
-            ..Default::default()
-        };
-        let tr = crate::simulate::run_discrete(&obj, &opt, &[x0], &ro);
-        let rows: Vec<&[f64]> = (0..tr.len()).map(|i| tr.row(i)).collect();
+        let m = dm(obj, &opt, x0, &o).unwrap();
+        let problem = crate::run::Problem::new(obj, vec![x0]).unwrap();
+        let tr = crate::run::Run::discrete(&problem, &opt)
+            .steps(o.steps)
+            .max_abs(o.max_abs)
+            .trajectory()
+            .unwrap();
+        let rows: Vec<Vec<f64>> = (0..tr.len()).map(|i| tr.row(i)).collect();
         let last = rows.last().unwrap();
         if m.diverged.is_none() {
             assert_eq!(m.final_x, vec![last[4]]);
@@ -396,7 +402,7 @@ fn batched_adam_is_bit_identical_to_the_generic_loop() {
                     b2: 0.999,
                     eps: 1e-8,
                 };
-                assert!(discrete_metrics(&Obj(obj, 1), &opt, &[1.0], &o).is_err());
+                assert!(dm(Obj(obj, 1), &opt, 1.0, &o).is_err());
                 continue;
             }
             adam_1d(obj, &lanes, &o, &mut out).unwrap();
@@ -407,7 +413,7 @@ fn batched_adam_is_bit_identical_to_the_generic_loop() {
                     b2: p[2],
                     eps: 1e-8,
                 };
-                let m = discrete_metrics(&Obj(obj, 1), &opt, &[p[3]], &o).unwrap();
+                let m = dm(Obj(obj, 1), &opt, p[3], &o).unwrap();
                 let b = out.metrics(i);
                 let bits = |m: &Metrics| {
                     let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
@@ -474,7 +480,8 @@ fn batched_adam_is_bit_identical_to_the_library_adam_and_objectives() {
             Objective1d::Quadratic { a: 3.0, c: 0.25 },
         ),
     ] {
-        let f = crate::objective::parse(spec, 1).unwrap();
+        let f: std::sync::Arc<dyn Objective> =
+            std::sync::Arc::from(crate::objective::parse(spec, 1).unwrap());
         let mut out = Lanes1dOut::default();
         adam_1d(obj, &lanes, &o, &mut out).unwrap();
         for (i, p) in pts.iter().enumerate() {
@@ -486,7 +493,8 @@ fn batched_adam_is_bit_identical_to_the_library_adam_and_objectives() {
                 fx(p[2])
             ))
             .unwrap();
-            let m = discrete_metrics(f.as_ref(), opt.as_ref(), &[p[3]], &o).unwrap();
+            let problem = crate::run::Problem::shared(f.clone(), vec![p[3]]).unwrap();
+            let m = discrete_metrics(&problem, opt.as_ref(), &o).unwrap();
             let b = out.metrics(i);
             let bits = |m: &Metrics| {
                 let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
@@ -504,8 +512,8 @@ fn model_metrics_follow_the_closed_form_gradient_flow() {
     let run = |diag: &str, max_abs: f64| {
         let obj: Arc<dyn Objective> =
             Arc::from(crate::objective::parse(&format!("quadratic:diag={diag}"), 2).unwrap());
-        let opt = crate::spec::Spec::parse("sgd:lr=0.1").unwrap();
-        let model = crate::model::parse("gradient-flow", &opt, obj.clone()).unwrap();
+        let sgd = crate::optim::Sgd::default().lr(0.1);
+        let model = crate::model::FirstOrderFlow::gradient(&sgd, obj.clone()).unwrap();
         let integ = crate::integrate::parse("rk4").unwrap();
         let o = MetricOptions {
             steps: 50,
@@ -514,9 +522,8 @@ fn model_metrics_follow_the_closed_form_gradient_flow() {
             max_abs,
             max_loss: 1e200,
         };
-        let x0 = [1.0, 2.0];
-        super::metrics::model_metrics(obj.as_ref(), model.as_ref(), integ.as_ref(), &x0, 0.1, &o)
-            .unwrap()
+        let problem = crate::run::Problem::shared(obj, vec![1.0, 2.0]).unwrap();
+        super::metrics::model_metrics(&problem, &model, Some(integ.as_ref()), 0.1, &o).unwrap()
     };
     let m = run("1;10", 1e12);
     let want = [(-5.0f64).exp(), 2.0 * (-50.0f64).exp()];

@@ -15,12 +15,16 @@
 //! All runs are deterministic given the seeds (data, initialisation and batches are seeded).
 
 use crate::objective::data::{self, datasets, linear, Batching, Dataset};
-use crate::objective::Objective;
-use crate::optim::kadam::KAdam;
+use crate::objective::{self, Objective};
+use crate::optim::kadam::{KAdam, Level};
 use crate::optim::Optimizer;
+use crate::run::{Observer, Problem, Run, Sample};
 use crate::spec::Spec;
+use crate::stop::StopReason;
 use crate::{Error, Result};
 use rayon::prelude::*;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// Mean ± spread of one arm's loss curves over seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,29 +91,64 @@ impl Default for ComparisonConfig {
     }
 }
 
-/// Runs `opt` on `obj` from `x0` for `steps` steps, recording the full-batch loss every `every`
-/// steps (and at the last); the gradient of step `t` is `obj.gradient_at_step(θ, t)`.
+/// Runs `opt` on the problem for `steps` steps (the run engine; the gradient of step `t` is
+/// `obj.gradient_at_step(θ, t)`), recording the full-batch loss every `every` steps and at the
+/// last.
 fn loss_curve(
-    obj: &dyn Objective,
+    problem: &Problem,
     opt: &dyn Optimizer<f64>,
-    x0: &[f64],
     steps: u64,
     every: u64,
-) -> (Vec<u64>, Vec<f64>) {
-    let n = x0.len();
-    let mut x = x0.to_vec();
-    let mut g = vec![0.0; n];
-    let mut st = opt.init(n);
-    let (mut ks, mut ls) = (vec![0], vec![obj.value(&x)]);
-    for t in 1..=steps {
-        obj.gradient_at_step(&x, t, &mut g);
-        opt.step(&mut st, &mut x, &g);
-        if t % every.max(1) == 0 || t == steps {
-            ks.push(t);
-            ls.push(obj.value(&x));
+) -> Result<(Vec<u64>, Vec<f64>)> {
+    let obj = problem.objective().clone();
+    let (mut ks, mut ls) = (Vec::new(), Vec::new());
+    let mut full_loss = |s: &Sample<'_>| {
+        ks.push(s.step);
+        ls.push(obj.value(s.x));
+        ControlFlow::<StopReason>::Continue(())
+    };
+    Run::discrete(problem, opt)
+        .steps(steps)
+        .every(every.max(1))
+        .execute(&mut [&mut full_loss])?;
+    Ok((ks, ls))
+}
+
+/// `ln ‖θ_k − θ_{k−1}‖` of every step of a run, until an update is zero or non-finite.
+struct UpdateSizes {
+    prev: Vec<f64>,
+    seen: bool,
+    logs: Vec<f64>,
+    max_update: f64,
+}
+
+impl Observer for UpdateSizes {
+    fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
+        if self.seen {
+            let du =
+                s.x.iter()
+                    .zip(&self.prev)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
+            if !du.is_finite() || du == 0.0 {
+                self.prev.copy_from_slice(s.x);
+                return ControlFlow::Break(StopReason::Converged {
+                    step: s.step,
+                    t: s.t,
+                });
+            }
+            self.max_update = self.max_update.max(du);
+            self.logs.push(du.ln());
         }
+        self.prev.copy_from_slice(s.x);
+        self.seen = true;
+        ControlFlow::Continue(())
     }
-    (ks, ls)
+
+    fn reject(&mut self, s: &Sample<'_>, _why: &StopReason) {
+        self.prev.copy_from_slice(s.x);
+    }
 }
 
 /// Adam vs 2-Adam on an MLP vs Adam on the layer-normalised MLP (the comparison behind
@@ -159,7 +198,7 @@ pub fn adam_vs_kadam(cfg: &ComparisonConfig) -> Result<Comparison> {
                 };
                 let m = data::build_mlp(&s, 0)?;
                 let x0 = m.init_params(seed);
-                Ok(loss_curve(&m, &opt, &x0, cfg.steps, cfg.every))
+                loss_curve(&Problem::new(m, x0)?, &opt, cfg.steps, cfg.every)
             })
             .collect();
         let runs: Vec<(Vec<u64>, Vec<f64>)> = runs.into_iter().collect::<Result<_>>()?;
@@ -284,9 +323,16 @@ fn start_point(obj: &dyn Objective, spec: &Spec, seed: u64) -> Result<Vec<f64>> 
 /// gradients grows like `(β1/√β2)^n`).
 pub fn beta_stability(cfg: &StabilityConfig) -> Result<Vec<StabilityPoint>> {
     let spec = Spec::parse(&cfg.objective)?;
-    let obj = data::build(&spec, 1)?
-        .ok_or_else(|| Error::spec(format!("learning: '{}' is not a data objective", spec.name)))?;
+    if !["lsq", "regression", "logistic", "mlp"].contains(&spec.name.as_str()) {
+        return Err(Error::spec(format!(
+            "learning: '{}' is not a data objective",
+            spec.name
+        )));
+    }
+    let obj = objective::from_spec(&spec, 1)?;
     let x0 = start_point(obj.as_ref(), &Spec::parse(&cfg.objective)?, cfg.seed)?;
+    let problem = Problem::shared(Arc::from(obj), x0.clone())?;
+    let obj = problem.objective().clone();
     if cfg.window < 2 {
         return Err(Error::spec(format!(
             "learning: window must be >= 2, got {}",
@@ -296,33 +342,17 @@ pub fn beta_stability(cfg: &StabilityConfig) -> Result<Vec<StabilityPoint>> {
     cfg.pairs
         .par_iter()
         .map(|&(b1, b2)| {
-            let opt = KAdam::from_spec(&Spec::parse(&format!(
-                "kadam:k=1,lr={},beta1={b1},beta2={b2},eps={}",
-                cfg.lr, cfg.eps
-            ))?)?;
-            let n = x0.len();
-            let mut x = x0.clone();
-            let mut prev = x0.clone();
-            let mut g = vec![0.0; n];
-            let mut st = Optimizer::<f64>::init(&opt, n);
-            let mut logs: Vec<f64> = Vec::with_capacity(cfg.steps as usize);
-            let mut max_update = 0.0f64;
-            for t in 1..=cfg.steps {
-                obj.gradient_at_step(&x, t, &mut g);
-                prev.copy_from_slice(&x);
-                opt.step(&mut st, &mut x, &g);
-                let du = x
-                    .iter()
-                    .zip(&prev)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
-                if !du.is_finite() || du == 0.0 {
-                    break;
-                }
-                max_update = max_update.max(du);
-                logs.push(du.ln());
-            }
+            let opt = KAdam::new(cfg.lr, vec![Level::adam(b1, b2, cfg.eps)]);
+            let mut sizes = UpdateSizes {
+                prev: x0.clone(),
+                seen: false,
+                logs: Vec::with_capacity(cfg.steps as usize),
+                max_update: 0.0,
+            };
+            Run::discrete(&problem, &opt)
+                .steps(cfg.steps)
+                .execute(&mut [&mut sizes])?;
+            let (logs, max_update, x) = (sizes.logs, sizes.max_update, sizes.prev);
             let w = cfg.window;
             let (mut best, mut at) = (f64::NEG_INFINITY, 0usize);
             let xm = (w as f64 - 1.0) / 2.0;

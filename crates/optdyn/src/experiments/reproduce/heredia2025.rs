@@ -3,46 +3,43 @@
 //! `f = (1−θ)² + c(θ²−1)²` — error vs lr, the dynamics panel, and basin selection.
 
 use super::{Check, Report};
-use crate::analysis::basins::{bisect_lr, final_point};
-use crate::analysis::compare::{compare, CompareSetup};
+use crate::analysis::basins::{bisect_lr, final_point, scan_lr};
+use crate::analysis::compare::compare;
 use crate::analysis::fit::power_law;
-use crate::objective::{self, Objective};
+use crate::model::{ModelFactory, ModelSpec};
+use crate::objective::builtin::Rosen1d;
+use crate::optim::Adam;
 use crate::plot::figures::comparison_figures;
 use crate::plot::{save_figure, Figure, Series, Style};
+use crate::run::Problem;
 use crate::Result;
 use std::path::Path;
-use std::sync::Arc;
 
-const BETAS: &str = "beta1=0.99,beta2=0.999";
+/// Adam with the notebooks' β = (0.99, 0.999) at learning rate `lr`.
+fn adam(lr: f64) -> Adam {
+    Adam::default().lr(lr).betas(0.99, 0.999)
+}
+
+fn specs(models: &[&str]) -> Result<Vec<ModelSpec>> {
+    models.iter().map(|m| ModelSpec::parse(m)).collect()
+}
 const SRC_FIG3: &str = "heredia.md §4.4 (notebook max_error)";
 const SRC_FIXED: &str = "heredia.md §6 item 2";
 const SRC_CSV: &str = "heredia.md §4.4 (CSV)";
 /// Local minimiser of `rosen1d:c=4`, `−1/2 − √2/4`.
 pub const LOCAL_MIN: f64 = -0.853_553_390_593_273_7;
 
-fn rosen(c: f64) -> Result<Arc<dyn Objective>> {
-    Ok(Arc::from(objective::parse(&format!("rosen1d:c={c}"), 1)?))
+/// `rosen1d:c` from θ0 = `x0`.
+fn rosen(c: f64, x0: f64) -> Result<Problem> {
+    Problem::new(Rosen1d::new(c)?, vec![x0])
 }
 
 /// `E_T = |θ_K − θ(T)|` per model at `lr`, `K = round(T/lr)`.
-fn gaps(
-    obj: &Arc<dyn Objective>,
-    x0: f64,
-    lr: f64,
-    t_end: f64,
-    models: &[&str],
-) -> Result<Vec<f64>> {
-    let c = compare(
-        obj.clone(),
-        &CompareSetup {
-            optimizer: format!("adam:lr={lr:e},{BETAS}"),
-            models: models.iter().map(|s| s.to_string()).collect(),
-            integrator: None,
-            x0: vec![x0],
-            steps: (t_end / lr).round() as u64,
-            every: (t_end / lr).round() as u64,
-        },
-    )?;
+fn gaps(problem: &Problem, lr: f64, t_end: f64, models: &[&str]) -> Result<Vec<f64>> {
+    let specs = specs(models)?;
+    let factories: Vec<&dyn ModelFactory> = specs.iter().map(|s| s as &dyn ModelFactory).collect();
+    let k = (t_end / lr).round() as u64;
+    let c = compare(problem, &adam(lr), &factories, None, k, k)?;
     Ok(c.models.iter().map(|m| m.e_t).collect())
 }
 
@@ -63,7 +60,7 @@ fn gap_figure(title: &str, lrs: &[f64], models: &[&str], e: &[Vec<f64>]) -> Figu
 /// Error vs lr in two protocols: the paper's (T = min(10, run length), near the minimiser) and a
 /// fixed horizon T = 1.
 pub fn run_error(dir: &Path) -> Result<Report> {
-    let obj = rosen(1.5)?;
+    let problem = rosen(1.5, -1.5)?;
     let mut rep = Report::new("heredia2025-error");
     // Protocol A: the notebooks' evaluation times.
     let lrs = [5e-4, 1e-3, 5e-3, 1e-2, 5e-2];
@@ -71,7 +68,7 @@ pub fn run_error(dir: &Path) -> Result<Report> {
     let models = ["adam-ide1", "adam-ide2:u0=1"];
     let mut e = Vec::new();
     for (lr, t) in lrs.iter().zip(t_used) {
-        e.push(gaps(&obj, -1.5, *lr, t, &models)?);
+        e.push(gaps(&problem, *lr, t, &models)?);
     }
     let fig = gap_figure("paper protocol: T = min(10, run length)", &lrs, &models, &e);
     rep.files
@@ -103,7 +100,7 @@ pub fn run_error(dir: &Path) -> Result<Report> {
     ];
     let mut eb = Vec::new();
     for lr in lrs_b {
-        eb.push(gaps(&obj, -1.5, lr, 1.0, &models_b)?);
+        eb.push(gaps(&problem, lr, 1.0, &models_b)?);
     }
     for (j, m) in models_b.iter().enumerate() {
         for (i, lr) in lrs_b.iter().enumerate() {
@@ -146,18 +143,16 @@ pub fn run_error(dir: &Path) -> Result<Report> {
 
 /// The dynamics panel: c = 4, lr = 1e-3, β = (0.99, 0.999), θ0 = 2, u0 = 1, 4000 steps.
 pub fn run_dynamics(dir: &Path) -> Result<Report> {
-    let obj = rosen(4.0)?;
+    let problem = rosen(4.0, 2.0)?;
     let mut rep = Report::new("heredia2025-dynamics");
+    let specs = specs(&["adam-ide1", "adam-ide2:u0=1"])?;
     let c = compare(
-        obj,
-        &CompareSetup {
-            optimizer: format!("adam:lr=1e-3,{BETAS}"),
-            models: vec!["adam-ide1".into(), "adam-ide2:u0=1".into()],
-            integrator: None,
-            x0: vec![2.0],
-            steps: 4000,
-            every: 1,
-        },
+        &problem,
+        &adam(1e-3),
+        &[&specs[0], &specs[1]],
+        None,
+        4000,
+        1,
     )?;
     rep.files.extend(comparison_figures(&c, 1e-8, dir)?);
     rep.checks.push(Check::abs(
@@ -198,9 +193,8 @@ pub fn run_dynamics(dir: &Path) -> Result<Report> {
 
 /// Basin selection: final θ vs lr from θ0 = −1.5 (c = 4), and the switch located by bisection.
 pub fn run_basins(dir: &Path) -> Result<Report> {
-    let obj = rosen(4.0)?;
+    let problem = rosen(4.0, -1.5)?;
     let mut rep = Report::new("heredia2025-basins");
-    let opt = format!("adam:{BETAS}");
     // (lr, epochs, discrete θ_{K−1}) from the §4.4 Fig. 5 table.
     let table = [
         (1e-3, 3000, -0.85355853),
@@ -210,15 +204,8 @@ pub fn run_basins(dir: &Path) -> Result<Report> {
         (1e-1, 1000, 0.99658594),
     ];
     for (lr, epochs, paper) in table {
-        let end = final_point(
-            &obj,
-            &format!("{opt},lr={lr:e}"),
-            None,
-            None,
-            &[-1.5],
-            epochs - 1,
-        )?
-        .map_or(f64::NAN, |p| p[0]);
+        let end =
+            final_point(&problem, &adam(lr), None, None, epochs - 1)?.map_or(f64::NAN, |p| p[0]);
         rep.checks.push(Check::abs(
             format!("discrete θ_{} at lr = {lr}", epochs - 1),
             paper,
@@ -234,12 +221,12 @@ pub fn run_basins(dir: &Path) -> Result<Report> {
     let mut fig = Figure::new("final θ vs lr (c = 4, θ0 = −1.5)", "lr", "final θ");
     fig.legend = crate::plot::Legend::MiddleLeft;
     fig.log_x = true;
+    let second = ModelSpec::parse("adam-ide2:u0=1")?;
     for (label, model) in [
         ("discrete Adam", None),
-        ("adam-ide2:u0=1", Some("adam-ide2:u0=1")),
+        ("adam-ide2:u0=1", Some(&second as &dyn ModelFactory)),
     ] {
-        let ends =
-            crate::analysis::basins::scan_lr(&obj, &opt, model, None, &[-1.5], &grid, &steps)?;
+        let ends = scan_lr(&problem, &adam(1e-3), model, None, &grid, &steps)?;
         let y: Vec<f64> = ends
             .iter()
             .map(|p| p.as_ref().map_or(f64::NAN, |p| p[0]))
@@ -247,15 +234,8 @@ pub fn run_basins(dir: &Path) -> Result<Report> {
         fig.series
             .push(Series::line(label, grid.clone(), y).styled(Style::LinePoints));
         let pred = |lr: f64| -> Result<bool> {
-            Ok(final_point(
-                &obj,
-                &format!("{opt},lr={lr:e}"),
-                model,
-                None,
-                &[-1.5],
-                steps(lr),
-            )?
-            .is_some_and(|p| p[0] > 0.0))
+            Ok(final_point(&problem, &adam(lr), model, None, steps(lr))?
+                .is_some_and(|p| p[0] > 0.0))
         };
         let (lo, hi) = bisect_lr(1e-3, 1e-1, 14, &pred)?;
         rep.checks.push(Check::range(

@@ -4,8 +4,8 @@
 use super::{Check, Report};
 use crate::analysis::stability;
 use crate::model::gould_tanaka::{b_n, c_bound};
-use crate::optim;
-use crate::plot::{save_heatmap, Heatmap, Series, Style};
+use crate::optim::{Adam, Optimizer};
+use crate::plot::figures::stability_heatmap;
 use crate::Result;
 use std::path::Path;
 
@@ -36,9 +36,13 @@ pub fn run(dir: &Path) -> Result<Report> {
         SRC,
     ));
     // Equality case: g_k ∝ (β/γ)^{n−k} attains B_n; measured through the real Adam (lr = 1,
-    // ε → 0) as |m̂_n|/√v̂_n = |Δθ_n|.
+    // ε → 0) as |m̂_n|/√v̂_n = |Δθ_n|. The update rule is fed a prescribed gradient sequence
+    // (not the gradient of an objective), so it is stepped directly, as the stability probes do.
     let (b, g, n) = (0.9f64, 0.999f64, 200usize);
-    let opt = optim::parse(&format!("adam:lr=1,beta1={b},beta2={g},eps=1e-300"))?;
+    let probe = |beta1: f64, beta2: f64| -> Box<dyn Optimizer<f64>> {
+        Box::new(Adam::default().lr(1.0).betas(beta1, beta2).eps(1e-300))
+    };
+    let opt = probe(b, g);
     let mut st = opt.init(1);
     let mut x = [0.0];
     let mut last = 0.0;
@@ -56,7 +60,7 @@ pub fn run(dir: &Path) -> Result<Report> {
         SRC,
     ));
     // Growth outside the region: g_k = 0.5^k, (β1, β2) = (0.99, 0.9).
-    let opt = optim::parse("adam:lr=1,beta1=0.99,beta2=0.9,eps=1e-300")?;
+    let opt = probe(0.99, 0.9);
     let mut st = opt.init(1);
     let mut x = [0.0];
     let mut u = Vec::new();
@@ -84,7 +88,7 @@ pub fn run(dir: &Path) -> Result<Report> {
     // The map.
     let b1: Vec<f64> = (0..30).map(|i| 0.99 * i as f64 / 29.0).collect();
     let b2: Vec<f64> = (0..30).map(|i| 0.5 + 0.499 * i as f64 / 29.0).collect();
-    let cells = stability::map("adam:lr=1,eps=1e-300", &b1, &b2, 0.3, 400)?;
+    let cells = stability::map(&|x, y| Ok(probe(x, y)), &b1, &b2, 0.3, 400)?;
     let agree = cells
         .iter()
         .filter(|c| c.beta1 > 0.3 && c.beta2.sqrt() > 0.3)
@@ -103,22 +107,13 @@ pub fn run(dir: &Path) -> Result<Report> {
         0.0,
         SRC,
     ));
-    let h = Heatmap {
-        title: "ln(growth of |u_n| per step), g_k = 0.3^k".into(),
-        x_label: "β1".into(),
-        y_label: "β2".into(),
-        x: b1.clone(),
-        y: b2,
-        z: cells.iter().map(|c| c.growth.ln()).collect(),
-        z_label: "ln growth".into(),
-        z_center: Some(0.0),
-        overlays: vec![
-            Series::line("β2 = β1²", b1.clone(), b1.iter().map(|x| x * x).collect())
-                .styled(Style::Dashed),
-        ],
-    };
-    rep.files
-        .extend(save_heatmap(&h, &dir.join("stability_map"))?);
+    rep.files.extend(stability_heatmap(
+        &cells,
+        &b1,
+        &b2,
+        0.3,
+        &dir.join("stability_map"),
+    )?);
     rep.notes.push(
         "The paper's printed form of C could not be read; the value 7.270 is the sharp discrete \
          bound of the notes (Cauchy–Schwarz), shared region γ > β²."

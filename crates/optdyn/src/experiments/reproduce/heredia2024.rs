@@ -4,16 +4,23 @@
 //! numbers are not available, so AdaGrad is plotted, not checked).
 
 use super::{Check, Report};
-use crate::analysis::compare::{compare, CompareSetup, Comparison};
-use crate::objective::{self, Objective};
+use crate::analysis::compare::{compare, Comparison};
+use crate::integrate::Dopri5;
+use crate::model::ModelSpec;
+use crate::objective::builtin::Quadratic;
+use crate::optim::{Adagrad, Adam, Optimizer, RmsProp};
 use crate::plot::{save_panels, Figure, Series, Style};
+use crate::run::Problem;
+use crate::trajectory::Trajectory;
 use crate::Result;
 use std::path::Path;
-use std::sync::Arc;
 
 const SRC_ADAM: &str = "heredia.md §4.1";
 const SRC_RMS: &str = "heredia.md §4.2";
-const INTEGRATOR: &str = "dopri5:rtol=1e-11,atol=1e-13";
+/// The IDE solver: Dormand–Prince at rtol 1e-11, atol 1e-13.
+fn integrator() -> Dopri5 {
+    Dopri5::tol(1e-11, 1e-13)
+}
 
 /// (lr, β1, β2, discrete θ_K, IDE θ(T)) from the §4.1 table, T = 10.
 const ADAM: [(f64, f64, f64, f64, f64); 8] = [
@@ -38,34 +45,50 @@ const RMSPROP: [(f64, f64, f64, f64); 6] = [
     (0.01, 0.99, 3.99998911, 3.99997627),
 ];
 
-fn quadratic() -> Result<Arc<dyn Objective>> {
-    Ok(Arc::from(objective::parse("quadratic:diag=2,center=4", 1)?))
+/// `(θ − 4)²` from θ0 = 1.
+fn problem() -> Result<Problem> {
+    Problem::new(Quadratic::new(vec![2.0], vec![4.0])?, vec![1.0])
 }
 
 fn run_one(
-    obj: &Arc<dyn Objective>,
-    optimizer: String,
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
     model: &str,
     t_end: f64,
 ) -> Result<Comparison> {
-    let lr: f64 = crate::spec::Spec::parse(&optimizer)?.f64("lr", 0.0)?;
+    let steps = (t_end / optimizer.lr()).round() as u64;
+    let integ = integrator();
     compare(
-        obj.clone(),
-        &CompareSetup {
-            optimizer,
-            models: vec![model.to_string()],
-            integrator: Some(INTEGRATOR.into()),
-            x0: vec![1.0],
-            steps: (t_end / lr).round() as u64,
-            every: 1,
-        },
+        problem,
+        optimizer,
+        &[&ModelSpec::parse(model)?],
+        Some(&integ),
+        steps,
+        1,
     )
 }
 
-fn panel(c: &Comparison, title: &str, col: &str) -> Figure {
-    let mut f = Figure::new(title, "t", col);
-    let pick =
-        |tr: &crate::trajectory::Trajectory| (tr.times(), tr.column(col).unwrap_or_default());
+/// Coordinate 0 of θ, or of a state block, over time.
+#[derive(Clone, Copy)]
+enum Series0 {
+    Theta,
+    Block(&'static str),
+}
+
+fn panel(c: &Comparison, title: &str, what: Series0) -> Figure {
+    let label = match what {
+        Series0::Theta => "x0",
+        Series0::Block("m") => "m0",
+        Series0::Block(_) => "v0",
+    };
+    let mut f = Figure::new(title, "t", label);
+    let pick = |tr: &Trajectory| {
+        let y = match what {
+            Series0::Theta => Some(tr.x_series(0)),
+            Series0::Block(b) => tr.block_series(b, 0),
+        };
+        (tr.times().to_vec(), y.unwrap_or_default())
+    };
     let (t, y) = pick(&c.discrete);
     f.series
         .push(Series::line("discrete", t, y).styled(Style::Points));
@@ -78,17 +101,13 @@ fn panel(c: &Comparison, title: &str, col: &str) -> Figure {
 
 /// Runs the target.
 pub fn run(dir: &Path) -> Result<Report> {
-    let obj = quadratic()?;
+    let problem = problem()?;
     let mut rep = Report::new("heredia2024");
     let mut figs = Vec::new();
     let mut acc = Vec::new();
     for (lr, b1, b2, disc, ide) in ADAM {
-        let c = run_one(
-            &obj,
-            format!("adam:lr={lr},beta1={b1},beta2={b2}"),
-            "adam-ide1",
-            10.0,
-        )?;
+        let adam = Adam::default().lr(lr).betas(b1, b2);
+        let c = run_one(&problem, &adam, "adam-ide1", 10.0)?;
         let k = c.discrete.len() - 1;
         rep.checks.push(Check::abs(
             format!("Adam lr={lr} β=({b1},{b2}) discrete θ_K"),
@@ -106,9 +125,9 @@ pub fn run(dir: &Path) -> Result<Report> {
             SRC_ADAM,
         ));
         let title = format!("Adam lr={lr} β=({b1},{b2})");
-        figs.push(panel(&c, &title, "x0"));
-        acc.push(panel(&c, &format!("{title}: m"), "m0"));
-        acc.push(panel(&c, &format!("{title}: v"), "v0"));
+        figs.push(panel(&c, &title, Series0::Theta));
+        acc.push(panel(&c, &format!("{title}: m"), Series0::Block("m")));
+        acc.push(panel(&c, &format!("{title}: v"), Series0::Block("v")));
     }
     rep.files
         .extend(save_panels(&figs, 4, &dir.join("adam_theta"))?);
@@ -116,12 +135,8 @@ pub fn run(dir: &Path) -> Result<Report> {
         .extend(save_panels(&acc, 4, &dir.join("adam_moments"))?);
     let mut figs = Vec::new();
     for (lr, beta, disc, ide) in RMSPROP {
-        let c = run_one(
-            &obj,
-            format!("rmsprop:lr={lr},alpha={beta}"),
-            "rmsprop-ide1:v0=first",
-            6.0,
-        )?;
+        let rmsprop = RmsProp::default().lr(lr).alpha(beta);
+        let c = run_one(&problem, &rmsprop, "rmsprop-ide1:v0=first", 6.0)?;
         let k = c.discrete.len() - 1;
         rep.checks.push(Check::abs(
             format!("RMSProp lr={lr} β={beta} discrete θ_K"),
@@ -140,14 +155,18 @@ pub fn run(dir: &Path) -> Result<Report> {
                 SRC_RMS,
             ));
         }
-        figs.push(panel(&c, &format!("RMSProp lr={lr} β={beta}"), "x0"));
+        figs.push(panel(
+            &c,
+            &format!("RMSProp lr={lr} β={beta}"),
+            Series0::Theta,
+        ));
     }
     rep.files
         .extend(save_panels(&figs, 3, &dir.join("rmsprop_theta"))?);
     let mut figs = Vec::new();
     for lr in [0.1, 0.01] {
-        let c = run_one(&obj, format!("adagrad:lr={lr}"), "adagrad-ide1", 10.0)?;
-        figs.push(panel(&c, &format!("AdaGrad lr={lr}"), "x0"));
+        let c = run_one(&problem, &Adagrad::default().lr(lr), "adagrad-ide1", 10.0)?;
+        figs.push(panel(&c, &format!("AdaGrad lr={lr}"), Series0::Theta));
     }
     rep.files
         .extend(save_panels(&figs, 2, &dir.join("adagrad_theta"))?);

@@ -7,9 +7,9 @@ use super::{Check, Report};
 use crate::analysis::fit::power_law;
 use crate::integrate::problems::{Oscillator, TestProblem};
 use crate::integrate::{self, SolveOptions};
-use crate::objective;
 use crate::optim;
 use crate::plot::{save_figure, Figure, Series, Style};
+use crate::run::{Problem, Run};
 use crate::Result;
 use std::path::Path;
 
@@ -70,21 +70,17 @@ pub fn run(dir: &Path) -> Result<Report> {
     //    v^{q+1} = (α/Δt) v^q − ∇f(c^q), c^{q+1} = c^q + Δt v^{q+1}, with Δt = lr, α/Δt = μ,
     //    equals torch SGD(momentum = μ); and Nesterov's predictor ĉ = c^q + α v^q followed by the
     //    same update with ∇f(ĉ) has look-ahead iterates ĉ equal to torch SGD(nesterov = true).
-    let obj = objective::parse("rosenbrock", 2)?;
-    let (lr, mu, steps) = (1e-3, 0.9, 300);
+    let problem = Problem::parse("rosenbrock", vec![-1.2, 1.0])?;
+    let obj = problem.objective().clone();
+    let (lr, mu, steps) = (1e-3, 0.9, 300usize);
     let mut g = [0.0; 2];
+    // The iterates x_1 … x_steps of torch's update (the run engine, spec through the registry).
     let torch = |spec: &str| -> Result<Vec<[f64; 2]>> {
         let opt = optim::parse(spec)?;
-        let mut st = opt.init(2);
-        let mut x = vec![-1.2, 1.0];
-        let mut out = Vec::new();
-        let mut g = [0.0; 2];
-        for _ in 0..steps {
-            obj.gradient(&x, &mut g);
-            opt.step(&mut st, &mut x, &g);
-            out.push([x[0], x[1]]);
-        }
-        Ok(out)
+        let tr = Run::discrete(&problem, opt.as_ref())
+            .steps(steps as u64)
+            .trajectory()?;
+        Ok((1..tr.len()).map(|i| [tr.x(i)[0], tr.x(i)[1]]).collect())
     };
     let heavy = torch(&format!("sgd:lr={lr},momentum={mu}"))?;
     let nest = torch(&format!("sgd:lr={lr},momentum={mu},nesterov=true"))?;

@@ -1,0 +1,108 @@
+//! `optdyn monitor`: loss, the model's Lyapunov functional, kinetic energy and moment positivity
+//! along a model run.
+
+use crate::common::{self, ModelRunArgs, ProblemArgs};
+use optdyn::analysis::lyapunov::{model_monitors, Monitor};
+use optdyn::io::{self, fmt_f64};
+use optdyn::model;
+use optdyn::plot::{save_panels, Figure, Series};
+use optdyn::Result;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `optdyn monitor`.
+#[derive(clap::Args)]
+pub struct MonitorArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    #[command(flatten)]
+    model: ModelRunArgs,
+    /// A rise above tol·max(1, |V0|) between samples breaks monotonicity.
+    #[arg(long, default_value_t = 1e-10)]
+    tol: f64,
+    /// Output directory.
+    #[arg(long, default_value = "optdyn-out/monitor")]
+    out: PathBuf,
+}
+
+/// Executes `optdyn monitor`.
+pub fn run(a: &MonitorArgs) -> Result<u8> {
+    let problem = a.problem.problem()?;
+    let opt = common::optimizer(&a.model.optimizer)?;
+    let m = model::parse(&a.model.model, opt.as_ref(), problem.objective().clone())?;
+    let integ = common::integrator(a.model.integrator.as_deref())?;
+    let mon = model_monitors(
+        &problem,
+        m.as_ref(),
+        integ.as_deref(),
+        opt.lr(),
+        a.model.steps,
+        a.tol,
+    )?;
+    let t = mon.trajectory.times().to_vec();
+    let mut csv = String::from("t,loss,lyapunov,kinetic\n");
+    for (i, ti) in t.iter().enumerate() {
+        let l = mon.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            fmt_f64(*ti),
+            fmt_f64(mon.loss.values[i]),
+            fmt_f64(l),
+            fmt_f64(mon.kinetic[i])
+        );
+    }
+    io::write_atomic(&a.out.join("monitor.csv"), csv.as_bytes())?;
+    let mut panels = Vec::new();
+    let mut f = Figure::new("f(θ(t))", "t", "loss");
+    f.series
+        .push(Series::line("loss", t.clone(), mon.loss.values.clone()));
+    panels.push(f);
+    if let Some(l) = &mon.lyapunov {
+        let mut f = Figure::new("Lyapunov functional V(t)", "t", "V");
+        f.series.push(Series::line(
+            a.model.model.clone(),
+            t.clone(),
+            l.values.clone(),
+        ));
+        panels.push(f);
+    }
+    let mut f = Figure::new("kinetic energy ½‖θ'‖²", "t", "½‖θ'‖²");
+    f.log_y = true;
+    f.series
+        .push(Series::line("kinetic", t.clone(), mon.kinetic.clone()));
+    panels.push(f);
+    save_panels(&panels, panels.len(), &a.out.join("monitor"))?;
+    let say = |name: &str, m: &Monitor| {
+        println!(
+            "{name:<10} {} (largest rise {:.3e} at t = {:.4})",
+            if m.non_increasing {
+                "non-increasing"
+            } else {
+                "RISES"
+            },
+            m.max_increase,
+            m.t_max_increase
+        )
+    };
+    say("loss", &mon.loss);
+    match &mon.lyapunov {
+        Some(l) => say("lyapunov", l),
+        None => println!(
+            "lyapunov   {} declares no Lyapunov functional",
+            a.model.model
+        ),
+    }
+    if let Some((v, tv)) = mon.min_v {
+        println!(
+            "moments    min v = {v:.3e} at t = {tv:.4} ({})",
+            if v >= 0.0 {
+                "v ≥ 0 holds"
+            } else {
+                "v < 0: positivity violated"
+            }
+        );
+    }
+    println!("{} (stop: {})", a.out.display(), mon.trajectory.stop);
+    Ok(0)
+}

@@ -1,0 +1,94 @@
+//! `optdyn spectrum`: eigenvalues of a model's Jacobian along its run, ill-posed stretches
+//! flagged.
+
+use crate::common::{self, ModelRunArgs, ProblemArgs};
+use optdyn::analysis::spectrum::{euler_step_limit, Spectra};
+use optdyn::io::{self, fmt_f64};
+use optdyn::model;
+use optdyn::plot::{save_figure, Figure, Series, Style};
+use optdyn::run::Run;
+use optdyn::Result;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `optdyn spectrum`.
+#[derive(clap::Args)]
+pub struct SpectrumArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    #[command(flatten)]
+    model: ModelRunArgs,
+    /// Sample every N-th step.
+    #[arg(long, default_value_t = 10)]
+    every: u64,
+    /// Real parts above this flag a sample as ill-posed.
+    #[arg(long, default_value_t = 1e-9)]
+    tol: f64,
+    /// Output directory.
+    #[arg(long, default_value = "optdyn-out/spectrum")]
+    out: PathBuf,
+}
+
+/// Executes `optdyn spectrum`.
+pub fn run(a: &SpectrumArgs) -> Result<u8> {
+    let problem = a.problem.problem()?;
+    let opt = common::optimizer(&a.model.optimizer)?;
+    let m = model::parse(&a.model.model, opt.as_ref(), problem.objective().clone())?;
+    let integ = common::integrator(a.model.integrator.as_deref())?;
+    let mut run = Run::model(&problem, m.as_ref(), opt.lr())
+        .steps(a.model.steps)
+        .every(a.every.max(1));
+    if let Some(i) = &integ {
+        run = run.integrator(i.as_ref());
+    }
+    let mut spectra = Spectra::new(m.as_ref(), a.tol);
+    run.execute(&mut [&mut spectra])?;
+    let samples = spectra.samples;
+    let mut csv = String::from("t,max_re,radius,ill_posed,eigenvalues\n");
+    for s in &samples {
+        let ev: Vec<String> = s
+            .eigenvalues
+            .iter()
+            .map(|(r, i)| format!("{}{:+}i", fmt_f64(*r), i))
+            .collect();
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{}",
+            fmt_f64(s.t),
+            fmt_f64(s.max_re),
+            fmt_f64(s.radius),
+            s.ill_posed as u8,
+            ev.join(" ")
+        );
+    }
+    io::write_atomic(&a.out.join("spectrum.csv"), csv.as_bytes())?;
+    let t: Vec<f64> = samples.iter().map(|s| s.t).collect();
+    let mut f = Figure::new(
+        "Jacobian spectrum along the trajectory",
+        "t",
+        "eigenvalue real part",
+    );
+    for j in 0..m.dim() {
+        f.series.push(
+            Series::line(
+                format!("Re λ{j}"),
+                t.clone(),
+                samples.iter().map(|s| s.eigenvalues[j].0).collect(),
+            )
+            .styled(Style::Line),
+        );
+    }
+    save_figure(&f, &a.out.join("spectrum"))?;
+    let ill = samples.iter().filter(|s| s.ill_posed).count();
+    println!(
+        "{} samples, {} flagged ill-posed (Re λ > {}); forward-Euler step limit at the last sample: {:.4e}",
+        samples.len(),
+        ill,
+        a.tol,
+        samples.last().map_or(f64::NAN, |s| euler_step_limit(
+            &s.eigenvalues.iter().filter(|e| e.1 == 0.0).map(|e| e.0).collect::<Vec<_>>()
+        ))
+    );
+    common::wrote(&a.out);
+    Ok(0)
+}

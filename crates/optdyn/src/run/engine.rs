@@ -1,0 +1,495 @@
+//! The run engine: one loop for a discrete optimizer and one for a continuous model, both on the
+//! clock `t_k = t0 + k·lr`, handing samples to observers as they are produced. Every command
+//! (run, compare, converge, sweep, basins, monitor, spectrum, reproduce, learn, demo) runs
+//! through here, so the sample times are computed in one place.
+
+use super::observer::{Fanout, Observer};
+use super::problem::Problem;
+use super::recorder::Recorder;
+use super::sample::{End, Kind, RunInfo, Sample};
+use crate::block::{self, Block};
+use crate::integrate::{Event, FixedStep, Integrator, Rk4, Sink, SolveOptions, StepSize};
+use crate::model::Model;
+use crate::objective::Objective;
+use crate::optim::Optimizer;
+use crate::spec::check;
+use crate::stop::StopReason;
+use crate::trajectory::Trajectory;
+use crate::{Error, Result};
+use std::ops::ControlFlow;
+
+/// Divergence bounds: a sample beyond them stops the run (its rows before are kept).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Bound on `max |x_i|` (and, for models, on every state entry).
+    pub max_abs: f64,
+    /// Bound on `|f(x)|`.
+    pub max_loss: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_abs: 1e12,
+            max_loss: 1e200,
+        }
+    }
+}
+
+impl Limits {
+    /// The reason sample `k` must stop the run: a non-finite iterate, loss or gradient, or an
+    /// iterate or loss beyond the bounds.
+    pub fn check(
+        &self,
+        x: &[f64],
+        loss: f64,
+        grad: &[f64],
+        step: u64,
+        t: f64,
+    ) -> Option<StopReason> {
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Some(StopReason::NonFinite {
+                step,
+                t,
+                what: format!("x{i}"),
+            });
+        }
+        if !loss.is_finite() {
+            return Some(StopReason::NonFinite {
+                step,
+                t,
+                what: "loss".into(),
+            });
+        }
+        let worst = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if worst > self.max_abs {
+            return Some(StopReason::Diverged {
+                step,
+                t,
+                why: format!("max |x| = {worst:e} exceeds the bound {:e}", self.max_abs),
+            });
+        }
+        if loss.abs() > self.max_loss {
+            return Some(StopReason::Diverged {
+                step,
+                t,
+                why: format!(
+                    "|loss| = {:e} exceeds the bound {:e}",
+                    loss.abs(),
+                    self.max_loss
+                ),
+            });
+        }
+        if grad.iter().any(|v| !v.is_finite()) {
+            return Some(StopReason::NonFinite {
+                step,
+                t,
+                what: "gradient".into(),
+            });
+        }
+        None
+    }
+}
+
+enum Dynamics<'a> {
+    Discrete(&'a dyn Optimizer<f64>),
+    Model {
+        model: &'a dyn Model,
+        lr: f64,
+        integrator: Option<&'a dyn Integrator>,
+        events: Vec<Event>,
+    },
+}
+
+/// How long a run is: a number of steps, or an end time (`K = round(T/lr)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Length {
+    Steps(u64),
+    EndTime(f64),
+}
+
+/// A run of a discrete optimizer ([`Run::discrete`]) or of a continuous model
+/// ([`Run::model`]) on a [`Problem`], sampled at `t_k = t0 + k·lr`.
+///
+/// Row `k` holds `x_k` (after `k` steps) and the loss and gradient the optimizer saw at `x_k`
+/// (for minibatch objectives, the batch of step `k+1`; at the last step, the full objective).
+/// A model is integrated by `integrator` (default RK4 with `dt = lr/10`) and sampled at the same
+/// times; its loss and gradient are the full objective's. A non-finite or diverging sample stops
+/// the run; the samples before it are kept and the stop reason names the step.
+pub struct Run<'a> {
+    problem: &'a Problem,
+    dynamics: Dynamics<'a>,
+    length: Length,
+    every: u64,
+    limits: Limits,
+    record_state: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(problem: &'a Problem, dynamics: Dynamics<'a>) -> Self {
+        Run {
+            problem,
+            dynamics,
+            length: Length::Steps(1000),
+            every: 1,
+            limits: Limits::default(),
+            record_state: false,
+        }
+    }
+
+    /// The discrete optimizer on the problem.
+    pub fn discrete(problem: &'a Problem, optimizer: &'a dyn Optimizer<f64>) -> Self {
+        Self::new(problem, Dynamics::Discrete(optimizer))
+    }
+
+    /// A continuous model on the problem, on the clock of learning rate `lr` (the optimizer's).
+    pub fn model(problem: &'a Problem, model: &'a dyn Model, lr: f64) -> Self {
+        Self::new(
+            problem,
+            Dynamics::Model {
+                model,
+                lr,
+                integrator: None,
+                events: Vec::new(),
+            },
+        )
+    }
+
+    /// The integrator of a model run (default `rk4:substeps=10`).
+    #[must_use]
+    pub fn integrator(mut self, integrator: &'a dyn Integrator) -> Self {
+        if let Dynamics::Model { integrator: i, .. } = &mut self.dynamics {
+            *i = Some(integrator);
+        }
+        self
+    }
+
+    /// Events located inside the steps of a model run (terminal ones stop it).
+    #[must_use]
+    pub fn events(mut self, events: Vec<Event>) -> Self {
+        if let Dynamics::Model { events: e, .. } = &mut self.dynamics {
+            *e = events;
+        }
+        self
+    }
+
+    /// Run `k` optimizer steps (the model to `t0 + k·lr`). Default 1000.
+    #[must_use]
+    pub fn steps(mut self, k: u64) -> Self {
+        self.length = Length::Steps(k);
+        self
+    }
+
+    /// Run to time `T`: `K = round(T/lr)` steps.
+    #[must_use]
+    pub fn t_end(mut self, t: f64) -> Self {
+        self.length = Length::EndTime(t);
+        self
+    }
+
+    /// Deliver every `e`-th sample (and the last). Default 1.
+    #[must_use]
+    pub fn every(mut self, e: u64) -> Self {
+        self.every = e;
+        self
+    }
+
+    /// Divergence bounds.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Bound on `max |x_i|` (default 1e12).
+    #[must_use]
+    pub fn max_abs(mut self, max_abs: f64) -> Self {
+        self.limits.max_abs = max_abs;
+        self
+    }
+
+    /// Record the optimizer's buffers (`m`, `v`, …) in the samples of a discrete run.
+    #[must_use]
+    pub fn record_state(mut self, on: bool) -> Self {
+        self.record_state = on;
+        self
+    }
+
+    /// The clock's learning rate.
+    pub fn lr(&self) -> f64 {
+        match &self.dynamics {
+            Dynamics::Discrete(o) => o.lr(),
+            Dynamics::Model { lr, .. } => *lr,
+        }
+    }
+
+    /// The number of steps `K`, checked.
+    pub fn num_steps(&self) -> Result<u64> {
+        match self.length {
+            Length::Steps(k) => Ok(k),
+            Length::EndTime(t) => {
+                check::positive("run", "t_end", t)?;
+                let lr = self.lr();
+                if !(lr > 0.0 && lr.is_finite()) {
+                    return Err(Error::spec(format!(
+                        "run: t_end needs an optimizer with lr > 0, got lr = {lr}"
+                    )));
+                }
+                let k = (t / lr).round();
+                if k > u64::MAX as f64 / 2.0 {
+                    return Err(Error::spec(format!(
+                        "run: t_end / lr = {k:e} steps is too many"
+                    )));
+                }
+                Ok(k as u64)
+            }
+        }
+    }
+
+    fn check(&self) -> Result<u64> {
+        if self.every == 0 {
+            return Err(Error::spec("run: every must be >= 1, got 0"));
+        }
+        if self.limits.max_abs.is_nan() || self.limits.max_abs <= 0.0 {
+            return Err(Error::param(
+                "run",
+                "max_abs",
+                self.limits.max_abs,
+                crate::error::Allowed::Positive,
+            ));
+        }
+        if self.limits.max_loss.is_nan() || self.limits.max_loss <= 0.0 {
+            return Err(Error::param(
+                "run",
+                "max_loss",
+                self.limits.max_loss,
+                crate::error::Allowed::Positive,
+            ));
+        }
+        self.num_steps()
+    }
+
+    /// Runs, handing samples to `observers` in order. Invalid settings are an error; a run that
+    /// stops early is not (its [`End::stop`] says why).
+    pub fn execute(&self, observers: &mut [&mut dyn Observer]) -> Result<End> {
+        let steps = self.check()?;
+        let mut fan = Fanout { observers };
+        match &self.dynamics {
+            Dynamics::Discrete(opt) => self.discrete_loop(*opt, steps, &mut fan),
+            Dynamics::Model {
+                model,
+                lr,
+                integrator,
+                events,
+            } => {
+                let default;
+                let integ: &dyn Integrator = match integrator {
+                    Some(i) => *i,
+                    None => {
+                        default =
+                            FixedStep::new(Rk4, StepSize::Substeps(10)).labelled("rk4:substeps=10");
+                        &default
+                    }
+                };
+                self.model_loop(*model, integ, *lr, events, steps, &mut fan)
+            }
+        }
+    }
+
+    /// Runs with a [`Recorder`] and returns the trajectory.
+    pub fn trajectory(&self) -> Result<Trajectory> {
+        let mut rec = Recorder::default();
+        self.execute(&mut [&mut rec])?;
+        Ok(rec.into_trajectory())
+    }
+
+    fn discrete_loop(
+        &self,
+        opt: &dyn Optimizer<f64>,
+        steps: u64,
+        fan: &mut Fanout<'_, '_>,
+    ) -> Result<End> {
+        opt.validate()?;
+        let obj: &dyn Objective = self.problem.objective().as_ref();
+        let n = self.problem.dim();
+        let lr = opt.lr();
+        let blocks: Vec<Block> = if self.record_state {
+            block::uniform(opt.slot_names(), n)
+        } else {
+            Vec::new()
+        };
+        fan.start(&RunInfo {
+            kind: Kind::Discrete,
+            n,
+            lr,
+            t0: 0.0,
+            steps,
+            every: self.every,
+            blocks: blocks.clone(),
+        })?;
+        let mut state = opt.init(n);
+        let mut x = self.problem.x0().to_vec();
+        let mut g = vec![0.0; n];
+        let mut flat = vec![0.0; block::total(&blocks)];
+        let mut end = End::default();
+        for k in 0..=steps {
+            let t = k as f64 * lr;
+            let loss = if k < steps {
+                obj.gradient_at_step(&x, k + 1, &mut g)
+            } else {
+                obj.value_gradient(&x, &mut g)
+            };
+            let bad = self.limits.check(&x, loss, &g, k, t);
+            let recorded = k % self.every == 0 || k == steps;
+            if self.record_state && (recorded || bad.is_some()) {
+                for (j, slot) in state.slots.iter().enumerate() {
+                    flat[j * n..(j + 1) * n].copy_from_slice(slot);
+                }
+            }
+            let sample = Sample {
+                step: k,
+                t,
+                loss,
+                grad: &g,
+                x: &x,
+                state: &flat,
+                blocks: &blocks,
+                z: &x,
+            };
+            if let Some(stop) = bad {
+                fan.reject(&sample, &stop);
+                end.stop = stop;
+                end.unreached = Some(k);
+                break;
+            }
+            if recorded {
+                if let ControlFlow::Break(stop) = fan.observe(&sample) {
+                    end.stop = stop;
+                    end.samples += 1;
+                    end.unreached = (k < steps).then_some(k + 1);
+                    break;
+                }
+                end.samples += 1;
+            }
+            if k < steps {
+                opt.step(&mut state, &mut x, &g);
+            }
+        }
+        fan.finish(&end)?;
+        Ok(end)
+    }
+
+    fn model_loop(
+        &self,
+        model: &dyn Model,
+        integrator: &dyn Integrator,
+        lr: f64,
+        events: &[Event],
+        steps: u64,
+        fan: &mut Fanout<'_, '_>,
+    ) -> Result<End> {
+        check::positive("model", "lr", lr)?;
+        integrator.validate()?;
+        let n = model.n();
+        if n != self.problem.dim() {
+            return Err(Error::spec(format!(
+                "model '{}' has dimension {n} but the problem has {}",
+                model.name(),
+                self.problem.dim()
+            )));
+        }
+        let t0 = model.t0();
+        let every = self.every;
+        let ks: Vec<u64> = (0..=steps)
+            .filter(|k| k % every == 0 || *k == steps)
+            .collect();
+        let t_eval: Vec<f64> = ks.iter().map(|&k| t0 + k as f64 * lr).collect();
+        let blocks = model.blocks();
+        let z0 = model.initial_state(self.problem.x0());
+        if z0.len() != model.dim() || block::total(&blocks) + n != model.dim() {
+            return Err(Error::spec(format!(
+                "model '{}': initial state of length {} and blocks of total {} do not fit dim {} = n + blocks",
+                model.name(),
+                z0.len(),
+                block::total(&blocks),
+                model.dim()
+            )));
+        }
+        fan.start(&RunInfo {
+            kind: Kind::Model,
+            n,
+            lr,
+            t0,
+            steps,
+            every,
+            blocks: blocks.clone(),
+        })?;
+        let opts = SolveOptions {
+            t_eval,
+            max_abs: self.limits.max_abs,
+            steady_tol: None,
+            max_steps: u64::MAX,
+            events: events.to_vec(),
+            lr: Some(lr),
+        };
+        let mut sink = ModelSink {
+            obj: self.problem.objective().as_ref(),
+            limits: self.limits,
+            n,
+            ks: &ks,
+            next: 0,
+            g: vec![0.0; n],
+            blocks: &blocks,
+            fan,
+        };
+        let solved = integrator.solve_into(model, t0, &z0, &opts, &mut sink);
+        let delivered = sink.next;
+        let end = End {
+            stop: solved.stop,
+            samples: delivered as u64,
+            unreached: ks.get(delivered).copied(),
+            stats: Some(solved.stats),
+            events: solved.events,
+        };
+        sink.fan.finish(&end)?;
+        Ok(end)
+    }
+}
+
+/// Turns the integrator's samples into run samples: loss and gradient at θ, the checks, the
+/// observers.
+struct ModelSink<'s, 'f, 'o, 'a> {
+    obj: &'s dyn Objective,
+    limits: Limits,
+    n: usize,
+    ks: &'s [u64],
+    next: usize,
+    g: Vec<f64>,
+    blocks: &'s [Block],
+    fan: &'f mut Fanout<'o, 'a>,
+}
+
+impl Sink for ModelSink<'_, '_, '_, '_> {
+    fn sample(&mut self, t: f64, z: &[f64]) -> ControlFlow<StopReason> {
+        let k = self.ks[self.next];
+        let x = &z[..self.n];
+        let loss = self.obj.value_gradient(x, &mut self.g);
+        let sample = Sample {
+            step: k,
+            t,
+            loss,
+            grad: &self.g,
+            x,
+            state: &z[self.n..],
+            blocks: self.blocks,
+            z,
+        };
+        if let Some(stop) = self.limits.check(x, loss, &self.g, k, t) {
+            self.fan.reject(&sample, &stop);
+            return ControlFlow::Break(stop);
+        }
+        let flow = self.fan.observe(&sample);
+        self.next += 1;
+        flow
+    }
+}
