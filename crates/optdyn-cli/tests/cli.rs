@@ -26,9 +26,10 @@ fn stderr(o: &Output) -> String {
 /// see crates/optdyn/tests/torch_optim.rs) is compared over its first 60 steps.
 #[test]
 fn run_matches_torch_float64_iterates() {
+    // The one copy of the reference data lives with the library's tests.
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/torch_optim_public.json"
+        "/../optdyn/tests/data/torch_optim_public.json"
     ))
     .unwrap();
     let data: Value = serde_json::from_str(&text).unwrap();

@@ -5,6 +5,8 @@ use optdyn::optim::kadam::{Granularity, KAdam};
 use optdyn::optim::Optimizer;
 use optdyn::spec::Spec;
 
+mod common;
+
 fn kadam(spec: &str) -> KAdam {
     KAdam::from_spec(&Spec::parse(spec).unwrap()).unwrap()
 }
@@ -92,21 +94,12 @@ fn k1_is_adam_bit_for_bit() {
     }
 }
 
-/// Against the torch float64 reference (shared/testdata/torch_optim_public.json): Adam and AdamW
+/// Against the torch float64 reference (tests/data/torch_optim_public.json): Adam and AdamW
 /// on (x−4)² and Rosenbrock, 300 steps each.
 #[test]
 fn k1_matches_torch_reference_data() {
-    // shared/ sits beside the repository (or beside the worktree folder).
-    let root = env!("CARGO_MANIFEST_DIR");
-    let text = ["/../../../shared", "/../../../../shared"]
-        .iter()
-        .find_map(|up| {
-            std::fs::read_to_string(format!("{root}{up}/testdata/torch_optim_public.json")).ok()
-        })
-        .expect("shared/testdata/torch_optim_public.json beside the repository");
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut checked = 0;
-    for case in doc["cases"].as_array().unwrap() {
+    for case in &common::torch_cases() {
         let spec = case["optimizer"].as_str().unwrap();
         let wd = match spec {
             "adam:lr=0.01" => 0.0,

@@ -14,39 +14,11 @@
 
 use optdyn::optim::{self, Adam, NAdam, Optimizer, RAdam, Real, Sgd, State};
 use optdyn::spec::Spec;
-use serde_json::Value;
+
+mod common;
+use common::{floats, grad_rosenbrock, grad_shifted_square, torch_cases};
 
 /// ∇ of `(x − 4)²`: `2(x − 4)`.
-fn grad_shifted_square(x: &[f64], g: &mut [f64]) {
-    g[0] = 2.0 * (x[0] - 4.0);
-}
-
-/// ∇ of `(1 − x)² + 100(y − x²)²`: `(−2(1 − x) − 2x·200(y − x²), 200(y − x²))`, evaluated in the
-/// order reverse-mode autograd evaluates it.
-fn grad_rosenbrock(x: &[f64], g: &mut [f64]) {
-    let r = x[1] - x[0] * x[0];
-    g[0] = -2.0 * (1.0 - x[0]) + (-(200.0 * r)) * (2.0 * x[0]);
-    g[1] = 200.0 * r;
-}
-
-fn load_cases() -> Vec<Value> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/torch_optim_public.json"
-    );
-    let text = std::fs::read_to_string(path).expect("oracle file is readable");
-    let v: Value = serde_json::from_str(&text).expect("oracle file is JSON");
-    v["cases"].as_array().expect("cases array").clone()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
 /// Runs `opt` for `steps` steps from `x0`, multiplying every gradient by `scale`.
 fn run(
     opt: &dyn Optimizer<f64>,
@@ -78,7 +50,7 @@ fn rel(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn matches_torch_float64_oracle() {
-    let cases = load_cases();
+    let cases = torch_cases();
     assert_eq!(cases.len(), 30, "expected the 30 public cases");
     let tol = 1e-10;
     let mut failures = Vec::new();
