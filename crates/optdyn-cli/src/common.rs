@@ -47,6 +47,41 @@ pub struct ModelRunArgs {
     pub integrator: Option<String>,
 }
 
+/// `--optimizer`, `--models`, `--integrator` of the comparisons (`compare`, `converge`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelsArgs {
+    /// Optimizer spec (its hyperparameters and lr are the models'; `converge` replaces the lr).
+    #[arg(long)]
+    pub optimizer: String,
+    /// Model specs, separated by `+` (or commas when the specs have no parameters).
+    #[arg(long)]
+    pub models: String,
+    /// Integrator for the models (default rk4:substeps=10).
+    #[arg(long)]
+    pub integrator: Option<String>,
+}
+
+/// What [`ModelsArgs`] name, built.
+pub struct Models {
+    /// The optimizer.
+    pub optimizer: Box<dyn Optimizer<f64>>,
+    /// The model specs.
+    pub specs: Vec<ModelSpec>,
+    /// The integrator, if given.
+    pub integrator: Option<Box<dyn Integrator>>,
+}
+
+impl ModelsArgs {
+    /// The optimizer, the model specs and the integrator.
+    pub fn build(&self) -> Result<Models> {
+        Ok(Models {
+            optimizer: optimizer(&self.optimizer)?,
+            specs: models(&self.models)?,
+            integrator: integrator(self.integrator.as_deref())?,
+        })
+    }
+}
+
 /// Parses `--x0` (`1,2` or `1;2`).
 pub fn parse_x0(text: &str) -> Result<Vec<f64>> {
     optdyn::spec::parse_list(text).map_err(|e| Error::spec(format!("--x0: {e}")))

@@ -1,7 +1,7 @@
 //! `optdyn compare`: the discrete optimizer and its models on one clock; table on stdout, data and
 //! figures in `--out`.
 
-use crate::common::{self, ProblemArgs};
+use crate::common::{self, ModelsArgs, ProblemArgs};
 use optdyn::analysis::compare::compare;
 use optdyn::model::ModelFactory;
 use optdyn::report::write_comparison;
@@ -14,18 +14,11 @@ use std::path::PathBuf;
 pub struct CompareArgs {
     #[command(flatten)]
     problem: ProblemArgs,
-    /// Optimizer spec (its lr sets the clock t_k = k·lr).
-    #[arg(long)]
-    optimizer: String,
-    /// Comma-separated model specs (use `+` between models when a spec itself has commas).
-    #[arg(long)]
-    models: String,
+    #[command(flatten)]
+    models: ModelsArgs,
     /// End time T.
     #[arg(long)]
     t_end: f64,
-    /// Integrator for the models (default rk4:substeps=10).
-    #[arg(long)]
-    integrator: Option<String>,
     /// Record every N-th step.
     #[arg(long, default_value_t = 1)]
     every: u64,
@@ -45,7 +38,11 @@ pub fn optimizer_eps(spec: &str) -> f64 {
 /// Executes `optdyn compare`.
 pub fn run(a: &CompareArgs) -> Result<u8> {
     let problem = a.problem.problem()?;
-    let opt = common::optimizer(&a.optimizer)?;
+    let common::Models {
+        optimizer: opt,
+        specs,
+        integrator: integ,
+    } = a.models.build()?;
     let lr = opt.lr();
     if !(a.t_end.is_finite() && a.t_end > 0.0 && lr > 0.0) {
         return Err(Error::spec(format!(
@@ -53,9 +50,7 @@ pub fn run(a: &CompareArgs) -> Result<u8> {
             a.t_end
         )));
     }
-    let specs = common::models(&a.models)?;
     let models: Vec<&dyn ModelFactory> = specs.iter().map(|m| m as &dyn ModelFactory).collect();
-    let integ = common::integrator(a.integrator.as_deref())?;
     let steps = (a.t_end / lr).round() as u64;
     let c = compare(
         &problem,
@@ -65,11 +60,11 @@ pub fn run(a: &CompareArgs) -> Result<u8> {
         steps,
         a.every,
     )?;
-    let text = write_comparison(&c, optimizer_eps(&a.optimizer), &a.out)?;
+    let text = write_comparison(&c, optimizer_eps(&a.models.optimizer), &a.out)?;
     let mut manifest = io::manifest_base("compare");
     manifest["objective"] = serde_json::json!(a.problem.objective);
     manifest["x0"] = serde_json::json!(problem.x0());
-    manifest["optimizer"] = serde_json::json!(a.optimizer);
+    manifest["optimizer"] = serde_json::json!(a.models.optimizer);
     manifest["models"] = serde_json::json!(specs.iter().map(|m| m.label()).collect::<Vec<_>>());
     manifest["steps"] = serde_json::json!(steps);
     manifest["discrete_stop"] = serde_json::json!(c.discrete.stop);

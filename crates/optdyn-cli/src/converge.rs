@@ -1,6 +1,6 @@
 //! `optdyn converge`: the gap at a fixed horizon vs learning rate, with fitted orders.
 
-use crate::common::{self, ProblemArgs};
+use crate::common::{self, ModelsArgs, ProblemArgs};
 use optdyn::analysis::converge::converge;
 use optdyn::model::ModelFactory;
 use optdyn::report::write_convergence;
@@ -12,21 +12,14 @@ use std::path::PathBuf;
 pub struct ConvergeArgs {
     #[command(flatten)]
     problem: ProblemArgs,
-    /// Optimizer spec (its lr is replaced by each value of --lrs).
-    #[arg(long)]
-    optimizer: String,
-    /// Model specs, separated by `+` (or commas when the specs have no parameters).
-    #[arg(long)]
-    models: String,
+    #[command(flatten)]
+    models: ModelsArgs,
     /// Learning rates: a list (`5e-4,1e-3`) or a range (`1e-3:1e-1:5:log`).
     #[arg(long)]
     lrs: String,
     /// Horizon T at which the gap is measured.
     #[arg(long)]
     t_end: f64,
-    /// Integrator for the models.
-    #[arg(long)]
-    integrator: Option<String>,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/converge")]
     out: PathBuf,
@@ -35,11 +28,13 @@ pub struct ConvergeArgs {
 /// Executes `optdyn converge`.
 pub fn run(a: &ConvergeArgs) -> Result<u8> {
     let problem = a.problem.problem()?;
-    let opt = common::optimizer(&a.optimizer)?;
+    let common::Models {
+        optimizer: opt,
+        specs,
+        integrator: integ,
+    } = a.models.build()?;
     let lrs = range::parse("--lrs", &a.lrs)?;
-    let specs = common::models(&a.models)?;
     let models: Vec<&dyn ModelFactory> = specs.iter().map(|m| m as &dyn ModelFactory).collect();
-    let integ = common::integrator(a.integrator.as_deref())?;
     let c = converge(
         &problem,
         opt.as_ref(),
@@ -52,7 +47,7 @@ pub fn run(a: &ConvergeArgs) -> Result<u8> {
     let mut manifest = io::manifest_base("converge");
     manifest["objective"] = serde_json::json!(a.problem.objective);
     manifest["x0"] = serde_json::json!(problem.x0());
-    manifest["optimizer"] = serde_json::json!(a.optimizer);
+    manifest["optimizer"] = serde_json::json!(a.models.optimizer);
     manifest["models"] = serde_json::json!(specs.iter().map(|m| m.label()).collect::<Vec<_>>());
     manifest["lrs"] = serde_json::json!(lrs);
     manifest["t_end"] = serde_json::json!(a.t_end);

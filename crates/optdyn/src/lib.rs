@@ -80,6 +80,7 @@ pub mod run;
 pub mod spec;
 pub mod stop;
 pub mod trajectory;
+pub mod vector;
 
 pub use error::{Error, Result};
 

@@ -74,14 +74,7 @@ impl Observer for Velocity<'_> {
 fn gap_between(d: &Trajectory, m: &Trajectory) -> Vec<f64> {
     let rows = d.len().min(m.len());
     (0..rows)
-        .map(|i| {
-            d.x(i)
-                .iter()
-                .zip(m.x(i))
-                .map(|(a, b)| (a - b).powi(2))
-                .sum::<f64>()
-                .sqrt()
-        })
+        .map(|i| crate::vector::distance(d.x(i), m.x(i)))
         .collect()
 }
 

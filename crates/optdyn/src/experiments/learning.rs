@@ -125,12 +125,7 @@ struct UpdateSizes {
 impl Observer for UpdateSizes {
     fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
         if self.seen {
-            let du =
-                s.x.iter()
-                    .zip(&self.prev)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
+            let du = crate::vector::distance(s.x, &self.prev);
             if !du.is_finite() || du == 0.0 {
                 self.prev.copy_from_slice(s.x);
                 return ControlFlow::Break(StopReason::Converged {

@@ -58,6 +58,16 @@ fn fixed<S: Stepper + 'static>(
     ))
 }
 
+/// An implicit scheme made from the spec's Newton controls, on a fixed step.
+fn implicit<S: Stepper + 'static>(
+    s: &Spec,
+    params: &[ParamInfo],
+    scheme: impl FnOnce(super::implicit::NewtonOpts) -> S,
+) -> Result<Box<dyn Integrator>> {
+    let stepper = scheme(newton_opts(s)?);
+    fixed(stepper, s, params)
+}
+
 const fn info(
     name: &'static str,
     summary: &'static str,
@@ -125,15 +135,10 @@ static REGISTRY: [Entry; 15] = [
             &IMPLICIT_PARAMS,
         ),
         build: |s| {
-            let newton = newton_opts(s)?;
-            fixed(
-                ThetaMethod {
-                    newton,
-                    ..ThetaMethod::backward_euler()
-                },
-                s,
-                &IMPLICIT_PARAMS,
-            )
+            implicit(s, &IMPLICIT_PARAMS, |newton| ThetaMethod {
+                newton,
+                ..ThetaMethod::backward_euler()
+            })
         },
     },
     Entry {
@@ -143,15 +148,10 @@ static REGISTRY: [Entry; 15] = [
             &IMPLICIT_PARAMS,
         ),
         build: |s| {
-            let newton = newton_opts(s)?;
-            fixed(
-                ThetaMethod {
-                    newton,
-                    ..ThetaMethod::trapezoid()
-                },
-                s,
-                &IMPLICIT_PARAMS,
-            )
+            implicit(s, &IMPLICIT_PARAMS, |newton| ThetaMethod {
+                newton,
+                ..ThetaMethod::trapezoid()
+            })
         },
     },
     Entry {
@@ -172,15 +172,10 @@ static REGISTRY: [Entry; 15] = [
             &IMPLICIT_PARAMS,
         ),
         build: |s| {
-            let newton = newton_opts(s)?;
-            fixed(
-                Newmark {
-                    newton,
-                    ..Newmark::new(0.0, 0.5)
-                },
-                s,
-                &IMPLICIT_PARAMS,
-            )
+            implicit(s, &IMPLICIT_PARAMS, |newton| Newmark {
+                newton,
+                ..Newmark::new(0.0, 0.5)
+            })
         },
     },
     Entry {
@@ -189,10 +184,7 @@ static REGISTRY: [Entry; 15] = [
             "staggered central differencing, velocity-implicit closing half step, order 2",
             &IMPLICIT_PARAMS,
         ),
-        build: |s| {
-            let newton = newton_opts(s)?;
-            fixed(Staggered { newton }, s, &IMPLICIT_PARAMS)
-        },
+        build: |s| implicit(s, &IMPLICIT_PARAMS, |newton| Staggered { newton }),
     },
     Entry {
         info: info(

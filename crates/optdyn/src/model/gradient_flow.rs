@@ -62,6 +62,23 @@ pub struct FirstOrderFlow {
     coef: f64,
 }
 
+/// The clock `lr > 0` and momentum `μ ∈ [0, 1)` of SGD for a heavy-ball model (flow or ODE),
+/// refusing Nesterov momentum and dampening.
+pub(crate) fn heavy_ball_sgd(model: &str, sgd: &Sgd) -> Result<(f64, f64)> {
+    sgd_options(model, sgd)?;
+    if sgd.nesterov {
+        return Err(Error::not_modelled(
+            model,
+            "nesterov",
+            true,
+            "nesterov=false (use the nesterov model)",
+        ));
+    }
+    let lr = clock_lr("sgd", sgd.lr)?;
+    let mu = check::in_closed_open("sgd", "momentum", sgd.momentum, 0.0, 1.0)?;
+    Ok((lr, mu))
+}
+
 /// Refuses the SGD options the first-order and inertial SGD models do not represent.
 pub(crate) fn sgd_options(model: &str, sgd: &Sgd) -> Result<()> {
     sgd.validate()?;
@@ -125,17 +142,7 @@ impl FirstOrderFlow {
     /// the O(h²) modified equation on the slow manifold.
     pub fn heavy_ball(sgd: &Sgd, correction: bool, obj: Arc<dyn Objective>) -> Result<Self> {
         let model = "heavy-ball-flow";
-        sgd_options(model, sgd)?;
-        if sgd.nesterov {
-            return Err(Error::not_modelled(
-                model,
-                "nesterov",
-                true,
-                "nesterov=false (use the nesterov model)",
-            ));
-        }
-        let h = clock_lr("sgd", sgd.lr)?;
-        let mu = check::in_closed_open("sgd", "momentum", sgd.momentum, 0.0, 1.0)?;
+        let (h, mu) = heavy_ball_sgd(model, sgd)?;
         let c = if correction {
             h * (1.0 + mu) / (4.0 * (1.0 - mu) * (1.0 - mu))
         } else {

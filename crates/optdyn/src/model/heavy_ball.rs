@@ -12,14 +12,14 @@
 //! `ż = [v, −((1−μ)v + ∇f)/lr]`, so second-order integrators can drive it;
 //! `x(0) = x0`, `v(0) = 0`.
 
-use super::gradient_flow::sgd_options;
-use super::{clock_lr, optimizer_as, sgd_objective, Model};
+use super::gradient_flow::heavy_ball_sgd;
+use super::{optimizer_as, sgd_objective, Model};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
 use crate::optim::{Optimizer, Sgd};
-use crate::spec::{check, ComponentInfo, Spec};
-use crate::{Error, Result};
+use crate::spec::{ComponentInfo, Spec};
+use crate::Result;
 use std::sync::Arc;
 
 /// Catalog entry.
@@ -43,17 +43,7 @@ impl HeavyBall {
     /// `weight_decay` and `maximize` are honoured through the objective).
     pub fn of(sgd: &Sgd, obj: Arc<dyn Objective>) -> Result<Self> {
         let model = "heavy-ball";
-        sgd_options(model, sgd)?;
-        if sgd.nesterov {
-            return Err(Error::not_modelled(
-                model,
-                "nesterov",
-                true,
-                "nesterov=false (use the nesterov model)",
-            ));
-        }
-        let lr = clock_lr("sgd", sgd.lr)?;
-        let mu = check::in_closed_open("sgd", "momentum", sgd.momentum, 0.0, 1.0)?;
+        let (lr, mu) = heavy_ball_sgd(model, sgd)?;
         let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
         Ok(HeavyBall {
             name: model.into(),

@@ -65,7 +65,7 @@ impl<'a> Sample<'a> {
 
     /// `‖∇f(x_k)‖₂`.
     pub fn grad_norm(&self) -> f64 {
-        self.grad.iter().map(|a| a * a).sum::<f64>().sqrt()
+        crate::vector::norm(self.grad)
     }
 }
 

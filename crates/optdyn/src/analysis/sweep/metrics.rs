@@ -251,12 +251,7 @@ impl MetricsObserver {
 impl Observer for MetricsObserver {
     fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
         if self.seen {
-            let du =
-                s.x.iter()
-                    .zip(&self.prev)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
+            let du = crate::vector::distance(s.x, &self.prev);
             self.m.max_update = self.m.max_update.max(du);
         }
         if self.m.steps_to_tol.is_none() {
