@@ -2,13 +2,11 @@
 
 use crate::common::{self, parse_x0};
 use optdyn::analysis::basins::{basin_map, scan_lr};
-use optdyn::io::{self, fmt_f64};
+use optdyn::io;
 use optdyn::model::{ModelFactory, ModelSpec};
-use optdyn::plot::figures::basin_heatmap;
-use optdyn::plot::{save_figure, Figure, Series, Style};
+use optdyn::report::{write_basin_map, write_lr_scan};
 use optdyn::run::Problem;
 use optdyn::{range, Error, Result};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn basins`.
@@ -63,34 +61,14 @@ pub fn run(a: &BasinsArgs) -> Result<u8> {
             let mend = factory
                 .map(|f| scan_lr(&problem, opt.as_ref(), Some(f), None, &lrs, &steps))
                 .transpose()?;
-            let first = |v: &Option<Vec<f64>>| v.as_ref().map_or(f64::NAN, |p| p[0]);
-            let mut csv = String::from("lr,steps,discrete_x0,model_x0\n");
-            for (i, lr) in lrs.iter().enumerate() {
-                let mv = mend.as_ref().map_or(f64::NAN, |m| first(&m[i]));
-                let _ = writeln!(
-                    csv,
-                    "{},{},{},{}",
-                    fmt_f64(*lr),
-                    steps(*lr),
-                    fmt_f64(first(&disc[i])),
-                    fmt_f64(mv)
-                );
-            }
-            io::write_atomic(&a.out.join("basins.csv"), csv.as_bytes())?;
-            let mut f = Figure::new("final state vs learning rate", "lr", "final x0");
-            f.legend = optdyn::plot::Legend::MiddleLeft;
-            f.log_x = true;
-            f.series.push(
-                Series::line("discrete", lrs.clone(), disc.iter().map(first).collect())
-                    .styled(Style::Points),
-            );
-            if let (Some(m), Some(name)) = (&mend, &a.model) {
-                f.series.push(
-                    Series::line(name.clone(), lrs.clone(), m.iter().map(first).collect())
-                        .styled(Style::LinePoints),
-                );
-            }
-            save_figure(&f, &a.out.join("basins"))?;
+            let steps: Vec<u64> = lrs.iter().map(|&lr| steps(lr)).collect();
+            write_lr_scan(
+                &a.out,
+                &lrs,
+                &steps,
+                &disc,
+                a.model.as_deref().zip(mend.as_deref()),
+            )?;
         }
         (None, Some(xs), Some(ys)) => {
             let xs = range::parse("--xs", xs)?;
@@ -98,26 +76,7 @@ pub fn run(a: &BasinsArgs) -> Result<u8> {
             let problem = Problem::parse(&a.objective, vec![xs[0], ys[0]])?;
             let steps = a.steps.unwrap_or(2000);
             let map = basin_map(&problem, opt.as_ref(), factory, None, &xs, &ys, steps, 1e-3)?;
-            let mut csv = String::from("x,y,end_x,end_y,attractor\n");
-            for (k, e) in map.ends.iter().enumerate() {
-                let (x, y) = (xs[k % xs.len()], ys[k / xs.len()]);
-                let (ex, ey) = e.as_ref().map_or((f64::NAN, f64::NAN), |p| (p[0], p[1]));
-                let lab = map.labels[k].map_or("diverged".to_string(), |i| i.to_string());
-                let _ = writeln!(
-                    csv,
-                    "{},{},{},{},{lab}",
-                    fmt_f64(x),
-                    fmt_f64(y),
-                    fmt_f64(ex),
-                    fmt_f64(ey)
-                );
-            }
-            io::write_atomic(&a.out.join("basin_map.csv"), csv.as_bytes())?;
-            basin_heatmap(
-                &map,
-                a.model.as_deref().unwrap_or(&a.optimizer),
-                &a.out.join("basin_map"),
-            )?;
+            write_basin_map(&a.out, &map, a.model.as_deref().unwrap_or(&a.optimizer))?;
             println!("{} attractors found", map.attractors.len());
         }
         _ => {

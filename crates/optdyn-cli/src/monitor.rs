@@ -3,11 +3,9 @@
 
 use crate::common::{self, ModelRunArgs, ProblemArgs};
 use optdyn::analysis::lyapunov::{model_monitors, Monitor};
-use optdyn::io::{self, fmt_f64};
 use optdyn::model;
-use optdyn::plot::{save_panels, Figure, Series};
+use optdyn::report::write_monitors;
 use optdyn::Result;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn monitor`.
@@ -39,40 +37,7 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
         a.model.steps,
         a.tol,
     )?;
-    let t = mon.trajectory.times().to_vec();
-    let mut csv = String::from("t,loss,lyapunov,kinetic\n");
-    for (i, ti) in t.iter().enumerate() {
-        let l = mon.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
-        let _ = writeln!(
-            csv,
-            "{},{},{},{}",
-            fmt_f64(*ti),
-            fmt_f64(mon.loss.values[i]),
-            fmt_f64(l),
-            fmt_f64(mon.kinetic[i])
-        );
-    }
-    io::write_atomic(&a.out.join("monitor.csv"), csv.as_bytes())?;
-    let mut panels = Vec::new();
-    let mut f = Figure::new("f(θ(t))", "t", "loss");
-    f.series
-        .push(Series::line("loss", t.clone(), mon.loss.values.clone()));
-    panels.push(f);
-    if let Some(l) = &mon.lyapunov {
-        let mut f = Figure::new("Lyapunov functional V(t)", "t", "V");
-        f.series.push(Series::line(
-            a.model.model.clone(),
-            t.clone(),
-            l.values.clone(),
-        ));
-        panels.push(f);
-    }
-    let mut f = Figure::new("kinetic energy ½‖θ'‖²", "t", "½‖θ'‖²");
-    f.log_y = true;
-    f.series
-        .push(Series::line("kinetic", t.clone(), mon.kinetic.clone()));
-    panels.push(f);
-    save_panels(&panels, panels.len(), &a.out.join("monitor"))?;
+    write_monitors(&a.out, &mon, &a.model.model)?;
     let say = |name: &str, m: &Monitor| {
         println!(
             "{name:<10} {} (largest rise {:.3e} at t = {:.4})",

@@ -3,12 +3,10 @@
 
 use crate::common::{self, ModelRunArgs, ProblemArgs};
 use optdyn::analysis::spectrum::{euler_step_limit, Spectra};
-use optdyn::io::{self, fmt_f64};
 use optdyn::model;
-use optdyn::plot::{save_figure, Figure, Series, Style};
+use optdyn::report::write_spectrum;
 use optdyn::run::Run;
 use optdyn::Result;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn spectrum`.
@@ -44,41 +42,7 @@ pub fn run(a: &SpectrumArgs) -> Result<u8> {
     let mut spectra = Spectra::new(m.as_ref(), a.tol);
     run.execute(&mut [&mut spectra])?;
     let samples = spectra.samples;
-    let mut csv = String::from("t,max_re,radius,ill_posed,eigenvalues\n");
-    for s in &samples {
-        let ev: Vec<String> = s
-            .eigenvalues
-            .iter()
-            .map(|(r, i)| format!("{}{:+}i", fmt_f64(*r), i))
-            .collect();
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{}",
-            fmt_f64(s.t),
-            fmt_f64(s.max_re),
-            fmt_f64(s.radius),
-            s.ill_posed as u8,
-            ev.join(" ")
-        );
-    }
-    io::write_atomic(&a.out.join("spectrum.csv"), csv.as_bytes())?;
-    let t: Vec<f64> = samples.iter().map(|s| s.t).collect();
-    let mut f = Figure::new(
-        "Jacobian spectrum along the trajectory",
-        "t",
-        "eigenvalue real part",
-    );
-    for j in 0..m.dim() {
-        f.series.push(
-            Series::line(
-                format!("Re λ{j}"),
-                t.clone(),
-                samples.iter().map(|s| s.eigenvalues[j].0).collect(),
-            )
-            .styled(Style::Line),
-        );
-    }
-    save_figure(&f, &a.out.join("spectrum"))?;
+    write_spectrum(&a.out, &samples)?;
     let ill = samples.iter().filter(|s| s.ill_posed).count();
     println!(
         "{} samples, {} flagged ill-posed (Re λ > {}); forward-Euler step limit at the last sample: {:.4e}",

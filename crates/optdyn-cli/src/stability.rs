@@ -1,10 +1,9 @@
 //! `optdyn stability`: the (β1, β2) map of Adam-type update growth, data and heat map.
 
 use optdyn::analysis::stability;
-use optdyn::io::{self, fmt_f64};
-use optdyn::plot::figures::stability_heatmap;
+use optdyn::io;
+use optdyn::report::write_stability;
 use optdyn::{range, Error, Result};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `optdyn stability`.
@@ -47,21 +46,7 @@ pub fn run(a: &StabilityArgs) -> Result<u8> {
         a.decay,
         a.steps,
     )?;
-    let mut csv = String::from("beta1,beta2,growth,predicted,max_update,theory_stable\n");
-    for c in &cells {
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{}",
-            fmt_f64(c.beta1),
-            fmt_f64(c.beta2),
-            fmt_f64(c.growth),
-            fmt_f64(c.predicted),
-            fmt_f64(c.max_update),
-            c.theory_stable as u8
-        );
-    }
-    io::write_atomic(&a.out.join("stability.csv"), csv.as_bytes())?;
-    stability_heatmap(&cells, &b1, &b2, a.decay, &a.out.join("stability"))?;
+    write_stability(&a.out, &cells, &b1, &b2, a.decay)?;
     let mut m = io::manifest_base("stability");
     m["optimizer"] = serde_json::json!(a.optimizer);
     m["decay"] = serde_json::json!(a.decay);

@@ -1,12 +1,16 @@
-//! Writers of the standard analysis outputs: the CSVs, the tables and the figures of a
-//! comparison or a convergence study, shared by the CLI, the Python package, `demo` and the
-//! reproductions.
+//! Writers of the standard analysis outputs — the CSVs and the figures of a comparison, a
+//! convergence study, an lr scan, a basin map, a stability map, spectra and monitors — shared by
+//! the CLI, the Python package, `demo` and the reproductions, so each is written in one place.
 
+use crate::analysis::basins::BasinMap;
 use crate::analysis::compare::Comparison;
 use crate::analysis::converge::Convergence;
 use crate::analysis::fit::PowerFit;
+use crate::analysis::lyapunov::ModelMonitors;
+use crate::analysis::spectrum::SpectrumSample;
+use crate::analysis::stability::StabilityCell;
 use crate::io::{self, fmt_f64};
-use crate::plot::figures;
+use crate::plot::{figures, save_figure, save_panels, Figure, Legend, Series, Style};
 use crate::Result;
 use std::path::Path;
 
@@ -105,4 +109,170 @@ pub fn write_convergence(c: &Convergence, dir: &Path) -> Result<String> {
     )?;
     figures::convergence_figure(c, dir)?;
     Ok(text)
+}
+
+/// Writes an lr scan into `dir`: `basins.csv` (`lr,steps,discrete_x0,model_x0`, NaN where a
+/// run diverged) and the figure final `x0` vs lr.
+pub fn write_lr_scan(
+    dir: &Path,
+    lrs: &[f64],
+    steps: &[u64],
+    discrete: &[Option<Vec<f64>>],
+    model: Option<(&str, &[Option<Vec<f64>>])>,
+) -> Result<()> {
+    let first = |v: &Option<Vec<f64>>| v.as_ref().map_or(f64::NAN, |p| p[0]);
+    let mut csv = String::from("lr,steps,discrete_x0,model_x0\n");
+    for (i, lr) in lrs.iter().enumerate() {
+        let mv = model.map_or(f64::NAN, |(_, m)| first(&m[i]));
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            fmt_f64(*lr),
+            steps[i],
+            fmt_f64(first(&discrete[i])),
+            fmt_f64(mv)
+        ));
+    }
+    io::write_atomic(&dir.join("basins.csv"), csv.as_bytes())?;
+    let mut f = Figure::new("final state vs learning rate", "lr", "final x0");
+    f.legend = Legend::MiddleLeft;
+    f.log_x = true;
+    f.series.push(
+        Series::line(
+            "discrete",
+            lrs.to_vec(),
+            discrete.iter().map(first).collect(),
+        )
+        .styled(Style::Points),
+    );
+    if let Some((name, m)) = model {
+        f.series.push(
+            Series::line(name, lrs.to_vec(), m.iter().map(first).collect())
+                .styled(Style::LinePoints),
+        );
+    }
+    save_figure(&f, &dir.join("basins"))?;
+    Ok(())
+}
+
+/// Writes a 2-D basin map into `dir`: `basin_map.csv` (`x,y,end_x,end_y,attractor`, the label
+/// `diverged` where a run did) and the heat map.
+pub fn write_basin_map(dir: &Path, map: &BasinMap, title: &str) -> Result<()> {
+    let mut csv = String::from("x,y,end_x,end_y,attractor\n");
+    for (k, e) in map.ends.iter().enumerate() {
+        let (x, y) = (map.xs[k % map.xs.len()], map.ys[k / map.xs.len()]);
+        let (ex, ey) = e.as_ref().map_or((f64::NAN, f64::NAN), |p| (p[0], p[1]));
+        let lab = map.labels[k].map_or("diverged".to_string(), |i| i.to_string());
+        csv.push_str(&format!(
+            "{},{},{},{},{lab}\n",
+            fmt_f64(x),
+            fmt_f64(y),
+            fmt_f64(ex),
+            fmt_f64(ey)
+        ));
+    }
+    io::write_atomic(&dir.join("basin_map.csv"), csv.as_bytes())?;
+    figures::basin_heatmap(map, title, &dir.join("basin_map"))?;
+    Ok(())
+}
+
+/// Writes a stability map into `dir`: `stability.csv`
+/// (`beta1,beta2,growth,predicted,max_update,theory_stable`) and the heat map.
+pub fn write_stability(
+    dir: &Path,
+    cells: &[StabilityCell],
+    beta1s: &[f64],
+    beta2s: &[f64],
+    decay: f64,
+) -> Result<()> {
+    let mut csv = String::from("beta1,beta2,growth,predicted,max_update,theory_stable\n");
+    for c in cells {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            fmt_f64(c.beta1),
+            fmt_f64(c.beta2),
+            fmt_f64(c.growth),
+            fmt_f64(c.predicted),
+            fmt_f64(c.max_update),
+            c.theory_stable as u8
+        ));
+    }
+    io::write_atomic(&dir.join("stability.csv"), csv.as_bytes())?;
+    figures::stability_heatmap(cells, beta1s, beta2s, decay, &dir.join("stability"))?;
+    Ok(())
+}
+
+/// Writes spectra into `dir`: `spectrum.csv` (`t,max_re,radius,ill_posed,eigenvalues`) and the
+/// figure of the real parts.
+pub fn write_spectrum(dir: &Path, samples: &[SpectrumSample]) -> Result<()> {
+    let mut csv = String::from("t,max_re,radius,ill_posed,eigenvalues\n");
+    for s in samples {
+        let ev: Vec<String> = s
+            .eigenvalues
+            .iter()
+            .map(|(r, i)| format!("{}{:+}i", fmt_f64(*r), i))
+            .collect();
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            fmt_f64(s.t),
+            fmt_f64(s.max_re),
+            fmt_f64(s.radius),
+            s.ill_posed as u8,
+            ev.join(" ")
+        ));
+    }
+    io::write_atomic(&dir.join("spectrum.csv"), csv.as_bytes())?;
+    let t: Vec<f64> = samples.iter().map(|s| s.t).collect();
+    let mut f = Figure::new(
+        "Jacobian spectrum along the trajectory",
+        "t",
+        "eigenvalue real part",
+    );
+    let dim = samples.first().map_or(0, |s| s.eigenvalues.len());
+    for j in 0..dim {
+        f.series.push(
+            Series::line(
+                format!("Re λ{j}"),
+                t.clone(),
+                samples.iter().map(|s| s.eigenvalues[j].0).collect(),
+            )
+            .styled(Style::Line),
+        );
+    }
+    save_figure(&f, &dir.join("spectrum"))?;
+    Ok(())
+}
+
+/// Writes monitors into `dir`: `monitor.csv` (`t,loss,lyapunov,kinetic`) and the panels.
+pub fn write_monitors(dir: &Path, m: &ModelMonitors, model: &str) -> Result<()> {
+    let t = m.trajectory.times();
+    let mut csv = String::from("t,loss,lyapunov,kinetic\n");
+    for (i, ti) in t.iter().enumerate() {
+        let l = m.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            fmt_f64(*ti),
+            fmt_f64(m.loss.values[i]),
+            fmt_f64(l),
+            fmt_f64(m.kinetic[i])
+        ));
+    }
+    io::write_atomic(&dir.join("monitor.csv"), csv.as_bytes())?;
+    let mut panels = Vec::new();
+    let mut f = Figure::new("f(θ(t))", "t", "loss");
+    f.series
+        .push(Series::line("loss", t.to_vec(), m.loss.values.clone()));
+    panels.push(f);
+    if let Some(l) = &m.lyapunov {
+        let mut f = Figure::new("Lyapunov functional V(t)", "t", "V");
+        f.series
+            .push(Series::line(model, t.to_vec(), l.values.clone()));
+        panels.push(f);
+    }
+    let mut f = Figure::new("kinetic energy ½‖θ'‖²", "t", "½‖θ'‖²");
+    f.log_y = true;
+    f.series
+        .push(Series::line("kinetic", t.to_vec(), m.kinetic.clone()));
+    panels.push(f);
+    save_panels(&panels, panels.len(), &dir.join("monitor"))?;
+    Ok(())
 }
