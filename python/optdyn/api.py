@@ -1,0 +1,393 @@
+"""The functions of :mod:`optdyn`: runs, comparisons, convergence studies, sweeps and analyses.
+
+Arguments follow the command line's options (dashes become underscores). Wherever an
+``objective``, ``optimizer`` or ``model`` is expected, a spec string works, and so do your own
+Python objects:
+
+* objective: ``"rosen1d:c=4"``, a callable ``f(x) -> (value, grad)`` on numpy float64 arrays, or
+  an object with ``value_grad(x)`` and optionally ``hvp(x, v)`` (models that use curvature need
+  it; otherwise a central difference of the gradient is used);
+* optimizer: ``"adam:lr=1e-3"``, an :mod:`optdyn.optim` instance, or an update rule with ``lr``,
+  ``init(n) -> state`` and ``step(x, g, state) -> (x_new, state)``;
+* model: ``"adam-ide1"`` or an :class:`optdyn.CustomModel`.
+
+Runs execute in Rust with the interpreter released; an exception raised by your callable
+propagates unchanged (with a note naming the step), a wrong shape or a non-finite value at a
+finite argument raises ``ValueError``/``TypeError``, and a run that diverges is reported in
+``Trajectory.stop``, not raised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from .trajectory import Trajectory
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _path(p: Optional[PathLike]) -> Optional[str]:
+    return None if p is None else os.fspath(p)
+
+
+def run(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    *,
+    steps: Optional[int] = None,
+    t_end: Optional[float] = None,
+    model: Any = None,
+    integrator: Optional[str] = None,
+    every: int = 1,
+    state: bool = False,
+    max_abs: float = 1e12,
+) -> Trajectory:
+    """Run a discrete optimizer, or a continuous model of it, on the clock ``t_k = k·lr``.
+
+    Args:
+        objective: spec string, callable ``f(x) -> (value, grad)`` or object with
+            ``value_grad(x)`` (and optionally ``hvp(x, v)``).
+        x0: start point (a number or a 1-D array-like).
+        optimizer: spec string, :mod:`optdyn.optim` instance or your own update rule; its
+            learning rate sets the clock.
+        steps: number of optimizer steps ``K`` (or give ``t_end``).
+        t_end: end time ``T`` (``K = round(T/lr)``).
+        model: a continuous model of the optimizer to integrate instead (spec or
+            :class:`optdyn.CustomModel`), sampled at ``t0 + k·lr``.
+        integrator: integrator spec for the model (default ``"rk4:substeps=10"``; e.g.
+            ``"dopri5:rtol=1e-10,atol=1e-12"``).
+        every: keep every ``every``-th sample (and the last).
+        state: also record the optimizer's buffers (``m``, ``v``, …) of a discrete run.
+        max_abs: divergence bound on ``max |x_i|``.
+
+    Returns:
+        The :class:`Trajectory`.
+
+    Example:
+        >>> import optdyn
+        >>> tr = optdyn.run("rosen1d:c=4", [2.0], optdyn.optim.Adam(lr=1e-2), steps=100)
+        >>> tr.x.shape, tr.stop.kind
+        ((101, 1), 'finished')
+    """
+    return Trajectory(
+        _core.run(
+            objective,
+            x0,
+            optimizer,
+            steps,
+            t_end,
+            model,
+            integrator,
+            every,
+            state,
+            max_abs,
+        )
+    )
+
+
+def _comparison(d: Dict[str, Any]) -> Dict[str, Any]:
+    d["discrete"] = Trajectory(d["discrete"])
+    for m in d["models"]:
+        m["trajectory"] = Trajectory(m["trajectory"])
+    return d
+
+
+def compare(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    models: Any,
+    *,
+    t_end: Optional[float] = None,
+    steps: Optional[int] = None,
+    integrator: Optional[str] = None,
+    every: int = 1,
+    out: Optional[PathLike] = None,
+) -> Dict[str, Any]:
+    """The discrete optimizer beside each of its models on one clock.
+
+    Args:
+        objective, x0, optimizer: as for :func:`run`.
+        models: ``"adam-ide1+adam-ide2:u0=1"``, or a list of specs, :class:`CustomModel` objects
+            and factories ``lr -> CustomModel``.
+        t_end / steps: the horizon (``K = round(T/lr)``) or the number of steps.
+        integrator: integrator spec for the models (default ``"rk4:substeps=10"``).
+        every: sample every ``every``-th step.
+        out: directory for the CLI's files (``discrete.csv``, ``model-*.csv``, ``table.csv``)
+            and figures (trajectories, gap over time, dynamics panel).
+
+    Returns:
+        ``{"lr", "discrete": Trajectory, "models": [{"model", "trajectory", "velocity" (rows, n),
+        "e_t", "e_f", "gap", "stats", "seconds"}]}`` with ``e_t = ‖θ_K − θ(T)‖`` and
+        ``e_f = |f(θ_K) − f(θ(T))|``.
+    """
+    return _comparison(
+        _core.compare(
+            objective, x0, optimizer, models, t_end, steps, integrator, every, _path(out)
+        )
+    )
+
+
+def converge(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    models: Any,
+    lrs: Union[str, Sequence[float]],
+    t_end: float,
+    *,
+    integrator: Optional[str] = None,
+    out: Optional[PathLike] = None,
+) -> Dict[str, Any]:
+    """The gap at a fixed horizon ``T`` as the learning rate shrinks, with fitted orders.
+
+    For each learning rate the optimizer is rebuilt with it (``with_lr``) and every model from
+    the new optimizer (a :class:`CustomModel` factory is called with ``lr``).
+
+    Args:
+        objective, x0, optimizer, models: as for :func:`compare`.
+        lrs: the learning rates (a list, or a range ``"1e-3:1e-1:5:log"``).
+        t_end: the horizon ``T``.
+        integrator: integrator spec for the models.
+        out: directory for ``convergence.csv``, ``convergence.json`` and the log-log figure.
+
+    Returns:
+        ``{"lrs", "steps", "t_end", "models": [{"model", "e_t", "e_f", "fit_t", "fit_f"}]}``
+        where ``fit_t = {"p", "p_stderr", "c"}`` fits ``E_T ≈ c·lr^p``.
+    """
+    return _core.converge(
+        objective, x0, optimizer, models, lrs, t_end, integrator, _path(out)
+    )
+
+
+def sweep(
+    objective: str,
+    x0: Any,
+    optimizer: str,
+    grid: str,
+    *,
+    model: Optional[str] = None,
+    integrator: str = "rk4",
+    sample: Optional[str] = None,
+    metric: str = "final_loss",
+    steps: int = 1000,
+    tol: float = 1e-8,
+    tol_on: str = "grad",
+    max_abs: float = 1e12,
+    max_loss: float = 1e200,
+    shard: Optional[Tuple[int, int]] = None,
+    out: Optional[PathLike] = None,
+    resume: bool = False,
+    engine: str = "auto",
+    threads: Optional[int] = None,
+    chunk: int = 256,
+) -> Dict[str, Any]:
+    """A grid of runs, one row of per-run metrics each, on all cores (the CLI's ``sweep``).
+
+    Args:
+        objective, optimizer, model, integrator: spec strings (the grid overrides their keys).
+        x0: start point.
+        grid: axes ``"beta1=0:0.99:100,beta2=0.9:0.9999:101"`` (``lo:hi:count[:log]`` or
+            ``a;b;c``); keys are optimizer keys, ``objective.KEY``, ``model.KEY``, ``x0``,
+            ``x0[i]``.
+        sample: ``"halton:N,seed=S"`` instead of the Cartesian product.
+        metric: comma-separated: ``final_x``, ``final_loss``, ``diverged``, ``steps_to_tol``,
+            ``max_update``.
+        steps, tol, tol_on, max_abs, max_loss: run length, tolerance of ``steps_to_tol``
+            (``grad`` or ``gap``) and divergence bounds.
+        shard: ``(i, n)`` computes the ``i``-th of ``n`` contiguous slices into
+            ``out/shard-i-of-n.csv`` (join them with :func:`merge`).
+        out: directory for the durable CSV and its manifest (a temporary one when omitted).
+        resume: continue an interrupted sweep in ``out``.
+        engine: ``auto`` (batched 1-D Adam path when it applies, bit-identical) or ``generic``.
+        threads: worker threads (default: all cores).
+        chunk: smallest number of runs per durable append.
+
+    Returns:
+        ``{"columns": {name: array}, "path", "points", "resumed", "computed", "invalid",
+        "first_invalid"}``; ``columns["status"]`` is a list of ``"ok"``/``"invalid"``.
+    """
+    return _core.sweep(
+        objective,
+        x0,
+        optimizer,
+        grid,
+        model,
+        integrator,
+        sample,
+        metric,
+        steps,
+        tol,
+        tol_on,
+        max_abs,
+        max_loss,
+        shard,
+        _path(out),
+        resume,
+        engine,
+        threads,
+        chunk,
+    )
+
+
+def merge(inputs: Union[PathLike, Sequence[PathLike]], out: Optional[PathLike] = None) -> str:
+    """Join sweep shards (files or directories of ``shard-*-of-*.csv``) into one CSV, checking
+    that every point is present exactly once; returns the merged file's path (default
+    ``results.csv`` beside the first input)."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    return _core.merge([os.fspath(p) for p in inputs], _path(out))
+
+
+def basins(
+    objective: Any,
+    optimizer: Any,
+    *,
+    x0: Any = None,
+    model: Any = None,
+    lrs: Any = None,
+    xs: Any = None,
+    ys: Any = None,
+    steps: Optional[int] = None,
+    integrator: Optional[str] = None,
+    out: Optional[PathLike] = None,
+) -> Dict[str, Any]:
+    """Where runs end: as a function of the learning rate (``lrs`` with ``x0``), or of the start
+    point over ``xs × ys`` (2-D objectives).
+
+    Returns:
+        lr scan: ``{"lr", "steps", "discrete", "model"}`` (final ``x0`` per lr, NaN where a run
+        diverged; ``steps`` defaults to ``max(1000, round(4/lr))``). Map:
+        ``{"xs", "ys", "ends" (points, 2), "labels" (attractor index, −1 diverged),
+        "attractors"}``. With ``out``, the CLI's CSV and figure.
+    """
+    return _core.basins(
+        objective, optimizer, x0, model, lrs, xs, ys, steps, integrator, _path(out)
+    )
+
+
+def stability(
+    *,
+    optimizer: str = "adam:lr=1,eps=1e-300",
+    beta1: Any = "0:0.99:34",
+    beta2: Any = "0.5:0.999:34",
+    decay: float = 0.3,
+    steps: int = 400,
+    out: Optional[PathLike] = None,
+) -> Dict[str, np.ndarray]:
+    """The (β1, β2) map of Adam-type update growth on the gradient history ``g_k = decay^k``
+    (Gould–Tanaka: growth ``β1/√β2`` per step outside ``β1² < β2``).
+
+    Returns:
+        ``{"beta1", "beta2", "growth", "predicted", "max_update", "theory_stable"}`` (one entry
+        per cell, row-major by β2); with ``out``, the CSV and the heat map.
+    """
+    return _core.stability(optimizer, beta1, beta2, decay, steps, _path(out))
+
+
+def spectrum(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    model: Any,
+    steps: int,
+    *,
+    every: int = 10,
+    integrator: Optional[str] = None,
+    tol: float = 1e-9,
+    out: Optional[PathLike] = None,
+) -> Dict[str, np.ndarray]:
+    """Eigenvalues of the model's Jacobian along its run (ill-posed where a real part exceeds
+    ``tol``).
+
+    Returns:
+        ``{"t", "max_re", "radius", "ill_posed", "eigenvalues" (samples, dim) complex}``.
+    """
+    return _core.spectrum(
+        objective, x0, optimizer, model, steps, every, integrator, tol, _path(out)
+    )
+
+
+def monitor(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    model: Any,
+    steps: int,
+    *,
+    integrator: Optional[str] = None,
+    tol: float = 1e-10,
+    out: Optional[PathLike] = None,
+) -> Dict[str, Any]:
+    """Loss, the model's Lyapunov functional, kinetic energy and moment positivity along its run.
+
+    Returns:
+        ``{"trajectory", "t", "loss", "lyapunov", "kinetic", "min_v", "stats"}`` where ``loss``
+        and ``lyapunov`` are ``{"values", "max_increase", "t_max_increase",
+        "non_increasing"}`` (``lyapunov`` is ``None`` when the model declares none).
+    """
+    d = _core.monitor(objective, x0, optimizer, model, steps, integrator, tol, _path(out))
+    d["trajectory"] = Trajectory(d["trajectory"])
+    return d
+
+
+def reproduce(
+    name: Optional[str] = None, *, out: PathLike = "optdyn-out/reproduce"
+) -> List[Dict[str, Any]]:
+    """Run the seed papers' reproductions (one target, or all) and check their numbers.
+
+    Returns:
+        One report per target: ``{"target", "summary", "passed", "checks": [{"quantity",
+        "expected", "got", "tol", "relative", "source", "pass"}], "notes", "files"}``.
+    """
+    return json.loads(_core.reproduce(name, os.fspath(out)))
+
+
+def demo(out: PathLike = "optdyn-report") -> Dict[str, str]:
+    """The built-in demo: an HTML report of discrete Adam beside its continuous models.
+
+    Returns:
+        ``{"index": path of index.html, "table", "thresholds"}``.
+    """
+    return _core.demo(os.fspath(out))
+
+
+def learn(
+    experiment: str,
+    *,
+    steps: Optional[int] = None,
+    seeds: Optional[Sequence[int]] = None,
+    out: PathLike = "optdyn-out/learn",
+) -> str:
+    """A learning-problem experiment: ``"kadam"`` (Adam vs 2-Adam vs layer norm), ``"stability"``
+    ((β1, β2) update growth on a training problem) or ``"erm"`` (Dereich–Jentzen–Kassing);
+    writes its data and figure into ``out/<experiment>`` and returns the summary text."""
+    seed_list = None if seeds is None else [int(s) for s in seeds]
+    return _core.learn(experiment, steps, seed_list, os.fspath(out))
+
+
+def list(what: Optional[str] = None) -> Dict[str, Any]:  # noqa: A001 - the CLI's name
+    """Every objective, optimizer, model and integrator with its parameters and defaults.
+
+    Args:
+        what: ``"objectives"``, ``"optimizers"``, ``"models"`` or ``"integrators"`` for one
+            section.
+
+    Returns:
+        ``{section: [{"name", "summary", "params": [{"key", "default", "help"}]}]}``, or the one
+        section's list.
+    """
+    catalogs = json.loads(_core.catalogs())
+    if what is None:
+        return catalogs
+    if what not in catalogs:
+        raise _core.SpecError(
+            f"list: unknown section '{what}' (allowed: objectives, optimizers, models, integrators)"
+        )
+    return catalogs[what]
