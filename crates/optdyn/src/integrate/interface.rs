@@ -226,7 +226,7 @@ pub enum StepSize {
 impl fmt::Display for StepSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StepSize::Dt(dt) => write!(f, "dt={}", crate::io::fmt_f64(*dt)),
+            StepSize::Dt(dt) => write!(f, "dt={}", crate::spec::fmt_f64(*dt)),
             StepSize::Substeps(k) => write!(f, "substeps={k}"),
         }
     }
