@@ -376,10 +376,12 @@ pub fn spectrum<'py>(
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let slot = ErrorSlot::default();
-    let problem = convert::problem(objective, convert::x0(x0)?, &slot)?;
-    let opt = convert::optimizer(optimizer, &slot)?;
-    let m = convert::model(model, opt.as_ref(), &problem, &slot)?;
-    let integ = convert::integrator(integrator)?;
+    let ModelRun {
+        problem,
+        optimizer: opt,
+        model: m,
+        integrator: integ,
+    } = ModelRun::new(objective, x0, optimizer, model, integrator, &slot)?;
     let mut run = Run::model(&problem, m.as_ref(), opt.lr())
         .steps(steps)
         .every(every.max(1));
@@ -422,6 +424,35 @@ pub fn spectrum<'py>(
     Ok(d)
 }
 
+/// The problem, optimizer, model and integrator of a model analysis.
+struct ModelRun {
+    problem: optdyn::run::Problem,
+    optimizer: Box<dyn Optimizer<f64>>,
+    model: Box<dyn optdyn::model::Model>,
+    integrator: Option<Box<dyn optdyn::integrate::Integrator>>,
+}
+
+impl ModelRun {
+    fn new(
+        objective: &Bound<'_, PyAny>,
+        x0: &Bound<'_, PyAny>,
+        optimizer: &Bound<'_, PyAny>,
+        model: &Bound<'_, PyAny>,
+        integrator: Option<&str>,
+        slot: &ErrorSlot,
+    ) -> PyResult<Self> {
+        let problem = convert::problem(objective, convert::x0(x0)?, slot)?;
+        let optimizer = convert::optimizer(optimizer, slot)?;
+        let model = convert::model(model, optimizer.as_ref(), &problem, slot)?;
+        Ok(ModelRun {
+            problem,
+            optimizer,
+            model,
+            integrator: convert::integrator(integrator)?,
+        })
+    }
+}
+
 fn monitor_dict<'py>(py: Python<'py>, m: &lyapunov::Monitor) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("values", PyArray1::from_slice(py, &m.values))?;
@@ -448,10 +479,12 @@ pub fn monitor<'py>(
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let slot = ErrorSlot::default();
-    let problem = convert::problem(objective, convert::x0(x0)?, &slot)?;
-    let opt = convert::optimizer(optimizer, &slot)?;
-    let m = convert::model(model, opt.as_ref(), &problem, &slot)?;
-    let integ = convert::integrator(integrator)?;
+    let ModelRun {
+        problem,
+        optimizer: opt,
+        model: m,
+        integrator: integ,
+    } = ModelRun::new(objective, x0, optimizer, model, integrator, &slot)?;
     let mon = py.detach(|| {
         lyapunov::model_monitors(&problem, m.as_ref(), integ.as_deref(), opt.lr(), steps, tol)
     });

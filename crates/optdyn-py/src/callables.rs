@@ -174,20 +174,16 @@ impl PyObjective {
     }
 
     fn eval(&self, x: &[f64], g: &mut [f64], step: Option<u64>) -> f64 {
-        if !self.slot.is_set() {
-            match Python::attach(|py| self.try_eval(py, x, g)) {
-                Ok(f) => return f,
-                Err(e) => self.slot.set(
-                    e,
-                    match step {
-                        Some(k) => format!("by the objective at step {k}"),
-                        None => "by the objective".into(),
-                    },
-                ),
-            }
-        }
-        g.fill(f64::NAN);
-        f64::NAN
+        let context = || match step {
+            Some(k) => format!("by the objective at step {k}"),
+            None => "by the objective".into(),
+        };
+        self.slot
+            .call(context, |py| self.try_eval(py, x, g))
+            .unwrap_or_else(|| {
+                g.fill(f64::NAN);
+                f64::NAN
+            })
     }
 
     fn try_hvp(
@@ -229,13 +225,14 @@ impl Objective for PyObjective {
     /// `h = ε^{1/3}·max(1, ‖x‖∞)/‖v‖∞`.
     fn hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
         if let Form::Object { hvp: Some(h), .. } = &self.form {
-            if !self.slot.is_set() {
-                match Python::attach(|py| self.try_hvp(py, h, x, v, out)) {
-                    Ok(()) => return,
-                    Err(e) => self.slot.set(e, "by the objective's hvp".into()),
-                }
+            let context = || "by the objective's hvp".to_string();
+            if self
+                .slot
+                .call(context, |py| self.try_hvp(py, h, x, v, out))
+                .is_none()
+            {
+                out.fill(f64::NAN);
             }
-            out.fill(f64::NAN);
             return;
         }
         let vmax = v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
@@ -474,13 +471,14 @@ impl OdeSystem for PyModel {
         self.dim
     }
     fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
-        if !self.slot.is_set() {
-            match Python::attach(|py| self.try_rhs(py, t, z, dz)) {
-                Ok(()) => return,
-                Err(e) => self.slot.set(e, format!("by the model's rhs at t = {t}")),
-            }
+        let context = || format!("by the model's rhs at t = {t}");
+        if self
+            .slot
+            .call(context, |py| self.try_rhs(py, t, z, dz))
+            .is_none()
+        {
+            dz.fill(f64::NAN);
         }
-        dz.fill(f64::NAN);
     }
 }
 
@@ -492,19 +490,15 @@ impl Model for PyModel {
         self.n
     }
     fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
-        let r = Python::attach(|py| {
-            let out = self.init.bind(py).call1((PyArray1::from_slice(py, x0),))?;
-            let mut z = vec![0.0; self.dim];
-            read_into(&out, &mut z, "CustomModel: initial_state(x0)")?;
-            Ok::<_, PyErr>(z)
-        });
-        match r {
-            Ok(z) => z,
-            Err(e) => {
-                self.slot.set(e, "by the model's initial_state".into());
-                vec![f64::NAN; self.dim]
-            }
-        }
+        let context = || "by the model's initial_state".to_string();
+        self.slot
+            .call(context, |py| {
+                let out = self.init.bind(py).call1((PyArray1::from_slice(py, x0),))?;
+                let mut z = vec![0.0; self.dim];
+                read_into(&out, &mut z, "CustomModel: initial_state(x0)")?;
+                Ok(z)
+            })
+            .unwrap_or_else(|| vec![f64::NAN; self.dim])
     }
     fn blocks(&self) -> Vec<Block> {
         self.blocks.clone()

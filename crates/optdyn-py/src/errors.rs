@@ -61,6 +61,26 @@ impl ErrorSlot {
         Some(err)
     }
 
+    /// Runs a callback into Python unless an exception is already kept; an exception it raises
+    /// is kept with `context()`. `None` when the callback did not run or raised (the caller then
+    /// returns NaNs so the run stops).
+    pub fn call<T>(
+        &self,
+        context: impl FnOnce() -> String,
+        f: impl FnOnce(Python<'_>) -> PyResult<T>,
+    ) -> Option<T> {
+        if self.is_set() {
+            return None;
+        }
+        match Python::attach(f) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.set(e, context());
+                None
+            }
+        }
+    }
+
     /// `Err` with the kept exception, if any, else `Ok(v)`.
     pub fn check<T>(&self, py: Python<'_>, v: T) -> PyResult<T> {
         match self.take(py) {
