@@ -106,6 +106,23 @@ fn fd_hvp(f: &dyn Objective, x: &[f64], v: &[f64], h: f64) -> Vec<f64> {
     })
 }
 
+/// `∇(vᵀ∇²f(x)v)` by finite differences of the Hessian-vector product along `v`.
+fn fd_curvature_gradient(f: &dyn Objective, x: &[f64], v: &[f64], h: f64) -> Vec<f64> {
+    let mut y = x.to_vec();
+    central_diff(x.len(), h, |s, out| {
+        for i in 0..x.len() {
+            y[i] = x[i] + s * v[i];
+        }
+        f.hvp(&y, v, out);
+    })
+}
+
+fn curvature_gradient(f: &dyn Objective, x: &[f64], u: &[f64]) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    f.curvature_gradient(x, u, &mut out);
+    out
+}
+
 /// `|a − b|_∞ ≤ tol · max(1, |b|_∞)`.
 fn assert_close(what: &str, a: &[f64], b: &[f64], tol: f64) {
     let scale = max_abs(b).max(1.0);
@@ -145,6 +162,12 @@ fn check_against_fd(f: &dyn Objective, x: &[f64], v: &[f64]) {
         &fd_hvp(f, x, v, h),
         1e-6,
     );
+    assert_close(
+        &format!("{name}: curvature_gradient at {x:?} along {v:?}"),
+        &curvature_gradient(f, x, v),
+        &fd_curvature_gradient(f, x, v, h),
+        1e-6,
+    );
 }
 
 /// Checks that two objectives agree in value, gradient and full Hessian to `tol` (relative to the
@@ -157,6 +180,13 @@ fn check_same(a: &dyn Objective, b: &dyn Objective, x: &[f64], tol: f64) {
         &format!("{what}: Hessian"),
         &a.hessian(x),
         &b.hessian(x),
+        tol,
+    );
+    let u: Vec<f64> = (0..x.len()).map(|i| 0.3 + 0.7 * (i as f64).sin()).collect();
+    assert_close(
+        &format!("{what}: curvature gradient"),
+        &curvature_gradient(a, x, &u),
+        &curvature_gradient(b, x, &u),
         tol,
     );
 }
@@ -280,6 +310,10 @@ proptest! {
             3,
         );
         check_against_fd(f.as_ref(), &x, &v);
+        // The default (second differences of gradients) against the exact third derivatives.
+        let mut fd = vec![0.0; 3];
+        optdyn::objective::curvature_gradient_fd(f.as_ref(), &x, &v, &mut fd);
+        assert_close("curvature_gradient_fd", &fd, &curvature_gradient(f.as_ref(), &x, &v), 1e-6);
     }
 }
 

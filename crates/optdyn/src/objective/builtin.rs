@@ -248,6 +248,15 @@ impl Objective for Rosenbrock {
             out[i + 1] += hij * v[i] + 2.0 * b * v[i + 1];
         }
     }
+    /// Term `i`: `∂³/∂x_i³ = 24b x_i`, `∂³/∂x_i²∂x_{i+1} = −4b`, the rest 0.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        let b = self.b;
+        out[..self.n].fill(0.0);
+        for i in 0..self.n - 1 {
+            out[i] += 24.0 * b * x[i] * u[i] * u[i] - 8.0 * b * u[i] * u[i + 1];
+            out[i + 1] += -4.0 * b * u[i] * u[i];
+        }
+    }
     fn min_value(&self) -> Option<f64> {
         let attained = self.n == 2 || self.a == 0.0 || self.a == 1.0 || self.b == 0.0;
         attained.then_some(0.0)
@@ -294,6 +303,10 @@ impl Objective for Rosen1d {
     fn hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
         let t = x[0];
         out[0] = (2.0 + 4.0 * self.c * (3.0 * t * t - 1.0)) * v[0];
+    }
+    /// `f‴(θ) = 24cθ`.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        out[0] = 24.0 * self.c * x[0] * u[0] * u[0];
     }
     fn min_value(&self) -> Option<f64> {
         Some(0.0)
@@ -376,6 +389,9 @@ impl Objective for Quadratic {
             *o = d * vi;
         }
     }
+    fn curvature_gradient(&self, _x: &[f64], _u: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+    }
     fn min_value(&self) -> Option<f64> {
         self.diag.iter().all(|&d| d >= 0.0).then_some(0.0)
     }
@@ -455,6 +471,29 @@ impl Objective for Beale {
         out[0] = hxx * v[0] + hxy * v[1];
         out[1] = hxy * v[0] + hyy * v[1];
     }
+    /// `∇(uᵀ∇²(t²)u) = 2[2(∇t·u)∇²t u + (uᵀ∇²t u)∇t + t ∇(uᵀ∇²t u)]` summed over the terms,
+    /// with `∂³t_k/∂x∂y² = k(k−1)y^{k−2}`, `∂³t_k/∂y³ = k(k−1)(k−2)x y^{k−3}` and the rest 0.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        let (ux, uy) = (u[0], u[1]);
+        let (mut ox, mut oy) = (0.0, 0.0);
+        for (k, [t, tx, ty, txy, tyy]) in Self::terms(x[0], x[1]).into_iter().enumerate() {
+            let kf = (k + 1) as f64;
+            let txyy = if k >= 1 {
+                kf * (kf - 1.0) * x[1].powi(k as i32 - 1)
+            } else {
+                0.0
+            };
+            let tyyy = if k == 2 { 6.0 * x[0] } else { 0.0 };
+            let du = tx * ux + ty * uy;
+            let (hx, hy) = (txy * uy, txy * ux + tyy * uy);
+            let quad = 2.0 * txy * ux * uy + tyy * uy * uy;
+            let (cx, cy) = (txyy * uy * uy, 2.0 * txyy * ux * uy + tyyy * uy * uy);
+            ox += 2.0 * (2.0 * du * hx + quad * tx + t * cx);
+            oy += 2.0 * (2.0 * du * hy + quad * ty + t * cy);
+        }
+        out[0] = ox;
+        out[1] = oy;
+    }
     fn min_value(&self) -> Option<f64> {
         Some(0.0)
     }
@@ -497,6 +536,12 @@ impl Objective for Himmelblau {
         let hyy = 12.0 * b * b + 4.0 * a - 26.0;
         out[0] = hxx * v[0] + hxy * v[1];
         out[1] = hxy * v[0] + hyy * v[1];
+    }
+    /// `f_xxx = 24x`, `f_xxy = f_xyy = 4`, `f_yyy = 24y`.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        let (ux, uy) = (u[0], u[1]);
+        out[0] = 24.0 * x[0] * ux * ux + 8.0 * ux * uy + 4.0 * uy * uy;
+        out[1] = 4.0 * ux * ux + 8.0 * ux * uy + 24.0 * x[1] * uy * uy;
     }
     fn min_value(&self) -> Option<f64> {
         Some(0.0)
@@ -546,6 +591,9 @@ impl Objective for Sphere {
         for (o, &vi) in out.iter_mut().zip(v) {
             *o = 2.0 * vi;
         }
+    }
+    fn curvature_gradient(&self, _x: &[f64], _u: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
     }
     fn min_value(&self) -> Option<f64> {
         Some(0.0)

@@ -49,6 +49,18 @@ pub trait Objective: Send + Sync {
         }
         h
     }
+    /// The curvature gradient `∇ₓ(uᵀ∇²f(x)u) = D³f(x)[u, u, ·]` into `out`: how the curvature
+    /// along a fixed direction `u` changes with `x` (for a unit top eigenvector `u`, the gradient
+    /// of the sharpness, which central flows need).
+    ///
+    /// Built-in and `expr:` objectives override this with exact third derivatives. The default
+    /// is the second central difference of gradients along `u`,
+    /// `[∇f(x + hu) − 2∇f(x) + ∇f(x − hu)]/h²` with `h = ε^{1/4}·max(1, ‖x‖)/‖u‖`
+    /// (`ε` = 2⁻⁵², so `h ≈ 1.2e-4` on the unit scale): truncation `O(h²)` plus rounding
+    /// `O(ε/h²)`, about 1e-8 relative to the scale of `∇f`.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        curvature_gradient_fd(self, x, u, out);
+    }
     /// The gradient the optimizer sees at step `step` (1-based), returning the loss it saw.
     /// Deterministic objectives return the full gradient; minibatch objectives override this
     /// with a gradient drawn from `(seed, step)`, so a run is reproducible.
@@ -71,6 +83,46 @@ pub trait Objective: Send + Sync {
     fn min_value(&self) -> Option<f64> {
         None
     }
+}
+
+/// The default [`Objective::curvature_gradient`]: a second central difference of gradients.
+pub fn curvature_gradient_fd<O: Objective + ?Sized>(
+    obj: &O,
+    x: &[f64],
+    u: &[f64],
+    out: &mut [f64],
+) {
+    let n = x.len();
+    let nu = crate::vector::norm(u);
+    if nu == 0.0 {
+        out.fill(0.0);
+        return;
+    }
+    let h = f64::EPSILON.powf(0.25) * crate::vector::norm(x).max(1.0) / nu;
+    FD_SCRATCH.with(|c| {
+        let mut buf = c.borrow_mut();
+        if buf.len() < 3 * n {
+            buf.resize(3 * n, 0.0);
+        }
+        let (xs, rest) = buf[..3 * n].split_at_mut(n);
+        let (gp, gm) = rest.split_at_mut(n);
+        for i in 0..n {
+            xs[i] = x[i] + h * u[i];
+        }
+        obj.gradient(xs, gp);
+        for i in 0..n {
+            xs[i] = x[i] - h * u[i];
+        }
+        obj.gradient(xs, gm);
+        obj.gradient(x, out);
+        for i in 0..n {
+            out[i] = (gp[i] - 2.0 * out[i] + gm[i]) / (h * h);
+        }
+    });
+}
+
+thread_local! {
+    static FD_SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// One objective the registry knows.

@@ -35,6 +35,10 @@ impl Objective for Negated {
         self.0.hvp(x, v, out);
         out.iter_mut().for_each(|o| *o = -*o);
     }
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        self.0.curvature_gradient(x, u, out);
+        out.iter_mut().for_each(|o| *o = -*o);
+    }
     fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
         let f = self.0.gradient_at_step(x, step, g);
         g.iter_mut().for_each(|v| *v = -*v);
@@ -87,6 +91,10 @@ impl Objective for L2Penalty {
         let f = self.inner.value_gradient(x, g);
         self.add_gradient(x, g);
         f + self.penalty(x)
+    }
+    /// The penalty is quadratic, so its third derivatives vanish.
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        self.inner.curvature_gradient(x, u, out);
     }
     fn hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
         self.inner.hvp(x, v, out);

@@ -38,7 +38,10 @@
 //! * Hessian-vector product `∇²f(x)·v`: forward-over-reverse — the same two sweeps run on
 //!   first-order dual numbers `a + bε` (`ε² = 0`, a small hand-written type, [`Dual`]) seeded with
 //!   `x + εv`; the adjoints come out as `∇f(x) + ε ∇²f(x)v` (Griewank & Walther, *Evaluating
-//!   Derivatives*, 2nd ed., SIAM 2008, ch. 5, second-order adjoints).
+//!   Derivatives*, 2nd ed., SIAM 2008, ch. 5, second-order adjoints);
+//! * curvature gradient `∇ₓ(uᵀ∇²f(x)u) = D³f(x)[u, u, ·]`: the same sweeps on dual numbers over
+//!   dual numbers, `Dual<Dual>`, seeded with `x + ε₁u + ε₂u`; the `ε₁ε₂` part of each adjoint is
+//!   the third derivative (ibid., ch. 13, Taylor propagation).
 //!
 //! Local derivative conventions: `d|a|/da = sign(a)` with `sign(0) = 0`; `d(a^b)/db = a^b ln a`
 //! when the exponent depends on the variables (NaN for `a ≤ 0`, where `a^b` is not
@@ -47,7 +50,7 @@
 //! # Memory
 //!
 //! `Objective` methods take `&self` and must be `Sync`, so node values and adjoints live in a
-//! per-thread scratch buffer (`thread_local!`, one for `f64`, one for [`Dual`]) that grows to the
+//! per-thread scratch buffer (`thread_local!`, one for `f64`, `Dual` and `Dual<Dual>` each) that grows to the
 //! largest tape seen on that thread and is reused: no allocation per evaluation after the first.
 
 mod lexer;
@@ -126,9 +129,17 @@ impl Objective for ExprObjective {
     }
     fn hvp(&self, x: &[f64], dir: &[f64], out: &mut [f64]) {
         out[..self.dim].fill(0.0);
-        Dual::with_scratch(self.tape.len(), |v, adj| {
+        <Dual as Scalar>::with_scratch(self.tape.len(), |v, adj| {
             forward(&self.tape, |i| Dual::new(x[i], dir[i]), v);
             reverse(&self.tape, v, adj, |i, a| out[i] = a.eps);
+        });
+    }
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        out[..self.dim].fill(0.0);
+        <Dual<Dual> as Scalar>::with_scratch(self.tape.len(), |v, adj| {
+            let seed = |i: usize| Dual::new(Dual::new(x[i], u[i]), Dual::new(u[i], 0.0));
+            forward(&self.tape, seed, v);
+            reverse(&self.tape, v, adj, |i, a| out[i] = a.eps.eps);
         });
     }
 }

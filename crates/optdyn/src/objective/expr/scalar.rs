@@ -1,68 +1,71 @@
-//! Scalars of the tape: `f64` and first-order dual numbers (`Dual`), behind the `Scalar`
-//! trait, with the per-thread scratch buffers of the sweeps.
+//! Scalars of the tape: `f64` and dual numbers `Dual<S>` over any scalar, behind the `Scalar`
+//! trait, with the per-thread scratch buffers of the sweeps. `Dual<f64>` carries one
+//! directional derivative (Hessian-vector products by forward-over-reverse); `Dual<Dual<f64>>`
+//! carries two (third derivatives `D³f[u, u, ·]`).
 
 use std::cell::RefCell;
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
 
-/// A first-order dual number `re + eps·ε` with `ε² = 0`: arithmetic on it carries the
+/// A dual number `re + eps·ε` with `ε² = 0` over the scalar `S`: arithmetic on it carries the
 /// directional derivative along, `g(a + bε) = g(a) + g'(a) b ε`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Dual {
+pub struct Dual<S = f64> {
     /// Real part.
-    pub re: f64,
+    pub re: S,
     /// Infinitesimal part.
-    pub eps: f64,
+    pub eps: S,
 }
 
-impl Dual {
+impl<S> Dual<S> {
     /// `re + eps·ε`.
-    pub fn new(re: f64, eps: f64) -> Self {
+    pub fn new(re: S, eps: S) -> Self {
         Dual { re, eps }
     }
-    /// `g(a + bε) = g(a) + g'(a) b ε` given `g(a)` and `g'(a)`.
-    fn chain(self, value: f64, slope: f64) -> Self {
-        Dual::new(value, slope * self.eps)
-    }
 }
 
-impl Add for Dual {
-    type Output = Dual;
-    fn add(self, o: Dual) -> Dual {
+/// `g(a + bε) = g(a) + g'(a) b ε` given `g(a)` and `g'(a)`.
+fn chain<S: Scalar>(d: Dual<S>, value: S, slope: S) -> Dual<S> {
+    Dual::new(value, slope * d.eps)
+}
+
+impl<S: Scalar> Add for Dual<S> {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
         Dual::new(self.re + o.re, self.eps + o.eps)
     }
 }
-impl Sub for Dual {
-    type Output = Dual;
-    fn sub(self, o: Dual) -> Dual {
+impl<S: Scalar> Sub for Dual<S> {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self {
         Dual::new(self.re - o.re, self.eps - o.eps)
     }
 }
-impl Mul for Dual {
-    type Output = Dual;
-    fn mul(self, o: Dual) -> Dual {
+impl<S: Scalar> Mul for Dual<S> {
+    type Output = Self;
+    fn mul(self, o: Self) -> Self {
         Dual::new(self.re * o.re, self.re * o.eps + self.eps * o.re)
     }
 }
-impl Div for Dual {
-    type Output = Dual;
-    fn div(self, o: Dual) -> Dual {
+impl<S: Scalar> Div for Dual<S> {
+    type Output = Self;
+    fn div(self, o: Self) -> Self {
         let q = self.re / o.re;
         Dual::new(q, (self.eps - q * o.eps) / o.re)
     }
 }
-impl Neg for Dual {
-    type Output = Dual;
-    fn neg(self) -> Dual {
+impl<S: Scalar> Neg for Dual<S> {
+    type Output = Self;
+    fn neg(self) -> Self {
         Dual::new(-self.re, -self.eps)
     }
 }
-impl AddAssign for Dual {
-    fn add_assign(&mut self, o: Dual) {
+impl<S: Scalar> AddAssign for Dual<S> {
+    fn add_assign(&mut self, o: Self) {
         *self = *self + o;
     }
 }
-impl SubAssign for Dual {
-    fn sub_assign(&mut self, o: Dual) {
+impl<S: Scalar> SubAssign for Dual<S> {
+    fn sub_assign(&mut self, o: Self) {
         *self = *self - o;
     }
 }
@@ -70,6 +73,7 @@ impl SubAssign for Dual {
 /// The operations the tape needs from a number type.
 pub(super) trait Scalar:
     Copy
+    + Default
     + Add<Output = Self>
     + Sub<Output = Self>
     + Mul<Output = Self>
@@ -112,6 +116,24 @@ fn sign0(x: f64) -> f64 {
 thread_local! {
     static SCRATCH_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
     static SCRATCH_DUAL: RefCell<Vec<Dual>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH_DUAL2: RefCell<Vec<Dual<Dual>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The per-thread scratch buffer of a dual type.
+pub(super) trait DualScratch: Sized {
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R;
+}
+
+impl DualScratch for Dual {
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R {
+        SCRATCH_DUAL.with(|c| split_scratch(&mut c.borrow_mut(), len, f))
+    }
+}
+
+impl DualScratch for Dual<Dual> {
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R {
+        SCRATCH_DUAL2.with(|c| split_scratch(&mut c.borrow_mut(), len, f))
+    }
 }
 
 fn split_scratch<S: Copy + Default, R>(
@@ -177,66 +199,73 @@ impl Scalar for f64 {
     }
 }
 
-impl Scalar for Dual {
+impl<S: Scalar> Scalar for Dual<S>
+where
+    Dual<S>: DualScratch,
+{
     fn cst(c: f64) -> Self {
-        Dual::new(c, 0.0)
+        Dual::new(S::cst(c), S::cst(0.0))
     }
     fn sin(self) -> Self {
-        self.chain(self.re.sin(), self.re.cos())
+        chain(self, self.re.sin(), self.re.cos())
     }
     fn cos(self) -> Self {
-        self.chain(self.re.cos(), -self.re.sin())
+        chain(self, self.re.cos(), -self.re.sin())
     }
     fn tan(self) -> Self {
         let t = self.re.tan();
-        self.chain(t, 1.0 + t * t)
+        chain(self, t, S::cst(1.0) + t * t)
     }
     fn exp(self) -> Self {
         let e = self.re.exp();
-        self.chain(e, e)
+        chain(self, e, e)
     }
     fn ln(self) -> Self {
-        self.chain(self.re.ln(), 1.0 / self.re)
+        chain(self, self.re.ln(), S::cst(1.0) / self.re)
     }
     fn sqrt(self) -> Self {
         let s = self.re.sqrt();
-        self.chain(s, 0.5 / s)
+        chain(self, s, S::cst(0.5) / s)
     }
     fn abs(self) -> Self {
-        self.chain(self.re.abs(), sign0(self.re))
+        chain(self, self.re.abs(), self.re.sign0())
     }
     fn tanh(self) -> Self {
         let t = self.re.tanh();
-        self.chain(t, 1.0 - t * t)
+        chain(self, t, S::cst(1.0) - t * t)
     }
     fn sinh(self) -> Self {
-        self.chain(self.re.sinh(), self.re.cosh())
+        chain(self, self.re.sinh(), self.re.cosh())
     }
     fn cosh(self) -> Self {
-        self.chain(self.re.cosh(), self.re.sinh())
+        chain(self, self.re.cosh(), self.re.sinh())
     }
     fn powi(self, n: i32) -> Self {
         if n == 0 {
-            Dual::new(1.0, 0.0)
+            Dual::new(S::cst(1.0), S::cst(0.0))
         } else {
-            self.chain(self.re.powi(n), n as f64 * self.re.powi(n - 1))
+            chain(
+                self,
+                self.re.powi(n),
+                S::cst(n as f64) * self.re.powi(n - 1),
+            )
         }
     }
     fn powf(self, p: f64) -> Self {
-        self.chain(self.re.powf(p), p * self.re.powf(p - 1.0))
+        chain(self, self.re.powf(p), S::cst(p) * self.re.powf(p - 1.0))
     }
     fn pow(self, e: Self) -> Self {
         // d(a^b) = b a^{b−1} da + a^b ln(a) db.
-        let v = self.re.powf(e.re);
+        let v = self.re.pow(e.re);
         Dual::new(
             v,
-            e.re * self.re.powf(e.re - 1.0) * self.eps + v * self.re.ln() * e.eps,
+            e.re * self.re.pow(e.re - S::cst(1.0)) * self.eps + v * self.re.ln() * e.eps,
         )
     }
     fn sign0(self) -> Self {
-        Dual::new(sign0(self.re), 0.0)
+        Dual::new(self.re.sign0(), S::cst(0.0))
     }
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R {
-        SCRATCH_DUAL.with(|c| split_scratch(&mut c.borrow_mut(), len, f))
+        <Self as DualScratch>::with_scratch(len, f)
     }
 }
