@@ -79,6 +79,7 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod stop;
+pub mod symeig;
 pub mod trajectory;
 pub mod vector;
 

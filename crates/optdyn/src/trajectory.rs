@@ -22,6 +22,9 @@ pub struct Trajectory {
     grad_norm: Vec<f64>,
     x: Vec<f64>,
     state: Vec<f64>,
+    /// The names of the measured columns ([`crate::run::Measure`]: `sharp0`, …), after the state.
+    pub measured: Vec<String>,
+    measures: Vec<f64>,
     /// Why the run stopped.
     pub stop: StopReason,
     /// The integrator's work counters (model runs).
@@ -63,6 +66,24 @@ impl Trajectory {
         self.grad_norm.push(grad_norm);
         self.x.extend_from_slice(x);
         self.state.extend_from_slice(state);
+    }
+
+    /// Appends the measured values of the last sample (one per [`Trajectory::measured`] name).
+    pub fn push_measured(&mut self, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.measured.len());
+        self.measures.extend_from_slice(values);
+    }
+
+    /// The measured values of sample `i`.
+    pub fn measured(&self, i: usize) -> &[f64] {
+        let m = self.measured.len();
+        &self.measures[i * m..(i + 1) * m]
+    }
+
+    /// The measured column `name` over the samples, if present.
+    pub fn measured_series(&self, name: &str) -> Option<Vec<f64>> {
+        let j = self.measured.iter().position(|c| c == name)?;
+        Some((0..self.len()).map(|i| self.measured(i)[j]).collect())
     }
 
     /// The optimizer step of sample `i`.
@@ -152,7 +173,7 @@ impl Trajectory {
     }
 
     /// The column names of the CSV rendering: `step, t, loss, grad_norm, x0…`, then the state
-    /// blocks' columns (`m0…`, `v0…`).
+    /// blocks' columns (`m0…`, `v0…`), then the measured columns (`sharp0…`).
     pub fn columns(&self) -> Vec<String> {
         let mut c: Vec<String> = ["step", "t", "loss", "grad_norm"]
             .iter()
@@ -160,6 +181,7 @@ impl Trajectory {
             .collect();
         c.extend((0..self.n).map(|i| format!("x{i}")));
         c.extend(block::columns(&self.blocks));
+        c.extend(self.measured.iter().cloned());
         c
     }
 
@@ -173,6 +195,7 @@ impl Trajectory {
         ];
         r.extend_from_slice(self.x(i));
         r.extend_from_slice(self.state(i));
+        r.extend_from_slice(self.measured(i));
         r
     }
 }

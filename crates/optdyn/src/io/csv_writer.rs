@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-/// Streams a run's samples (`step,t,loss,grad_norm,x…,state…`) to `path`.
+/// Streams a run's samples (`step,t,loss,grad_norm,x…,state…,measured…`) to `path`.
 pub struct CsvWriter {
     path: PathBuf,
     out: BufWriter<tempfile::NamedTempFile>,
@@ -72,6 +72,7 @@ impl Observer for CsvWriter {
             .collect();
         columns.extend((0..run.n).map(|i| format!("x{i}")));
         columns.extend(block::columns(&run.blocks));
+        columns.extend(run.measured.iter().cloned());
         self.line = csv_header(&columns);
         self.write().map_err(|e| Error::io(&self.path, e))
     }
@@ -81,7 +82,7 @@ impl Observer for CsvWriter {
         push_csv_row(
             &mut self.line,
             s.step,
-            &[&[s.t, s.loss, s.grad_norm()], s.x, s.state],
+            &[&[s.t, s.loss, s.grad_norm()], s.x, s.state, s.measured],
         );
         match self.write() {
             Ok(()) => {

@@ -71,6 +71,7 @@ pub fn trajectory_csv(tr: &Trajectory) -> String {
                 &[tr.t(i), tr.loss(i), tr.grad_norm(i)],
                 tr.x(i),
                 tr.state(i),
+                tr.measured(i),
             ],
         );
     }

@@ -3,6 +3,7 @@
 //! (run, compare, converge, sweep, basins, monitor, spectrum, reproduce, learn, demo) runs
 //! through here, so the sample times are computed in one place.
 
+use super::measure::{Measure, Measures};
 use super::observer::{Fanout, Observer};
 use super::problem::Problem;
 use super::recorder::Recorder;
@@ -123,6 +124,7 @@ pub struct Run<'a> {
     every: u64,
     limits: Limits,
     record_state: bool,
+    measures: Vec<&'a dyn Measure>,
 }
 
 impl<'a> Run<'a> {
@@ -134,6 +136,7 @@ impl<'a> Run<'a> {
             every: 1,
             limits: Limits::default(),
             record_state: false,
+            measures: Vec::new(),
         }
     }
 
@@ -212,6 +215,18 @@ impl<'a> Run<'a> {
     #[must_use]
     pub fn record_state(mut self, on: bool) -> Self {
         self.record_state = on;
+        self
+    }
+
+    /// Adds a [`Measure`]: its columns are computed at every delivered sample and carried in
+    /// [`Sample::measured`] (a measure that reads the optimizer's buffers turns on
+    /// [`Run::record_state`]).
+    #[must_use]
+    pub fn measure(mut self, measure: &'a dyn Measure) -> Self {
+        if measure.needs_state() {
+            self.record_state = true;
+        }
+        self.measures.push(measure);
         self
     }
 
@@ -318,7 +333,7 @@ impl<'a> Run<'a> {
         } else {
             Vec::new()
         };
-        fan.start(&RunInfo {
+        let mut info = RunInfo {
             kind: Kind::Discrete,
             n,
             lr,
@@ -326,7 +341,11 @@ impl<'a> Run<'a> {
             steps,
             every: self.every,
             blocks: blocks.clone(),
-        })?;
+            measured: Vec::new(),
+        };
+        let (mut measures, names) = Measures::start(&self.measures, &info)?;
+        info.measured = names;
+        fan.start(&info)?;
         let mut state = opt.init(n);
         let mut x = self.problem.x0().to_vec();
         let mut g = vec![0.0; n];
@@ -346,7 +365,7 @@ impl<'a> Run<'a> {
                     flat[j * n..(j + 1) * n].copy_from_slice(slot);
                 }
             }
-            let sample = Sample {
+            let mut sample = Sample {
                 step: k,
                 t,
                 loss,
@@ -355,14 +374,23 @@ impl<'a> Run<'a> {
                 state: &flat,
                 blocks: &blocks,
                 z: &x,
+                measured: &[],
             };
             if let Some(stop) = bad {
+                measures.clear();
+                sample.measured = measures.values();
                 fan.reject(&sample, &stop);
                 end.stop = stop;
                 end.unreached = Some(k);
                 break;
             }
             if recorded {
+                if let ControlFlow::Break(stop) = measures.measure(&sample) {
+                    end.stop = stop;
+                    end.unreached = Some(k);
+                    break;
+                }
+                sample.measured = measures.values();
                 if let ControlFlow::Break(stop) = fan.observe(&sample) {
                     end.stop = stop;
                     end.samples += 1;
@@ -415,7 +443,7 @@ impl<'a> Run<'a> {
                 model.dim()
             )));
         }
-        fan.start(&RunInfo {
+        let mut info = RunInfo {
             kind: Kind::Model,
             n,
             lr,
@@ -423,7 +451,11 @@ impl<'a> Run<'a> {
             steps,
             every,
             blocks: blocks.clone(),
-        })?;
+            measured: Vec::new(),
+        };
+        let (measures, names) = Measures::start(&self.measures, &info)?;
+        info.measured = names;
+        fan.start(&info)?;
         let opts = SolveOptions {
             t_eval,
             max_abs: self.limits.max_abs,
@@ -440,6 +472,7 @@ impl<'a> Run<'a> {
             next: 0,
             g: vec![0.0; n],
             blocks: &blocks,
+            measures,
             fan,
         };
         let solved = integrator.solve_into(model, t0, &z0, &opts, &mut sink);
@@ -460,6 +493,7 @@ impl<'a> Run<'a> {
 /// observers.
 struct ModelSink<'s, 'f, 'o, 'a> {
     obj: &'s dyn Objective,
+    measures: Measures<'s, 's>,
     limits: Limits,
     n: usize,
     ks: &'s [u64],
@@ -474,7 +508,7 @@ impl Sink for ModelSink<'_, '_, '_, '_> {
         let k = self.ks[self.next];
         let x = &z[..self.n];
         let loss = self.obj.value_gradient(x, &mut self.g);
-        let sample = Sample {
+        let mut sample = Sample {
             step: k,
             t,
             loss,
@@ -483,11 +517,16 @@ impl Sink for ModelSink<'_, '_, '_, '_> {
             state: &z[self.n..],
             blocks: self.blocks,
             z,
+            measured: &[],
         };
         if let Some(stop) = self.limits.check(x, loss, &self.g, k, t) {
+            self.measures.clear();
+            sample.measured = self.measures.values();
             self.fan.reject(&sample, &stop);
             return ControlFlow::Break(stop);
         }
+        self.measures.measure(&sample)?;
+        sample.measured = self.measures.values();
         let flow = self.fan.observe(&sample);
         self.next += 1;
         flow

@@ -1,7 +1,8 @@
 //! The run engine: a [`Problem`] (objective + start point), a [`Run`] of a discrete optimizer or
 //! of a continuous model with an integrator, and [`Observer`]s that receive every sample as it is
 //! produced (a [`Recorder`] keeps them as a trajectory; a file writer streams them; metrics,
-//! monitors and early stops reduce them).
+//! monitors and early stops reduce them). [`Measure`]s add computed columns (the sharpness,
+//! …) to every sample before the observers see it.
 //!
 //! ```
 //! use optdyn::integrate::Rk4;
@@ -26,12 +27,14 @@
 //! ```
 
 mod engine;
+mod measure;
 mod observer;
 mod problem;
 mod recorder;
 mod sample;
 
 pub use engine::{Limits, Run};
+pub use measure::Measure;
 pub use observer::Observer;
 pub use problem::Problem;
 pub use recorder::Recorder;

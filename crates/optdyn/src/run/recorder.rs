@@ -24,12 +24,14 @@ impl Recorder {
 impl Observer for Recorder {
     fn start(&mut self, run: &RunInfo) -> Result<()> {
         self.tr = Trajectory::new(run.n, run.blocks.clone());
+        self.tr.measured = run.measured.clone();
         Ok(())
     }
 
     fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
         self.tr
             .push(s.step, s.t, s.loss, s.grad_norm(), s.x, s.state);
+        self.tr.push_measured(s.measured);
         ControlFlow::Continue(())
     }
 

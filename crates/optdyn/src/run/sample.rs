@@ -31,6 +31,8 @@ pub struct RunInfo {
     pub every: u64,
     /// The layout of [`Sample::state`].
     pub blocks: Vec<Block>,
+    /// The names of [`Sample::measured`] (the columns of the run's [`super::Measure`]s).
+    pub measured: Vec<String>,
 }
 
 /// One sample of a run: step `k`, time `t_k = t0 + k·lr`, the loss and gradient at `x_k`, and
@@ -55,6 +57,9 @@ pub struct Sample<'a> {
     pub blocks: &'a [Block],
     /// A model's full state `z = (θ, aux…)`; for a discrete run, `x`.
     pub z: &'a [f64],
+    /// The measured values, named by [`RunInfo::measured`] (empty for a measure's own input;
+    /// NaN in a rejected sample, which is not measured).
+    pub measured: &'a [f64],
 }
 
 impl<'a> Sample<'a> {
