@@ -18,6 +18,8 @@ def run(
     every: int = 1,
     state: bool = False,
     max_abs: float = 1e12,
+    sharpness: Optional[int] = None,
+    sharpness_vectors: bool = False,
 ) -> Dict[str, Any]: ...
 def compare(
     objective: Any,
@@ -29,6 +31,7 @@ def compare(
     integrator: Optional[str] = None,
     every: int = 1,
     out: Optional[str] = None,
+    sharpness: Optional[int] = None,
 ) -> Dict[str, Any]: ...
 def converge(
     objective: Any,
@@ -80,6 +83,7 @@ def monitor(
     integrator: Optional[str] = None,
     tol: float = 1e-10,
     out: Optional[str] = None,
+    sharpness: Optional[int] = None,
 ) -> Dict[str, Any]: ...
 def sweep(
     objective: str,

@@ -47,6 +47,8 @@ def run(
     every: int = 1,
     state: bool = False,
     max_abs: float = 1e12,
+    sharpness: Optional[int] = None,
+    sharpness_vectors: bool = False,
 ) -> Trajectory:
     """Run a discrete optimizer, or a continuous model of it, on the clock ``t_k = k·lr``.
 
@@ -65,6 +67,12 @@ def run(
         every: keep every ``every``-th sample (and the last).
         state: also record the optimizer's buffers (``m``, ``v``, …) of a discrete run.
         max_abs: divergence bound on ``max |x_i|``.
+        sharpness: measure the top ``K`` Hessian eigenvalues at every sample
+            (:attr:`Trajectory.sharpness`; for discrete Adam, AdamW, RMSProp and AdaGrad runs also
+            the preconditioned sharpness ``λ_max(P⁻¹H)``, :attr:`Trajectory.preconditioned_sharpness`).
+            Needs the objective's Hessian-vector products (built-ins exact; callables with an
+            ``hvp`` method, else a finite difference of gradients).
+        sharpness_vectors: also record the eigenvectors (columns ``sharp{i}_u{j}``).
 
     Returns:
         The :class:`Trajectory`.
@@ -87,6 +95,8 @@ def run(
             every,
             state,
             max_abs,
+            sharpness,
+            sharpness_vectors,
         )
     )
 
@@ -109,6 +119,7 @@ def compare(
     integrator: Optional[str] = None,
     every: int = 1,
     out: Optional[PathLike] = None,
+    sharpness: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The discrete optimizer beside each of its models on one clock.
 
@@ -120,16 +131,20 @@ def compare(
         integrator: integrator spec for the models (default ``"rk4:substeps=10"``).
         every: sample every ``every``-th step.
         out: directory for the CLI's files (``discrete.csv``, ``model-*.csv``, ``table.csv``)
-            and figures (trajectories, gap over time, dynamics panel).
+            and figures (trajectories, gap over time, dynamics panel, and with ``sharpness`` the
+            sharpness against the optimizer's stability threshold).
+        sharpness: measure the top ``K`` Hessian eigenvalues along every run (as in :func:`run`).
 
     Returns:
-        ``{"lr", "discrete": Trajectory, "models": [{"model", "trajectory", "velocity" (rows, n),
-        "e_t", "e_f", "gap", "stats", "seconds"}]}`` with ``e_t = ‖θ_K − θ(T)‖`` and
-        ``e_f = |f(θ_K) − f(θ(T))|``.
+        ``{"lr", "threshold", "discrete": Trajectory, "models": [{"model", "trajectory",
+        "velocity" (rows, n), "e_t", "e_f", "gap", "stats", "seconds"}]}`` with
+        ``e_t = ‖θ_K − θ(T)‖``, ``e_f = |f(θ_K) − f(θ(T))|`` and ``threshold`` the optimizer's
+        linear-stability bound ``{"value", "preconditioned", "formula"}`` (``None`` if unknown).
     """
     return _comparison(
         _core.compare(
-            objective, x0, optimizer, models, t_end, steps, integrator, every, _path(out)
+            objective, x0, optimizer, models, t_end, steps, integrator, every, _path(out),
+            sharpness,
         )
     )
 
@@ -324,15 +339,21 @@ def monitor(
     integrator: Optional[str] = None,
     tol: float = 1e-10,
     out: Optional[PathLike] = None,
+    sharpness: Optional[int] = None,
 ) -> Dict[str, Any]:
     """Loss, the model's Lyapunov functional, kinetic energy and moment positivity along its run.
 
+    With ``sharpness=K`` the top ``K`` Hessian eigenvalues are measured too
+    (``trajectory.sharpness``), and ``out`` gets a sharpness figure with the threshold.
+
     Returns:
-        ``{"trajectory", "t", "loss", "lyapunov", "kinetic", "min_v", "stats"}`` where ``loss``
-        and ``lyapunov`` are ``{"values", "max_increase", "t_max_increase",
+        ``{"trajectory", "t", "loss", "lyapunov", "kinetic", "min_v", "stats", "threshold"}``
+        where ``loss`` and ``lyapunov`` are ``{"values", "max_increase", "t_max_increase",
         "non_increasing"}`` (``lyapunov`` is ``None`` when the model declares none).
     """
-    d = _core.monitor(objective, x0, optimizer, model, steps, integrator, tol, _path(out))
+    d = _core.monitor(
+        objective, x0, optimizer, model, steps, integrator, tol, _path(out), sharpness
+    )
     d["trajectory"] = Trajectory(d["trajectory"])
     return d
 

@@ -44,7 +44,9 @@ class Trajectory:
         grad_norm: ``‖∇f(x_k)‖₂``.
         state: named state blocks, ``{"m": (rows, n), "v": (rows, n), …}`` — a model's
             auxiliary state, or the optimizer's buffers when ``state=True``.
-        columns: the CSV column names (``step, t, loss, grad_norm, x0…, m0…``).
+        measured: computed columns, ``{"sharp0": (rows,), "psharp0": (rows,), …}`` (empty unless
+            the run measured something, e.g. ``sharpness=K``).
+        columns: the CSV column names (``step, t, loss, grad_norm, x0…, m0…, sharp0…``).
         stop: why the run stopped (:class:`Stop`); divergence is reported here, not raised.
         stats: the integrator's work counters for model runs (``rhs_evals``, ``accepted``, …),
             else ``None``.
@@ -59,9 +61,28 @@ class Trajectory:
         self.grad_norm: np.ndarray = data["grad_norm"]
         self.x: np.ndarray = data["x"]
         self.state: Dict[str, np.ndarray] = dict(data["state"])
+        self.measured: Dict[str, np.ndarray] = dict(data["measured"])
         s = data["stop"]
         self.stop = Stop(s["kind"], s["step"], s["t"], s["message"])
         self.stats: Optional[Dict[str, int]] = data["stats"]
+
+    def _stack(self, prefix: str) -> Optional[np.ndarray]:
+        cols = []
+        while f"{prefix}{len(cols)}" in self.measured:
+            cols.append(self.measured[f"{prefix}{len(cols)}"])
+        return np.column_stack(cols) if cols else None
+
+    @property
+    def sharpness(self) -> Optional[np.ndarray]:
+        """The top-K Hessian eigenvalues per sample, shape ``(rows, K)`` (``sharp0…``), or
+        ``None`` when the run did not measure them (``sharpness=K``)."""
+        return self._stack("sharp")
+
+    @property
+    def preconditioned_sharpness(self) -> Optional[np.ndarray]:
+        """``λ_max(P⁻¹H)`` and the next ``K − 1`` per sample, shape ``(rows, K)`` (``psharp0…``;
+        discrete Adam, AdamW, RMSProp and AdaGrad runs with ``sharpness=K``), or ``None``."""
+        return self._stack("psharp")
 
     def __len__(self) -> int:
         return len(self.t)
@@ -85,6 +106,7 @@ class Trajectory:
         for name, block in self.state.items():
             for i in range(block.shape[1]):
                 out[f"{name}{i}"] = block[:, i]
+        out.update(self.measured)
         return out
 
     def to_pandas(self):

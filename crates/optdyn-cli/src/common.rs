@@ -7,6 +7,17 @@ use optdyn::optim::{self, Optimizer};
 use optdyn::run::Problem;
 use optdyn::{Error, Result};
 
+/// The `--sharpness K` of a command: 0 when not given; `K = 0` is refused.
+pub fn sharpness_k(k: Option<usize>) -> Result<usize> {
+    match k {
+        Some(0) => Err(Error::spec(
+            "--sharpness must be >= 1 (the number of top Hessian eigenvalues), got 0",
+        )),
+        Some(k) => Ok(k),
+        None => Ok(0),
+    }
+}
+
 /// `--objective` and `--x0`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ProblemArgs {

@@ -2,7 +2,7 @@
 //! figures in `--out`.
 
 use crate::common::{self, ModelsArgs, ProblemArgs};
-use optdyn::analysis::compare::compare;
+use optdyn::analysis::compare::compare_with_sharpness;
 use optdyn::model::ModelFactory;
 use optdyn::report::write_comparison;
 use optdyn::spec::Spec;
@@ -25,6 +25,10 @@ pub struct CompareArgs {
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/compare")]
     out: PathBuf,
+    /// Record the top K Hessian eigenvalues along every run (sharp0… columns and a sharpness
+    /// figure with the optimizer's stability threshold; psharp0… for adaptive optimizers).
+    #[arg(long, value_name = "K")]
+    sharpness: Option<usize>,
 }
 
 /// The optimizer's ε (for the update-scale panel), 1e-8 when it has none.
@@ -52,13 +56,14 @@ pub fn run(a: &CompareArgs) -> Result<u8> {
     }
     let models: Vec<&dyn ModelFactory> = specs.iter().map(|m| m as &dyn ModelFactory).collect();
     let steps = (a.t_end / lr).round() as u64;
-    let c = compare(
+    let c = compare_with_sharpness(
         &problem,
         opt.as_ref(),
         &models,
         integ.as_deref(),
         steps,
         a.every,
+        common::sharpness_k(a.sharpness)?,
     )?;
     let text = write_comparison(&c, optimizer_eps(&a.models.optimizer), &a.out)?;
     let mut manifest = io::manifest_base("compare");

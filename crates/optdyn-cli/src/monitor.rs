@@ -3,6 +3,7 @@
 
 use crate::common::{self, ModelRunArgs, ProblemArgs};
 use optdyn::analysis::lyapunov::{model_monitors, Monitor};
+use optdyn::analysis::sharpness::threshold;
 use optdyn::model;
 use optdyn::report::write_monitors;
 use optdyn::Result;
@@ -21,6 +22,10 @@ pub struct MonitorArgs {
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/monitor")]
     out: PathBuf,
+    /// Record the top K Hessian eigenvalues along the run (sharp0… columns of monitor.csv and
+    /// a sharpness figure with the optimizer's stability threshold).
+    #[arg(long, value_name = "K")]
+    sharpness: Option<usize>,
 }
 
 /// Executes `optdyn monitor`.
@@ -36,8 +41,14 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
         opt.lr(),
         a.model.steps,
         a.tol,
+        common::sharpness_k(a.sharpness)?,
     )?;
-    write_monitors(&a.out, &mon, &a.model.model)?;
+    write_monitors(
+        &a.out,
+        &mon,
+        &a.model.model,
+        threshold(opt.as_ref()).as_ref(),
+    )?;
     let say = |name: &str, m: &Monitor| {
         println!(
             "{name:<10} {} (largest rise {:.3e} at t = {:.4})",

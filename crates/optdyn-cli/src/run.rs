@@ -3,6 +3,7 @@
 //! beside the file.
 
 use crate::common::{self, ProblemArgs};
+use optdyn::analysis::sharpness::{threshold, Sharpness};
 use optdyn::io::{self, CsvWriter, Format};
 use optdyn::model;
 use optdyn::run::{Recorder, Run};
@@ -44,6 +45,13 @@ pub struct RunArgs {
     /// Divergence bound on max |x_i|.
     #[arg(long, default_value_t = 1e12)]
     max_abs: f64,
+    /// Record the top K Hessian eigenvalues at every sample (columns sharp0…; for discrete
+    /// adam, adamw, rmsprop and adagrad runs also the preconditioned sharpness psharp0…).
+    #[arg(long, value_name = "K")]
+    sharpness: Option<usize>,
+    /// With --sharpness: also record the eigenvectors (columns sharp{i}_u{j}).
+    #[arg(long, requires = "sharpness")]
+    sharpness_vectors: bool,
 }
 
 /// Executes `optdyn run`.
@@ -77,6 +85,15 @@ pub fn run(a: &RunArgs) -> Result<u8> {
         (None, Some(t)) => run.t_end(t),
         (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
     };
+    let k = common::sharpness_k(a.sharpness)?;
+    let sharp = match &model {
+        None => Sharpness::for_discrete(problem.objective().clone(), k, opt.as_ref()),
+        Some(_) => Sharpness::new(problem.objective().clone(), k),
+    }
+    .vectors(a.sharpness_vectors);
+    if k > 0 {
+        run = run.measure(&sharp);
+    }
     let run = run.every(a.every).max_abs(a.max_abs);
     let steps = run.num_steps()?;
     let mut manifest = io::manifest_base("run");
@@ -89,6 +106,9 @@ pub fn run(a: &RunArgs) -> Result<u8> {
     manifest["model"] = serde_json::json!(a.model);
     manifest["steps"] = serde_json::json!(steps);
     manifest["every"] = serde_json::json!(a.every);
+    if k > 0 {
+        manifest["sharpness_threshold"] = serde_json::json!(threshold(opt.as_ref()));
+    }
     let (stop, rows, stats) = match (&a.out, format) {
         (Some(path), Format::Csv) => {
             let mut w = CsvWriter::create(path)?;

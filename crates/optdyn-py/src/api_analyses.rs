@@ -6,6 +6,7 @@ use crate::errors::{ErrorSlot, IntoPy, SpecError};
 use numpy::{Complex64, PyArray1, PyArrayMethods};
 use optdyn::analysis as an;
 use optdyn::analysis::lyapunov;
+use optdyn::analysis::sharpness::{threshold, Threshold};
 use optdyn::model::ModelFactory;
 use optdyn::optim::Optimizer;
 use optdyn::run::Run;
@@ -13,6 +14,20 @@ use optdyn::{range, report};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
+
+/// The stability threshold as `{"value", "preconditioned", "formula"}`, or `None`.
+fn threshold_dict<'py>(py: Python<'py>, th: Option<&Threshold>) -> PyResult<Bound<'py, PyAny>> {
+    match th {
+        None => Ok(py.None().into_bound(py)),
+        Some(th) => {
+            let d = PyDict::new(py);
+            d.set_item("value", th.value)?;
+            d.set_item("preconditioned", th.preconditioned)?;
+            d.set_item("formula", th.formula)?;
+            Ok(d.into_any())
+        }
+    }
+}
 
 fn factories_ref(v: &[Box<dyn ModelFactory>]) -> Vec<&dyn ModelFactory> {
     v.iter().map(|b| b.as_ref()).collect()
@@ -52,7 +67,7 @@ fn steps_of(opt: &dyn Optimizer<f64>, steps: Option<u64>, t_end: Option<f64>) ->
 
 /// The discrete optimizer beside each model on one clock; see `optdyn.compare`.
 #[pyfunction]
-#[pyo3(signature = (objective, x0, optimizer, models, t_end=None, steps=None, integrator=None, every=1, out=None))]
+#[pyo3(signature = (objective, x0, optimizer, models, t_end=None, steps=None, integrator=None, every=1, out=None, sharpness=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn compare<'py>(
     py: Python<'py>,
@@ -65,6 +80,7 @@ pub fn compare<'py>(
     integrator: Option<&str>,
     every: u64,
     out: Option<PathBuf>,
+    sharpness: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let slot = ErrorSlot::default();
     let problem = convert::problem(objective, convert::x0(x0)?, &slot)?;
@@ -72,14 +88,16 @@ pub fn compare<'py>(
     let facs = convert::factories(models, &problem, &slot)?;
     let integ = convert::integrator(integrator)?;
     let k = steps_of(opt.as_ref(), steps, t_end)?;
+    let sharp = convert::sharpness_k(sharpness)?;
     let c = py.detach(|| {
-        an::compare::compare(
+        an::compare::compare_with_sharpness(
             &problem,
             opt.as_ref(),
             &factories_ref(&facs),
             integ.as_deref(),
             k,
             every,
+            sharp,
         )
     });
     let c = slot.check(py, c)?.py()?;
@@ -88,6 +106,7 @@ pub fn compare<'py>(
     }
     let d = PyDict::new(py);
     d.set_item("lr", c.lr)?;
+    d.set_item("threshold", threshold_dict(py, c.threshold.as_ref())?)?;
     d.set_item("discrete", convert::trajectory(py, &c.discrete)?)?;
     let list = PyList::empty(py);
     for m in &c.models {
@@ -465,7 +484,7 @@ fn monitor_dict<'py>(py: Python<'py>, m: &lyapunov::Monitor) -> PyResult<Bound<'
 /// Loss, Lyapunov functional, kinetic energy and moment positivity along a model run; see
 /// `optdyn.monitor`.
 #[pyfunction]
-#[pyo3(signature = (objective, x0, optimizer, model, steps, integrator=None, tol=1e-10, out=None))]
+#[pyo3(signature = (objective, x0, optimizer, model, steps, integrator=None, tol=1e-10, out=None, sharpness=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn monitor<'py>(
     py: Python<'py>,
@@ -477,8 +496,10 @@ pub fn monitor<'py>(
     integrator: Option<&str>,
     tol: f64,
     out: Option<PathBuf>,
+    sharpness: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let slot = ErrorSlot::default();
+    let sharp = convert::sharpness_k(sharpness)?;
     let ModelRun {
         problem,
         optimizer: opt,
@@ -486,13 +507,23 @@ pub fn monitor<'py>(
         integrator: integ,
     } = ModelRun::new(objective, x0, optimizer, model, integrator, &slot)?;
     let mon = py.detach(|| {
-        lyapunov::model_monitors(&problem, m.as_ref(), integ.as_deref(), opt.lr(), steps, tol)
+        lyapunov::model_monitors(
+            &problem,
+            m.as_ref(),
+            integ.as_deref(),
+            opt.lr(),
+            steps,
+            tol,
+            sharp,
+        )
     });
     let mon = slot.check(py, mon)?.py()?;
+    let th = threshold(opt.as_ref());
     if let Some(dir) = &out {
-        report::write_monitors(dir, &mon, &m.name()).py()?;
+        report::write_monitors(dir, &mon, &m.name(), th.as_ref()).py()?;
     }
     let d = PyDict::new(py);
+    d.set_item("threshold", threshold_dict(py, th.as_ref())?)?;
     d.set_item("trajectory", convert::trajectory(py, &mon.trajectory)?)?;
     d.set_item("t", PyArray1::from_slice(py, mon.trajectory.times()))?;
     d.set_item("loss", monitor_dict(py, &mon.loss)?)?;

@@ -2,13 +2,14 @@
 
 use crate::convert;
 use crate::errors::{ErrorSlot, IntoPy};
+use optdyn::analysis::sharpness::Sharpness;
 use optdyn::run::Run;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// Runs `optimizer` (or `model` of it) on `objective` from `x0`; see `optdyn.run`.
 #[pyfunction]
-#[pyo3(signature = (objective, x0, optimizer, steps=None, t_end=None, model=None, integrator=None, every=1, state=false, max_abs=1e12))]
+#[pyo3(signature = (objective, x0, optimizer, steps=None, t_end=None, model=None, integrator=None, every=1, state=false, max_abs=1e12, sharpness=None, sharpness_vectors=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn run<'py>(
     py: Python<'py>,
@@ -22,6 +23,8 @@ pub fn run<'py>(
     every: u64,
     state: bool,
     max_abs: f64,
+    sharpness: Option<usize>,
+    sharpness_vectors: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let slot = ErrorSlot::default();
     let problem = convert::problem(objective, convert::x0(x0)?, &slot)?;
@@ -51,6 +54,15 @@ pub fn run<'py>(
             ))
         }
     };
+    let k = crate::convert::sharpness_k(sharpness)?;
+    let sharp = match &model {
+        None => Sharpness::for_discrete(problem.objective().clone(), k, opt.as_ref()),
+        Some(_) => Sharpness::new(problem.objective().clone(), k),
+    }
+    .vectors(sharpness_vectors);
+    if k > 0 {
+        run = run.measure(&sharp);
+    }
     let run = run.every(every).max_abs(max_abs);
     let tr = py.detach(|| run.trajectory());
     let tr = slot.check(py, tr)?.py()?;

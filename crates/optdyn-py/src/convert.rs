@@ -170,12 +170,29 @@ pub fn trajectory<'py>(py: Python<'py>, tr: &Trajectory) -> PyResult<Bound<'py, 
         state.set_item(&b.name, matrix(py, data, b.len)?)?;
     }
     d.set_item("state", state)?;
+    let measured = PyDict::new(py);
+    for name in &tr.measured {
+        let series = tr.measured_series(name).expect("a measured column");
+        measured.set_item(name, PyArray1::from_vec(py, series))?;
+    }
+    d.set_item("measured", measured)?;
     d.set_item("stop", stop(py, &tr.stop)?)?;
     match &tr.stats {
         Some(s) => d.set_item("stats", stats(py, s)?)?,
         None => d.set_item("stats", py.None())?,
     }
     Ok(d)
+}
+
+/// `sharpness=K` of a run or analysis: 0 when `None`; `K = 0` is refused.
+pub fn sharpness_k(k: Option<usize>) -> PyResult<usize> {
+    match k {
+        Some(0) => Err(crate::errors::SpecError::new_err(
+            "sharpness must be >= 1 (the number of top Hessian eigenvalues), got 0",
+        )),
+        Some(k) => Ok(k),
+        None => Ok(0),
+    }
 }
 
 /// A table as `{column: numpy array}` (the `status` column as a list of strings, empty numeric

@@ -7,6 +7,7 @@ use crate::analysis::compare::Comparison;
 use crate::analysis::converge::Convergence;
 use crate::analysis::fit::PowerFit;
 use crate::analysis::lyapunov::ModelMonitors;
+use crate::analysis::sharpness::Threshold;
 use crate::analysis::spectrum::SpectrumSample;
 use crate::analysis::stability::StabilityCell;
 use crate::io::{self, fmt_f64};
@@ -242,21 +243,39 @@ pub fn write_spectrum(dir: &Path, samples: &[SpectrumSample]) -> Result<()> {
     Ok(())
 }
 
-/// Writes monitors into `dir`: `monitor.csv` (`t,loss,lyapunov,kinetic`) and the panels.
-pub fn write_monitors(dir: &Path, m: &ModelMonitors, model: &str) -> Result<()> {
+/// Writes monitors into `dir`: `monitor.csv` (`t,loss,lyapunov,kinetic`, then the measured
+/// sharpness columns when recorded) and the panels (with `sharpness.png` against `threshold`).
+pub fn write_monitors(
+    dir: &Path,
+    m: &ModelMonitors,
+    model: &str,
+    threshold: Option<&Threshold>,
+) -> Result<()> {
     let t = m.trajectory.times();
-    let mut csv = String::from("t,loss,lyapunov,kinetic\n");
+    let tr = &m.trajectory;
+    let mut csv = String::from("t,loss,lyapunov,kinetic");
+    for c in &tr.measured {
+        csv.push(',');
+        csv.push_str(c);
+    }
+    csv.push('\n');
     for (i, ti) in t.iter().enumerate() {
         let l = m.lyapunov.as_ref().map_or(f64::NAN, |l| l.values[i]);
         csv.push_str(&format!(
-            "{},{},{},{}\n",
+            "{},{},{},{}",
             fmt_f64(*ti),
             fmt_f64(m.loss.values[i]),
             fmt_f64(l),
             fmt_f64(m.kinetic[i])
         ));
+        for v in tr.measured(i) {
+            csv.push(',');
+            csv.push_str(&fmt_f64(*v));
+        }
+        csv.push('\n');
     }
     io::write_atomic(&dir.join("monitor.csv"), csv.as_bytes())?;
+    figures::sharpness_figure(&[(model, tr)], threshold, &dir.join("sharpness"))?;
     let mut panels = Vec::new();
     let mut f = Figure::new("f(θ(t))", "t", "loss");
     f.series

@@ -26,6 +26,7 @@ fn monitors(
         opt.lr(),
         steps,
         1e-10,
+        0,
     )
     .unwrap()
 }

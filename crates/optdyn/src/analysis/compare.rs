@@ -2,6 +2,7 @@
 //! clock `t_k = k·lr`, with the gaps `E_T = ‖θ_K − θ(T)‖`, `E_f = |f(θ_K) − f(θ(T))|` and the
 //! gap over time.
 
+use super::sharpness::{threshold, Sharpness, Threshold};
 use crate::integrate::{self, Integrator};
 use crate::model::{Model, ModelFactory};
 use crate::optim::Optimizer;
@@ -42,6 +43,8 @@ pub struct Comparison {
     pub models: Vec<ModelComparison>,
     /// The learning rate (clock unit).
     pub lr: f64,
+    /// The optimizer's linear-stability threshold for the (preconditioned) sharpness, if known.
+    pub threshold: Option<Threshold>,
 }
 
 /// `θ'(t_k)` at every sample of a model run, from the model's right-hand side.
@@ -88,22 +91,46 @@ pub fn compare(
     steps: u64,
     every: u64,
 ) -> Result<Comparison> {
+    compare_with_sharpness(problem, optimizer, models, integrator, steps, every, 0)
+}
+
+/// [`compare`], with the top `k` Hessian eigenvalues measured at every sample of every run
+/// (`sharp0…` columns; for Adam, AdamW, RMSProp and AdaGrad also the discrete run's
+/// preconditioned `psharp0…`, [`Sharpness::for_discrete`]); `k = 0` measures nothing.
+pub fn compare_with_sharpness(
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    models: &[&dyn ModelFactory],
+    integrator: Option<&dyn Integrator>,
+    steps: u64,
+    every: u64,
+    k: usize,
+) -> Result<Comparison> {
     let lr = optimizer.lr();
     let every = every.max(1);
-    let discrete = Run::discrete(problem, optimizer)
+    let obj = problem.objective();
+    let sharp = Sharpness::for_discrete(obj.clone(), k, optimizer);
+    let mut run = Run::discrete(problem, optimizer)
         .steps(steps)
         .every(every)
-        .record_state(true)
-        .trajectory()?;
+        .record_state(true);
+    if k > 0 {
+        run = run.measure(&sharp);
+    }
+    let discrete = run.trajectory()?;
     let mut out = Vec::new();
     for factory in models {
         let m = factory.build(optimizer, problem.objective().clone())?;
         let start = std::time::Instant::now();
+        let model_sharp = Sharpness::new(obj.clone(), k);
         let mut run = Run::model(problem, m.as_ref(), lr)
             .steps(steps)
             .every(every);
         if let Some(i) = integrator {
             run = run.integrator(i);
+        }
+        if k > 0 {
+            run = run.measure(&model_sharp);
         }
         let mut rec = crate::run::Recorder::default();
         let mut vel = Velocity::new(m.as_ref());
@@ -133,5 +160,6 @@ pub fn compare(
         discrete,
         models: out,
         lr,
+        threshold: threshold(optimizer),
     })
 }

@@ -112,7 +112,8 @@ pub struct ModelMonitors {
 
 /// Integrates `model` on `problem` for `steps` steps of learning rate `lr` (every step sampled)
 /// and evaluates the loss, its Lyapunov functional, the kinetic energy and moment positivity at
-/// every sample; rises larger than `tol·max(1, |V_0|)` are flagged.
+/// every sample; rises larger than `tol·max(1, |V_0|)` are flagged. With `sharpness = K > 0`
+/// the top `K` Hessian eigenvalues are measured too (`sharp0…` columns of the trajectory).
 pub fn model_monitors(
     problem: &Problem,
     model: &dyn Model,
@@ -120,10 +121,23 @@ pub fn model_monitors(
     lr: f64,
     steps: u64,
     tol: f64,
+    sharpness: usize,
 ) -> Result<ModelMonitors> {
+    if tol.is_nan() || tol < 0.0 {
+        return Err(crate::Error::param(
+            "monitor",
+            "tol",
+            tol,
+            crate::error::Allowed::NonNegative,
+        ));
+    }
+    let sharp = super::sharpness::Sharpness::new(problem.objective().clone(), sharpness);
     let mut run = Run::model(problem, model, lr).steps(steps);
     if let Some(i) = integrator {
         run = run.integrator(i);
+    }
+    if sharpness > 0 {
+        run = run.measure(&sharp);
     }
     let mut rec = Recorder::default();
     let mut q = ModelQuantities {

@@ -52,7 +52,7 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 
 /// A linear-stability threshold for the sharpness or the preconditioned sharpness.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Threshold {
     /// The value (in units of curvature).
     pub value: f64,
@@ -310,6 +310,16 @@ impl Sharpness {
             precond: None,
             warm: Mutex::new(Vec::new()),
             warm_pre: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The sharpness for a discrete run of `opt`: with the preconditioned sharpness when `opt`
+    /// is Adam, AdamW, RMSProp or AdaGrad.
+    pub fn for_discrete(obj: Arc<dyn Objective>, k: usize, opt: &dyn Optimizer<f64>) -> Self {
+        let s = Sharpness::new(obj, k);
+        match Preconditioner::of(opt) {
+            Ok(p) => s.preconditioned(p),
+            Err(_) => s,
         }
     }
 

@@ -4,6 +4,7 @@ use super::{save_figure, save_heatmap, save_panels, Figure, Heatmap, Series, Sty
 use crate::analysis::basins::BasinMap;
 use crate::analysis::compare::Comparison;
 use crate::analysis::converge::Convergence;
+use crate::analysis::sharpness::Threshold;
 use crate::analysis::stability::StabilityCell;
 use crate::model::gould_tanaka::c_level_beta2;
 use crate::trajectory::Trajectory;
@@ -116,7 +117,64 @@ pub fn comparison_figures(c: &Comparison, eps: f64, dir: &Path) -> Result<Vec<Pa
         }
     }
     files.extend(save_panels(&panels, 3, &dir.join("dynamics"))?);
+    let mut runs: Vec<(&str, &Trajectory)> = vec![("discrete", d)];
+    runs.extend(c.models.iter().map(|m| (m.model.as_str(), &m.trajectory)));
+    files.extend(sharpness_figure(
+        &runs,
+        c.threshold.as_ref(),
+        &dir.join("sharpness"),
+    )?);
     Ok(files)
+}
+
+/// The sharpness `S(t)` (column `sharp0`) of each run and, when recorded, the preconditioned
+/// sharpness (`psharp0`), each panel with the optimizer's stability threshold as a dashed line.
+/// Writes nothing (and returns no files) when no run recorded `sharp0`.
+pub fn sharpness_figure(
+    runs: &[(&str, &Trajectory)],
+    threshold: Option<&Threshold>,
+    stem: &Path,
+) -> Result<Vec<PathBuf>> {
+    let mut panels = Vec::new();
+    for (column, title, pre) in [
+        ("sharp0", "sharpness S = λ_max(∇²f)", false),
+        ("psharp0", "preconditioned sharpness λ_max(P⁻¹∇²f)", true),
+    ] {
+        let mut f = Figure::new(title, "t", column);
+        let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
+        for (label, tr) in runs {
+            if let Some(y) = tr.measured_series(column) {
+                let t = tr.times().to_vec();
+                t0 = t0.min(t.first().copied().unwrap_or(0.0));
+                t1 = t1.max(t.last().copied().unwrap_or(0.0));
+                let style = if *label == "discrete" {
+                    Style::Points
+                } else {
+                    Style::Line
+                };
+                f.series.push(Series::line(*label, t, y).styled(style));
+            }
+        }
+        if f.series.is_empty() {
+            continue;
+        }
+        if let Some(th) = threshold.filter(|th| th.preconditioned == pre) {
+            f.series.push(
+                Series::line(
+                    format!("threshold {} = {:.4}", th.formula, th.value),
+                    vec![t0, t1],
+                    vec![th.value, th.value],
+                )
+                .styled(Style::Dashed),
+            );
+        }
+        panels.push(f);
+    }
+    if panels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cols = panels.len();
+    save_panels(&panels, cols, stem)
 }
 
 /// Writes the log-log error-vs-lr figure with the fitted orders in the legend.
