@@ -68,7 +68,7 @@ def run(
         state: also record the optimizer's buffers (``m``, ``v``, …) of a discrete run.
         max_abs: divergence bound on ``max |x_i|``.
         sharpness: measure the top ``K`` Hessian eigenvalues at every sample
-            (:attr:`Trajectory.sharpness`; for discrete Adam, AdamW, RMSProp and AdaGrad runs also
+            (:attr:`Trajectory.sharpness`; for discrete Adam, AdamW, RMSProp, AdaGrad and scalar RMSProp runs also
             the preconditioned sharpness ``λ_max(P⁻¹H)``, :attr:`Trajectory.preconditioned_sharpness`).
             Needs the objective's Hessian-vector products (built-ins exact; callables with an
             ``hvp`` method, else a finite difference of gradients).

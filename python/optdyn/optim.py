@@ -160,6 +160,23 @@ class RMSprop(Optimizer):
         )
 
 
+class ScalarRMSprop(Optimizer):
+    """Scalar RMSProp (the central-flows paper's running example; not in torch.optim): one
+    second moment ``ν = EMA(‖g‖²)`` shared by every coordinate, ``x ← x − lr·g/(√ν + eps)``."""
+
+    _name = "scalar-rmsprop"
+
+    def __init__(
+        self,
+        lr: float = _default("scalar-rmsprop", "lr"),
+        beta2: float = _default("scalar-rmsprop", "beta2"),
+        eps: float = _default("scalar-rmsprop", "eps"),
+        *,
+        maximize: bool = _default("scalar-rmsprop", "maximize"),
+    ):
+        super().__init__(lr=lr, beta2=beta2, eps=eps, maximize=maximize)
+
+
 class Adadelta(Optimizer):
     """``torch.optim.Adadelta``."""
 
@@ -359,6 +376,7 @@ __all__ = [
     "SGD",
     "Adagrad",
     "RMSprop",
+    "ScalarRMSprop",
     "Adadelta",
     "Adam",
     "AdamW",

@@ -81,7 +81,7 @@ class Trajectory:
     @property
     def preconditioned_sharpness(self) -> Optional[np.ndarray]:
         """``λ_max(P⁻¹H)`` and the next ``K − 1`` per sample, shape ``(rows, K)`` (``psharp0…``;
-        discrete Adam, AdamW, RMSProp and AdaGrad runs with ``sharpness=K``), or ``None``."""
+        discrete Adam, AdamW, RMSProp, AdaGrad and scalar RMSProp runs with ``sharpness=K``), or ``None``."""
         return self._stack("psharp")
 
     def __len__(self) -> int:

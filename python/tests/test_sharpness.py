@@ -70,3 +70,26 @@ def test_bad_sharpness_requests():
         optdyn.run("rosen1d", [0.5], "sgd:lr=0.1", steps=3, sharpness=0)
     with pytest.raises(optdyn.SpecError, match=r"K must be in 1..=1 \(the dimension of x\), got 3"):
         optdyn.run("rosen1d", [0.5], "sgd:lr=0.1", steps=3, sharpness=3)
+
+
+def minimalist(p):
+    """¼(x²y² − 1)², the minimalist edge-of-stability example (Zhu et al. 2023)."""
+    x, y = p
+    r = x * x * y * y - 1
+    return 0.25 * r * r, np.array([r * x * y * y, r * x * x * y])
+
+
+def test_central_flow_from_python_with_a_numpy_objective():
+    # GD with lr 0.2 settles at sharpness 2/lr = 10; its central flow lands within 1e-2 of it.
+    # The numpy objective has no third derivatives: the flow uses second differences of its
+    # gradients and agrees with the exact (expr) flow to 1e-4.
+    expr = "expr:0.25*(x^2*y^2-1)^2"
+    sgd = optdyn.optim.SGD(lr=0.2)
+    gd = optdyn.run(expr, [2.5, 0.05], sgd, steps=600, sharpness=1)
+    cf = optdyn.run(expr, [2.5, 0.05], sgd, steps=600, model="central-flow", sharpness=1)
+    cf_np = optdyn.run(minimalist, [2.5, 0.05], sgd, steps=600, model="central-flow")
+    assert np.linalg.norm(gd.x[-1] - cf.x[-1]) < 1e-2
+    assert abs(cf.sharpness[-1, 0] - 10.0) < 1e-5
+    assert np.max(np.abs(cf_np.x - cf.x)) < 1e-4
+    sr = optdyn.optim.ScalarRMSprop(lr=0.01)
+    assert sr.lr == 0.01

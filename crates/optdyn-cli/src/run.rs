@@ -46,7 +46,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1e12)]
     max_abs: f64,
     /// Record the top K Hessian eigenvalues at every sample (columns sharp0…; for discrete
-    /// adam, adamw, rmsprop and adagrad runs also the preconditioned sharpness psharp0…).
+    /// adam, adamw, rmsprop, adagrad and scalar-rmsprop runs also the preconditioned sharpness
+    /// psharp0…).
     #[arg(long, value_name = "K")]
     sharpness: Option<usize>,
     /// With --sharpness: also record the eigenvectors (columns sharp{i}_u{j}).

@@ -886,7 +886,14 @@ fn specs_are_validated() {
     assert!(err("nesterov", "sgd").contains("nesterov=true"));
     assert!(err("nosuch", "sgd").starts_with("unknown model 'nosuch' (known: gradient-flow"));
     for c in model::catalog() {
-        let opt = ["sgd", "adam", "adamw", "rmsprop", "adagrad"];
+        let opt = [
+            "sgd",
+            "adam",
+            "adamw",
+            "rmsprop",
+            "adagrad",
+            "scalar-rmsprop",
+        ];
         assert!(
             opt.iter().any(|o| c.summary.starts_with(o)),
             "{}: {}",

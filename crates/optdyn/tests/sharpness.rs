@@ -286,7 +286,7 @@ fn bad_requests_are_one_line_errors() {
     );
     let e = Preconditioner::of(&gd).unwrap_err().to_string();
     assert!(
-        e.contains("defined for adam, adamw, rmsprop and adagrad, not 'sgd'"),
+        e.contains("defined for adam, adamw, rmsprop, adagrad and scalar-rmsprop, not 'sgd'"),
         "{e}"
     );
     let adam = Adam::default();

@@ -95,7 +95,7 @@ pub fn compare(
 }
 
 /// [`compare`], with the top `k` Hessian eigenvalues measured at every sample of every run
-/// (`sharp0…` columns; for Adam, AdamW, RMSProp and AdaGrad also the discrete run's
+/// (`sharp0…` columns; for Adam, AdamW, RMSProp, AdaGrad and scalar RMSProp also the discrete run's
 /// preconditioned `psharp0…`, [`Sharpness::for_discrete`]); `k = 0` measures nothing.
 pub fn compare_with_sharpness(
     problem: &Problem,

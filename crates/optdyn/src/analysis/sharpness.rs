@@ -18,6 +18,7 @@
 //! | `adam`, `adamw` | `λ_max(P⁻¹H)` | `< (2 + 2β₁)/((1 − β₁)·lr)` (38/lr at β₁ = 0.9) |
 //! | `rmsprop` momentum μ | `λ_max(P⁻¹H)` | `< (2 + 2μ)/lr` |
 //! | `adagrad` | `λ_max(P⁻¹H)` | `< 2/lr` |
+//! | `scalar-rmsprop` | `λ_max(P⁻¹H)` | `< 2/lr` |
 //!
 //! Heavy ball: with `h = lr(1 − τ)a` the recursion `c' = μc + h x`, `x' = x − c'` has trace
 //! `1 − h + μ`, determinant `μ`, and `1 + tr + det > 0` is `h < 2 + 2μ`. Nesterov (torch's form):
@@ -34,7 +35,8 @@
 //!   `x ← x − lr·m_{k+1}/P` (the first-moment bias factor belongs to `P`; AMSGrad uses
 //!   `max(v_max, v_{k+1})`);
 //! * RMSProp: `P = √v_{k+1} + ε` (centered: `√(v_{k+1} − ḡ_{k+1}²) + ε`);
-//! * AdaGrad: `P = (√S_{k+1} + ε)·(1 + k·lr_decay)`, `S_{k+1} = S_k + g_k²`.
+//! * AdaGrad: `P = (√S_{k+1} + ε)·(1 + k·lr_decay)`, `S_{k+1} = S_k + g_k²`;
+//! * scalar RMSProp: `P = √ν_{k+1} + ε` in every coordinate, `ν_{k+1} = β₂ν_k + (1 − β₂)‖g_k‖²`.
 //!
 //! The preconditioned sharpness is computed on the symmetric `P^{−1/2} H P^{−1/2}` (same
 //! eigenvalues as `P⁻¹H`). `P` is read from the optimizer's recorded buffers, so it is defined
@@ -43,7 +45,7 @@
 //! the Hessian of the objective `f`.
 
 use crate::objective::Objective;
-use crate::optim::{downcast, Adagrad, Adam, Optimizer, RmsProp, Sgd};
+use crate::optim::{downcast, Adagrad, Adam, Optimizer, RmsProp, ScalarRmsProp, Sgd};
 use crate::run::{Kind, Measure, RunInfo, Sample};
 use crate::stop::StopReason;
 use crate::symeig::{Eigenpairs, Method, SymOp};
@@ -106,6 +108,9 @@ pub fn threshold(opt: &dyn Optimizer<f64>) -> Option<Threshold> {
     if let Some(a) = downcast::<Adagrad, f64>(opt) {
         return pre(2.0 / a.lr, "2/lr");
     }
+    if let Some(r) = downcast::<ScalarRmsProp, f64>(opt) {
+        return pre(2.0 / r.lr, "2/lr");
+    }
     None
 }
 
@@ -135,6 +140,13 @@ pub enum Preconditioner {
         l2: f64,
         /// Centered.
         centered: bool,
+    },
+    /// Scalar RMSProp.
+    ScalarRmsProp {
+        /// β₂.
+        beta2: f64,
+        /// ε.
+        eps: f64,
     },
     /// AdaGrad.
     Adagrad {
@@ -178,8 +190,14 @@ impl Preconditioner {
                 lr_decay: a.lr_decay,
             });
         }
+        if let Some(r) = downcast::<ScalarRmsProp, f64>(opt) {
+            return Ok(Preconditioner::ScalarRmsProp {
+                beta2: r.beta2,
+                eps: r.eps,
+            });
+        }
         Err(Error::spec(format!(
-            "sharpness: the preconditioned sharpness is defined for adam, adamw, rmsprop and adagrad, not '{}'",
+            "sharpness: the preconditioned sharpness is defined for adam, adamw, rmsprop, adagrad and scalar-rmsprop, not '{}'",
             opt.name()
         )))
     }
@@ -194,6 +212,7 @@ impl Preconditioner {
             } => &["v"],
             Preconditioner::RmsProp { centered: true, .. } => &["v", "g_avg"],
             Preconditioner::Adagrad { .. } => &["sum"],
+            Preconditioner::ScalarRmsProp { .. } => &["nu"],
         }
     }
 
@@ -236,6 +255,11 @@ impl Preconditioner {
                     }
                     p[i] = vn.sqrt() + eps;
                 }
+            }
+            Preconditioner::ScalarRmsProp { beta2, eps } => {
+                let sq: f64 = s.grad.iter().map(|g| g * g).sum();
+                let p0 = (beta2 * block("nu")[0] + (1.0 - beta2) * sq).sqrt() + eps;
+                p.fill(p0);
             }
             Preconditioner::Adagrad { eps, l2, lr_decay } => {
                 let sum = block("sum");
@@ -314,7 +338,7 @@ impl Sharpness {
     }
 
     /// The sharpness for a discrete run of `opt`: with the preconditioned sharpness when `opt`
-    /// is Adam, AdamW, RMSProp or AdaGrad.
+    /// is Adam, AdamW, RMSProp, AdaGrad or scalar RMSProp.
     pub fn for_discrete(obj: Arc<dyn Objective>, k: usize, opt: &dyn Optimizer<f64>) -> Self {
         let s = Sharpness::new(obj, k);
         match Preconditioner::of(opt) {

@@ -105,7 +105,7 @@ impl FirstOrderFlow {
         }
     }
 
-    fn plain_sgd(model: &str, sgd: &Sgd) -> Result<f64> {
+    pub(crate) fn plain_sgd(model: &str, sgd: &Sgd) -> Result<f64> {
         sgd_options(model, sgd)?;
         if sgd.nesterov {
             return Err(Error::not_modelled(

@@ -2,10 +2,11 @@
 //! optimizer), and [`ModelFactory`], a model recipe that can be rebuilt for another learning rate
 //! (what `converge` and `basins` need).
 
+use super::central_flow::{gd as central_gd, rmsprop as central_rmsprop};
 use super::{
     adagrad_ide, adam_field, adam_ide, barakat_bianchi, gould_tanaka, gradient_flow, heavy_ball,
-    nesterov, rmsprop_ide, AdagradIde, AdamField, AdamIde1, AdamIde2, BarakatBianchi,
-    FirstOrderFlow, GouldTanaka, HeavyBall, Model, Nesterov, RmspropIde,
+    nesterov, rmsprop_ide, AdagradIde, AdamField, AdamIde1, AdamIde2, BarakatBianchi, CentralFlow,
+    FirstOrderFlow, GouldTanaka, HeavyBall, Model, Nesterov, RmspropCentralFlow, RmspropIde,
 };
 use crate::objective::Objective;
 use crate::optim::Optimizer;
@@ -28,7 +29,7 @@ fn boxed<M: Model + 'static>(m: Result<M>) -> Result<Box<dyn Model>> {
     Ok(Box::new(m?))
 }
 
-static REGISTRY: [Entry; 12] = [
+static REGISTRY: [Entry; 14] = [
     Entry {
         info: gradient_flow::GRADIENT_FLOW,
         build: |s, o, f| boxed(FirstOrderFlow::from_spec(s, o, f)),
@@ -76,6 +77,14 @@ static REGISTRY: [Entry; 12] = [
     Entry {
         info: gould_tanaka::INFO,
         build: |s, o, f| boxed(GouldTanaka::from_spec(s, o, f)),
+    },
+    Entry {
+        info: central_gd::INFO,
+        build: |s, o, f| boxed(CentralFlow::from_spec(s, o, f)),
+    },
+    Entry {
+        info: central_rmsprop::INFO,
+        build: |s, o, f| boxed(RmspropCentralFlow::from_spec(s, o, f)),
     },
 ];
 

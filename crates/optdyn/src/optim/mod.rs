@@ -21,6 +21,7 @@ mod lion;
 mod nadam;
 mod radam;
 mod rmsprop;
+mod scalar_rmsprop;
 mod sgd;
 
 pub use adadelta::Adadelta;
@@ -31,6 +32,7 @@ pub use lion::Lion;
 pub use nadam::NAdam;
 pub use radam::RAdam;
 pub use rmsprop::RmsProp;
+pub use scalar_rmsprop::ScalarRmsProp;
 pub use sgd::Sgd;
 
 pub mod kadam;
@@ -164,7 +166,7 @@ fn boxed<T: Optimizer<f32> + Optimizer<f64> + 'static>(o: T) -> Result<Box<dyn A
     Ok(Box::new(o))
 }
 
-static REGISTRY: [Entry; 11] = [
+static REGISTRY: [Entry; 12] = [
     Entry {
         info: ComponentInfo {
             name: "sgd",
@@ -188,6 +190,14 @@ static REGISTRY: [Entry; 11] = [
             params: RmsProp::PARAMS,
         },
         build: |s| boxed(RmsProp::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "scalar-rmsprop",
+            summary: "RMSProp with one scalar ν = EMA(‖g‖²) for all coordinates (the central-flows paper's running example)",
+            params: ScalarRmsProp::PARAMS,
+        },
+        build: |s| boxed(ScalarRmsProp::from_spec(s)?),
     },
     Entry {
         info: ComponentInfo {
@@ -450,6 +460,10 @@ mod tests {
         assert_eq!(built::<NAdam>("nadam"), NAdam::default());
         assert_eq!(built::<RAdam>("radam"), RAdam::default());
         assert_eq!(built::<Lion>("lion"), Lion::default());
+        assert_eq!(
+            built::<ScalarRmsProp>("scalar-rmsprop"),
+            ScalarRmsProp::default()
+        );
         assert_eq!(built::<KAdam>("kadam"), KAdam::default());
         // torch's numbers, independently of the table.
         let a = Adam::default();

@@ -24,7 +24,8 @@ use nalgebra::DMatrix;
 /// Block Lanczos settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lanczos {
-    /// Residual tolerance relative to the largest Ritz value magnitude (default 1e-10).
+    /// Residual tolerance relative to the largest Ritz value magnitude (default 1e-8: above the
+    /// noise floor of Hessian-vector products by finite differences, ~1e-9).
     pub tol: f64,
     /// No convergence is accepted before the basis has this many vectors (or `n`); default 20.
     pub min_basis: usize,
@@ -39,7 +40,7 @@ pub struct Lanczos {
 impl Default for Lanczos {
     fn default() -> Self {
         Lanczos {
-            tol: 1e-10,
+            tol: 1e-8,
             min_basis: 20,
             max_basis: 120,
             max_restarts: 100,
