@@ -324,6 +324,22 @@ class RAdam(Optimizer):
         )
 
 
+class NAGC(Optimizer):
+    """Nesterov's accelerated gradient for convex objectives, momentum ``k/(k+3)`` (Nesterov
+    1983, in the form of Su–Boyd–Candès and Shi et al.; not in torch.optim). The iterate is the
+    point where the gradient is evaluated."""
+
+    _name = "nag-c"
+
+    def __init__(
+        self,
+        lr: float = _default("nag-c", "lr"),
+        *,
+        maximize: bool = _default("nag-c", "maximize"),
+    ):
+        super().__init__(lr=lr, maximize=maximize)
+
+
 class Lion(Optimizer):
     """Lion (Chen et al. 2023): sign of an interpolated momentum, decoupled weight decay."""
 
@@ -383,6 +399,7 @@ __all__ = [
     "Adamax",
     "NAdam",
     "RAdam",
+    "NAGC",
     "Lion",
     "KAdam",
 ]

@@ -893,6 +893,7 @@ fn specs_are_validated() {
             "rmsprop",
             "adagrad",
             "scalar-rmsprop",
+            "nag-c",
         ];
         assert!(
             opt.iter().any(|o| c.summary.starts_with(o)),

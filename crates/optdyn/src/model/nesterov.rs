@@ -18,7 +18,7 @@ use super::{canonical, clock_lr, optimizer_as, sgd_objective, Model};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
 use crate::objective::Objective;
-use crate::optim::{Optimizer, Sgd};
+use crate::optim::{downcast, NagC, Optimizer, Sgd};
 use crate::spec::fmt_f64;
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::Error;
@@ -34,7 +34,7 @@ const PARAMS: [ParamInfo; 1] = [ParamInfo {
 /// Catalog entry.
 pub const INFO: ComponentInfo = ComponentInfo {
     name: "nesterov",
-    summary: "sgd with nesterov=true, (k−1)/(k+2) momentum: Su–Boyd–Candès ODE ẍ + (r/t)ẋ + ∇f/lr = 0 (clock t'=k√lr), error O(√lr)",
+    summary: "sgd with nesterov=true, or nag-c (k/(k+3) momentum): Su–Boyd–Candès ODE ẍ + (r/t)ẋ + ∇f/lr = 0 (clock t'=k√lr), error O(√lr)",
     params: &PARAMS,
 };
 
@@ -80,12 +80,40 @@ impl Nesterov {
         })
     }
 
-    /// Builds `nesterov[:r=…]` for an `sgd` optimizer with `nesterov=true`.
+    /// The Su–Boyd–Candès ODE of NAG-C ([`NagC`], momentum `k/(k+3)`, whose low-resolution
+    /// limit is the same ODE with `r = 3`).
+    pub fn of_nag_c(nag: &NagC, r: f64, obj: Arc<dyn Objective>) -> Result<Self> {
+        nag.validate()?;
+        let lr = clock_lr("nag-c", nag.lr)?;
+        let r = check::positive("nesterov", "r", r)?;
+        let obj = super::oriented(obj, nag.maximize);
+        Ok(Nesterov {
+            name: canonical(
+                "nesterov",
+                &if r == 3.0 {
+                    vec![]
+                } else {
+                    vec![("r", fmt_f64(r))]
+                },
+            ),
+            n: obj.dim(),
+            obj,
+            lr,
+            r,
+        })
+    }
+
+    /// Builds `nesterov[:r=…]` for an `sgd` optimizer with `nesterov=true` or for `nag-c`.
     pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
-        let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd"])?;
         let r = s.f64("r", 3.0)?;
         s.finish(&PARAMS)?;
-        let mut m = Self::of(sgd, r, obj)?;
+        let mut m = match downcast::<NagC, f64>(opt) {
+            Some(nag) => Self::of_nag_c(nag, r, obj)?,
+            None => {
+                let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd", "nag-c"])?;
+                Self::of(sgd, r, obj)?
+            }
+        };
         m.name = s.to_string();
         Ok(m)
     }

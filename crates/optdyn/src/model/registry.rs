@@ -5,8 +5,9 @@
 use super::central_flow::{gd as central_gd, rmsprop as central_rmsprop};
 use super::{
     adagrad_ide, adam_field, adam_ide, barakat_bianchi, gould_tanaka, gradient_flow, heavy_ball,
-    nesterov, rmsprop_ide, AdagradIde, AdamField, AdamIde1, AdamIde2, BarakatBianchi, CentralFlow,
-    FirstOrderFlow, GouldTanaka, HeavyBall, Model, Nesterov, RmspropCentralFlow, RmspropIde,
+    high_resolution, nesterov, rmsprop_ide, AdagradIde, AdamField, AdamIde1, AdamIde2,
+    BarakatBianchi, CentralFlow, FirstOrderFlow, GouldTanaka, HeavyBall, HighResolution, Model,
+    Nesterov, RmspropCentralFlow, RmspropIde,
 };
 use crate::objective::Objective;
 use crate::optim::Optimizer;
@@ -29,7 +30,7 @@ fn boxed<M: Model + 'static>(m: Result<M>) -> Result<Box<dyn Model>> {
     Ok(Box::new(m?))
 }
 
-static REGISTRY: [Entry; 14] = [
+static REGISTRY: [Entry; 17] = [
     Entry {
         info: gradient_flow::GRADIENT_FLOW,
         build: |s, o, f| boxed(FirstOrderFlow::from_spec(s, o, f)),
@@ -49,6 +50,18 @@ static REGISTRY: [Entry; 14] = [
     Entry {
         info: nesterov::INFO,
         build: |s, o, f| boxed(Nesterov::from_spec(s, o, f)),
+    },
+    Entry {
+        info: high_resolution::HEAVY_BALL,
+        build: |s, o, f| boxed(HighResolution::from_spec(s, o, f)),
+    },
+    Entry {
+        info: high_resolution::NESTEROV_SC,
+        build: |s, o, f| boxed(HighResolution::from_spec(s, o, f)),
+    },
+    Entry {
+        info: high_resolution::NESTEROV_C,
+        build: |s, o, f| boxed(HighResolution::from_spec(s, o, f)),
     },
     Entry {
         info: adagrad_ide::INFO,

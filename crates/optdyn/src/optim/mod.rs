@@ -19,6 +19,7 @@ mod adamax;
 pub mod hyper;
 mod lion;
 mod nadam;
+mod nag_c;
 mod radam;
 mod rmsprop;
 mod scalar_rmsprop;
@@ -30,6 +31,7 @@ pub use adam::Adam;
 pub use adamax::Adamax;
 pub use lion::Lion;
 pub use nadam::NAdam;
+pub use nag_c::NagC;
 pub use radam::RAdam;
 pub use rmsprop::RmsProp;
 pub use scalar_rmsprop::ScalarRmsProp;
@@ -166,7 +168,7 @@ fn boxed<T: Optimizer<f32> + Optimizer<f64> + 'static>(o: T) -> Result<Box<dyn A
     Ok(Box::new(o))
 }
 
-static REGISTRY: [Entry; 12] = [
+static REGISTRY: [Entry; 13] = [
     Entry {
         info: ComponentInfo {
             name: "sgd",
@@ -254,6 +256,14 @@ static REGISTRY: [Entry; 12] = [
             params: Lion::PARAMS,
         },
         build: |s| boxed(Lion::from_spec(s)?),
+    },
+    Entry {
+        info: ComponentInfo {
+            name: "nag-c",
+            summary: "Nesterov's accelerated gradient for convex f, momentum k/(k+3) (Nesterov 1983; Su–Boyd–Candès, Shi et al. form)",
+            params: NagC::PARAMS,
+        },
+        build: |s| boxed(NagC::from_spec(s)?),
     },
     Entry {
         info: ComponentInfo {
