@@ -1,6 +1,7 @@
-//! `optdyn learn`: the learning-problem experiments of Gould–Tanaka and Dereich–Jentzen–Kassing
-//! (the library's `experiments::learn_files`).
+//! `optdyn learn`: the learning-problem experiments of Gould–Tanaka and Dereich–Jentzen–Kassing,
+//! and the edge of stability (the library's `experiments::learn_files`).
 
+use optdyn::experiments::eos::EosConfig;
 use optdyn::experiments::learn_files;
 use optdyn::experiments::learning::{ComparisonConfig, ErmConfig, StabilityConfig};
 use optdyn::{io, Error, Result};
@@ -10,7 +11,8 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct LearnArgs {
     /// Experiment: `kadam` (Adam vs 2-Adam vs layer-norm Adam), `stability` ((β1, β2) update
-    /// growth on a training problem) or `erm` (Dereich–Jentzen–Kassing checks).
+    /// growth on a training problem), `erm` (Dereich–Jentzen–Kassing checks) or `eos` (edge of
+    /// stability: sharpness of GD and Adam against their thresholds, GD vs its central flow).
     experiment: String,
     /// Optimizer steps (default: the experiment's own).
     #[arg(long)]
@@ -68,9 +70,21 @@ pub fn run(a: &LearnArgs) -> Result<u8> {
             }
             learn_files::erm(&cfg, &dir)?
         }
+        "eos" => {
+            let mut cfg = EosConfig::default();
+            if let Some(s) = a.steps {
+                cfg.steps = s;
+            }
+            if a.seeds.is_some() {
+                return Err(Error::spec(
+                    "learn eos: --seeds does not apply (one initialisation, seed 0)",
+                ));
+            }
+            learn_files::eos(&cfg, &dir)?
+        }
         other => {
             return Err(Error::spec(format!(
-                "learn: unknown experiment '{other}' (allowed: kadam, stability, erm)"
+                "learn: unknown experiment '{other}' (allowed: kadam, stability, erm, eos)"
             )));
         }
     };

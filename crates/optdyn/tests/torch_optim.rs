@@ -389,7 +389,7 @@ fn bad_inputs_give_one_line_messages() {
     assert!(err("lion:eps=1e-8").contains("unknown key 'eps'"));
     assert_eq!(
         err("adamm"),
-        "unknown optimizer 'adamm' (known: sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, lion, kadam)"
+        "unknown optimizer 'adamm' (known: sgd, adagrad, rmsprop, scalar-rmsprop, adadelta, adam, adamw, adamax, nadam, radam, lion, nag-c, kadam)"
     );
     assert_eq!(
         err("sgd:momentum=abc"),
@@ -400,7 +400,7 @@ fn bad_inputs_give_one_line_messages() {
 #[test]
 fn catalog_defaults_match_built_optimizers() {
     let cat = optim::catalog();
-    assert_eq!(cat.len(), 11);
+    assert_eq!(cat.len(), 13);
     // k-Adam's per-level defaults are descriptive (they refer to other keys); it has its own tests.
     for info in cat.iter().filter(|c| c.name != "kadam") {
         let o = optim::parse(info.name).unwrap();

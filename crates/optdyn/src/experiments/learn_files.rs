@@ -2,11 +2,12 @@
 //! writes the data (CSV/JSON) and a figure into a directory, and returns a text summary
 //! (what `optdyn learn` and `optdyn.learn` print).
 
+use super::eos::{central_flow_comparison, sharpness_curves, EosConfig, FlowComparison};
 use super::learning::{
     adam_vs_kadam, beta_stability, erm_check, ComparisonConfig, ErmConfig, StabilityConfig,
 };
 use crate::io::{self, fmt_f64};
-use crate::plot::{save_figure, Figure, Series, Style};
+use crate::plot::{save_figure, save_panels, Figure, Series, Style};
 use crate::Result;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -167,4 +168,178 @@ pub fn erm(cfg: &ErmConfig, dir: &Path) -> Result<String> {
     );
     save_figure(&fig, &dir.join("erm"))?;
     Ok(text)
+}
+
+/// The central-flow comparison's CSV rows and its figure (`stem.png|svg`): distances, predicted
+/// vs measured oscillation variance, predicted vs GD's averaged loss.
+pub fn write_flow_comparison(
+    c: &FlowComparison,
+    title: &str,
+    stem: &Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    let mut csv = String::from(
+        "step,t,midpoint_to_central,gd_to_gradient_flow,sigma2,measured_variance,gd_loss,central_loss,central_sharpness\n",
+    );
+    for i in 0..c.steps.len() {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{}",
+            c.steps[i],
+            fmt_f64(c.t[i]),
+            fmt_f64(c.midpoint_to_central[i]),
+            fmt_f64(c.gd_to_gradient_flow[i]),
+            fmt_f64(c.sigma2[i]),
+            fmt_f64(c.measured_variance[i]),
+            fmt_f64(c.gd_loss[i]),
+            fmt_f64(c.central_loss[i]),
+            fmt_f64(c.central_sharpness[i])
+        );
+    }
+    let mut files = vec![stem.with_extension("csv")];
+    io::write_atomic(&files[0], csv.as_bytes())?;
+    let t = c.t.clone();
+    let mut dist = Figure::new(&format!("{title}: distance to GD"), "t", "distance");
+    dist.log_y = true;
+    dist.series.push(Series::line(
+        "‖GD midpoint − central flow‖",
+        t.clone(),
+        c.midpoint_to_central.clone(),
+    ));
+    dist.series.push(
+        Series::line(
+            "‖GD − gradient flow‖",
+            t.clone(),
+            c.gd_to_gradient_flow.clone(),
+        )
+        .styled(Style::Dashed),
+    );
+    let mut var = Figure::new("oscillation variance", "t", "variance");
+    var.log_y = true;
+    var.series.push(Series::line(
+        "σ² (central flow)",
+        t.clone(),
+        c.sigma2.clone(),
+    ));
+    var.series.push(
+        Series::line(
+            "GD ‖(x_k − x_{k+1})/2‖²",
+            t.clone(),
+            c.measured_variance.clone(),
+        )
+        .styled(Style::Points),
+    );
+    let mut loss = Figure::new("time-averaged loss", "t", "loss");
+    loss.log_y = true;
+    loss.series.push(Series::line(
+        "central flow f(w) + ½⟨H, Σ⟩",
+        t.clone(),
+        c.central_loss.clone(),
+    ));
+    loss.series.push(
+        Series::line("GD (f(x_k) + f(x_{k+1}))/2", t, c.gd_loss.clone()).styled(Style::Points),
+    );
+    files.extend(save_panels(&[dist, var, loss], 3, stem)?);
+    Ok(files)
+}
+
+/// Edge of stability on a learning problem: `sharpness.csv` and `sharpness.png|svg` (GD's
+/// sharpness and Adam's preconditioned sharpness against their thresholds, and the losses),
+/// `central_flow.csv|png|svg` (GD vs its central flow and gradient flow).
+pub fn eos(cfg: &EosConfig, dir: &Path) -> Result<String> {
+    let mut text = String::new();
+    let curves = sharpness_curves(cfg)?;
+    let mut csv = String::from("optimizer,lr,threshold,step,t,loss,sharpness\n");
+    let mut panels = Vec::new();
+    for opt in ["gd", "adam"] {
+        let mine: Vec<_> = curves.iter().filter(|c| c.optimizer == opt).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let (what, unit) = if opt == "gd" {
+            ("GD: sharpness S vs 2/lr", "S")
+        } else {
+            ("Adam: λ_max(P⁻¹H) vs (2+2β₁)/((1−β₁)·lr)", "λ_max(P⁻¹H)")
+        };
+        let mut sf = Figure::new(what, "step", unit);
+        sf.log_y = true;
+        let mut lf = Figure::new(&format!("{opt}: full-batch loss"), "step", "loss");
+        lf.log_y = true;
+        for c in mine {
+            let label = format!("{opt} lr={}", c.lr);
+            let x: Vec<f64> = c.steps.iter().map(|k| *k as f64).collect();
+            for i in 0..c.steps.len() {
+                let _ = writeln!(
+                    csv,
+                    "{opt},{},{},{},{},{},{}",
+                    fmt_f64(c.lr),
+                    fmt_f64(c.threshold.value),
+                    c.steps[i],
+                    fmt_f64(c.t[i]),
+                    fmt_f64(c.loss[i]),
+                    fmt_f64(c.sharpness[i])
+                );
+            }
+            sf.series
+                .push(Series::line(label.clone(), x.clone(), c.sharpness.clone()));
+            let ends = vec![x[0], x[x.len() - 1]];
+            sf.series.push(
+                Series::line(
+                    format!("{} = {:.4}", c.threshold.formula, c.threshold.value),
+                    ends,
+                    vec![c.threshold.value; 2],
+                )
+                .styled(Style::Dashed),
+            );
+            lf.series.push(Series::line(label, x, c.loss.clone()));
+            let _ = writeln!(
+                text,
+                "{opt} lr = {:<6} threshold {} = {:>9.3}: plateau (mean over the second half) {:.4}, peak {:.4}; loss rose at {} of {} samples ({})",
+                c.lr,
+                c.threshold.formula,
+                c.threshold.value,
+                c.plateau,
+                c.peak,
+                c.loss_rises,
+                c.loss.len(),
+                c.stop
+            );
+        }
+        panels.push(sf);
+        panels.push(lf);
+    }
+    io::write_atomic(&dir.join("sharpness.csv"), csv.as_bytes())?;
+    save_panels(&panels, 2, &dir.join("sharpness"))?;
+    if let Some(lr) = cfg.flow_lr {
+        let problem = cfg.problem()?;
+        let c = central_flow_comparison(&problem, lr, cfg.flow_steps, 10, (2, 1, 2.0))?;
+        write_flow_comparison(&c, &format!("GD lr = {lr}"), &dir.join("central_flow"))?;
+        let last = c.steps.len() - 1;
+        let _ = writeln!(
+            text,
+            "central flow (GD lr = {lr}, {} steps): median ‖GD midpoint − CF‖ {:.3e}, median ‖GD − GF‖ {:.3e}; at the end {:.3e} vs {:.3e}; median σ² {:.3e} vs GD's measured {:.3e}; final loss: CF predicts {:.4e}, GD averages {:.4e}; CF sharpness {:.4} (2/lr = {})",
+            cfg.flow_steps,
+            median(&c.midpoint_to_central),
+            median(&c.gd_to_gradient_flow),
+            c.midpoint_to_central[last],
+            c.gd_to_gradient_flow[last],
+            median(&c.sigma2),
+            median(&c.measured_variance),
+            c.central_loss[last],
+            c.gd_loss[last],
+            c.central_sharpness[last],
+            2.0 / lr
+        );
+    }
+    Ok(text)
+}
+
+/// The median (NaN for no values).
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => s[n / 2],
+        n => 0.5 * (s[n / 2 - 1] + s[n / 2]),
+    }
 }

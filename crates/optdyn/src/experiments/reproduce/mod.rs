@@ -3,9 +3,11 @@
 //! `quantity | paper or closed-form value | optdyn | tolerance | PASS/FAIL`.
 
 pub mod dereich2025;
+pub mod edge_of_stability;
 pub mod gould_tanaka;
 pub mod heredia2024;
 pub mod heredia2025;
+pub mod high_resolution;
 pub mod lecture;
 
 use crate::Result;
@@ -194,6 +196,16 @@ pub fn targets() -> Vec<Target> {
             name: "lecture-schemes",
             summary: "Euler stability, momentum as an Euler split, Nesterov as predictor–corrector, scheme orders",
             run: lecture::run,
+        },
+        Target {
+            name: "eos-central-flow",
+            summary: "beyond the seeds: GD and scalar RMSProp at the edge of stability vs their central flows; Adam at 38/lr",
+            run: edge_of_stability::run,
+        },
+        Target {
+            name: "hr-odes",
+            summary: "beyond the seeds: high-resolution ODEs of heavy ball, NAG-SC, NAG-C — O(lr) vs the low-resolution O(√lr)",
+            run: high_resolution::run,
         },
     ]
 }
