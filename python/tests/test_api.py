@@ -24,7 +24,10 @@ def test_list_reads_the_registries():
     cats = optdyn.list()
     assert set(cats) == {"objectives", "optimizers", "models", "integrators"}
     names = [e["name"] for e in optdyn.list("optimizers")]
-    assert names[:5] == ["sgd", "adagrad", "rmsprop", "adadelta", "adam"]
+    assert names[:6] == ["sgd", "adagrad", "rmsprop", "scalar-rmsprop", "adadelta", "adam"]
+    # Every optimizer of the registry has a class in optdyn.optim.
+    classes = {getattr(optdyn.optim, c)._name for c in optdyn.optim.__all__ if c != "Optimizer"}
+    assert classes == set(names)
     adam = next(e for e in cats["optimizers"] if e["name"] == "adam")
     assert {p["key"]: p["default"] for p in adam["params"]}["beta2"] == "0.999"
     with pytest.raises(optdyn.SpecError, match="unknown section"):
