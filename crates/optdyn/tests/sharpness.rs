@@ -6,22 +6,8 @@ use optdyn::objective::builtin::{Quadratic, Rosenbrock};
 use optdyn::objective::{self, Objective};
 use optdyn::optim::{self, Adam, Sgd};
 use optdyn::run::{Problem, Run};
-use optdyn::symeig::{dense, Lanczos, Method, SymOp};
+use optdyn::symeig::{dense, Hessian, Lanczos, Method};
 use std::sync::Arc;
-
-struct Hess<'a> {
-    f: &'a dyn Objective,
-    x: &'a [f64],
-}
-
-impl SymOp for Hess<'_> {
-    fn dim(&self) -> usize {
-        self.x.len()
-    }
-    fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.f.hvp(self.x, v, out);
-    }
-}
 
 /// Eigenvalues of the symmetric 2×2 matrix `[[a, b], [b, c]]`, larger first.
 fn eig2(a: f64, b: f64, c: f64) -> [f64; 2] {
@@ -35,7 +21,7 @@ fn quadratic_sharpness_is_its_largest_curvatures_with_multiplicity() {
     let d = vec![1.0, 10.0, 3.0, 10.0, 9.5, 0.5, -2.0];
     let f = Quadratic::new(d.clone(), vec![0.0; 7]).unwrap();
     let x = vec![0.3; 7];
-    let op = Hess { f: &f, x: &x };
+    let op = Hessian::new(&f, &x);
     let e = dense(&op, 3);
     assert_eq!(e.values, vec![10.0, 10.0, 9.5]);
     let l = Lanczos::default().top(&op, 3, None).unwrap();
@@ -53,7 +39,7 @@ fn rosenbrock_sharpness_at_known_points() {
     for (x, y) in [(1.0, 1.0), (-1.2, 1.0), (0.5, -0.25)] {
         let want = eig2(1200.0 * x * x - 400.0 * y + 2.0, -400.0 * x, 200.0);
         let p = [x, y];
-        let e = dense(&Hess { f: &f, x: &p }, 2);
+        let e = dense(&Hessian::new(&f, &p), 2);
         for i in 0..2 {
             assert!(
                 (e.values[i] - want[i]).abs() <= 1e-12 * want[0].abs(),
@@ -63,13 +49,7 @@ fn rosenbrock_sharpness_at_known_points() {
         }
     }
     // At the minimum: 501 ± √250601.
-    let e = dense(
-        &Hess {
-            f: &f,
-            x: &[1.0, 1.0],
-        },
-        1,
-    );
+    let e = dense(&Hessian::new(&f, &[1.0, 1.0]), 1);
     assert!((e.values[0] - (501.0 + 250601f64.sqrt())).abs() < 1e-10);
 }
 
@@ -77,7 +57,7 @@ fn rosenbrock_sharpness_at_known_points() {
 fn lanczos_equals_dense_on_a_50_dimensional_problem() {
     let f = Rosenbrock::standard(50).unwrap();
     let x: Vec<f64> = (0..50).map(|i| 0.8 * (0.37 * i as f64).sin()).collect();
-    let op = Hess { f: &f, x: &x };
+    let op = Hessian::new(&f, &x);
     let d = dense(&op, 4);
     let l = Lanczos::default().top(&op, 4, None).unwrap();
     for i in 0..4 {
@@ -112,7 +92,7 @@ fn lanczos_equals_dense_on_a_50_dimensional_problem() {
     }
     // A warm start from the eigenvectors at a nearby point needs fewer products.
     let y: Vec<f64> = x.iter().map(|v| v + 1e-3).collect();
-    let opy = Hess { f: &f, x: &y };
+    let opy = Hessian::new(&f, &y);
     let cold = Lanczos::default().top(&opy, 4, None).unwrap();
     let warm = Lanczos::default().top(&opy, 4, Some(&l.vectors)).unwrap();
     assert!((cold.values[0] - warm.values[0]).abs() < 1e-8 * cold.values[0]);

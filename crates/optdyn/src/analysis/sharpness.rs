@@ -48,7 +48,7 @@ use crate::objective::Objective;
 use crate::optim::{downcast, Adagrad, Adam, Optimizer, RmsProp, ScalarRmsProp, Sgd};
 use crate::run::{Kind, Measure, RunInfo, Sample};
 use crate::stop::StopReason;
-use crate::symeig::{Eigenpairs, Method, SymOp};
+use crate::symeig::{Eigenpairs, Hessian, Method, SymOp};
 use crate::{Error, Result};
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
@@ -272,29 +272,6 @@ impl Preconditioner {
     }
 }
 
-/// `v ↦ ∇²f(x) v`, or `v ↦ P^{−1/2} ∇²f(x) P^{−1/2} v` with `scale = P^{−1/2}`.
-struct Hessian<'a> {
-    obj: &'a dyn Objective,
-    x: &'a [f64],
-    scale: Option<&'a [f64]>,
-}
-
-impl SymOp for Hessian<'_> {
-    fn dim(&self) -> usize {
-        self.x.len()
-    }
-    fn apply(&self, v: &[f64], out: &mut [f64]) {
-        match self.scale {
-            None => self.obj.hvp(self.x, v, out),
-            Some(d) => {
-                let w: Vec<f64> = v.iter().zip(d).map(|(a, b)| a * b).collect();
-                self.obj.hvp(self.x, &w, out);
-                out.iter_mut().zip(d).for_each(|(o, b)| *o *= b);
-            }
-        }
-    }
-}
-
 /// The top `k` eigenvalues of the Hessian of `f` along a run (columns `sharp0…`), optionally
 /// with their eigenvectors (`sharp{i}_u{j}`) and the preconditioned sharpness (`psharp0…`) of
 /// an adaptive optimizer.
@@ -370,12 +347,7 @@ impl Sharpness {
 
     /// The top eigenpairs of `∇²f(x)` (warm-started from the previous call).
     pub fn at(&self, x: &[f64]) -> Result<Eigenpairs> {
-        let op = Hessian {
-            obj: self.obj.as_ref(),
-            x,
-            scale: None,
-        };
-        self.solve(&op, &self.warm)
+        self.solve(&Hessian::new(self.obj.as_ref(), x), &self.warm)
     }
 
     fn solve(&self, op: &Hessian<'_>, warm: &Mutex<Vec<f64>>) -> Result<Eigenpairs> {
@@ -458,11 +430,7 @@ impl Measure for Sharpness {
             let mut d = vec![0.0; s.x.len()];
             p.fill(s, &mut d);
             d.iter_mut().for_each(|v| *v = 1.0 / v.sqrt());
-            let op = Hessian {
-                obj: self.obj.as_ref(),
-                x: s.x,
-                scale: Some(&d),
-            };
+            let op = Hessian::scaled(self.obj.as_ref(), s.x, &d);
             match self.solve(&op, &self.warm_pre) {
                 Ok(e) => out[used..used + k].copy_from_slice(&e.values),
                 Err(err) => return fail(err.to_string()),

@@ -38,6 +38,16 @@ pub const INFO: ComponentInfo = ComponentInfo {
     params: &PARAMS,
 };
 
+/// `nesterov` or `nesterov:r=…`.
+fn name(r: f64) -> String {
+    let options = if r == 3.0 {
+        vec![]
+    } else {
+        vec![("r", fmt_f64(r))]
+    };
+    canonical(INFO.name, &options)
+}
+
 /// The Su–Boyd–Candès ODE in the lr clock.
 pub struct Nesterov {
     name: String,
@@ -65,14 +75,7 @@ impl Nesterov {
         let r = check::positive(model, "r", r)?;
         let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
         Ok(Nesterov {
-            name: canonical(
-                model,
-                &if r == 3.0 {
-                    vec![]
-                } else {
-                    vec![("r", fmt_f64(r))]
-                },
-            ),
+            name: name(r),
             n: obj.dim(),
             obj,
             lr,
@@ -88,14 +91,7 @@ impl Nesterov {
         let r = check::positive("nesterov", "r", r)?;
         let obj = super::oriented(obj, nag.maximize);
         Ok(Nesterov {
-            name: canonical(
-                "nesterov",
-                &if r == 3.0 {
-                    vec![]
-                } else {
-                    vec![("r", fmt_f64(r))]
-                },
-            ),
+            name: name(r),
             n: obj.dim(),
             obj,
             lr,

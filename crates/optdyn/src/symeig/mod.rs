@@ -13,9 +13,11 @@
 //! warm starts), and nalgebra does the small dense eigenproblems.
 
 mod dense;
+mod hessian;
 mod lanczos;
 
 pub use dense::dense;
+pub use hessian::Hessian;
 pub use lanczos::Lanczos;
 
 use crate::{Error, Result};

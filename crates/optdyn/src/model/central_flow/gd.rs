@@ -6,15 +6,18 @@
 //! (`A` is the gap's restoring rate plus the rate at which gradient flow would close it, `B` what
 //! the oscillation adds), `κ = restore/lr`. State `z = w`, `w(0) = x0`.
 
-use super::{edge, oscillation_columns, read_params, sdcp, write_oscillation, Edge, PARAMS};
+use super::{
+    canonical_name, edge, oscillation_columns, read_params, sdcp, spec_keys, write_oscillation,
+    Edge, PARAMS,
+};
 use crate::block::Block;
 use crate::integrate::OdeSystem;
 use crate::model::gradient_flow::FirstOrderFlow;
-use crate::model::{canonical, optimizer_as, sgd_objective, Model};
+use crate::model::{optimizer_as, sgd_objective, Model};
 use crate::objective::Objective;
 use crate::optim::{Optimizer, Sgd};
 use crate::run::{Measure, RunInfo, Sample};
-use crate::spec::{fmt_f64, ComponentInfo, Spec};
+use crate::spec::{ComponentInfo, Spec};
 use crate::stop::StopReason;
 use crate::Result;
 use nalgebra::DMatrix;
@@ -49,15 +52,8 @@ impl CentralFlow {
         let obj = sgd_objective(obj, sgd.maximize, sgd.weight_decay);
         let n = obj.dim();
         let (dirs, restore) = read_params(model, dirs, restore, n)?;
-        let mut options = Vec::new();
-        if dirs != 3.min(n) {
-            options.push(("dirs", dirs.to_string()));
-        }
-        if restore != 4.0 {
-            options.push(("restore", fmt_f64(restore)));
-        }
         Ok(CentralFlow {
-            name: canonical(model, &options),
+            name: canonical_name(model, dirs, restore, n),
             obj,
             n,
             lr,
@@ -70,9 +66,7 @@ impl CentralFlow {
     /// Builds `central-flow[:dirs=…,restore=…]` for an `sgd` optimizer.
     pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
         let sgd: &Sgd = optimizer_as(&s.name, opt, &["sgd"])?;
-        let dirs = s.usize("dirs", 3)?;
-        let restore = s.f64("restore", 4.0)?;
-        s.finish(&PARAMS)?;
+        let (dirs, restore) = spec_keys(s)?;
         let mut m = Self::of(sgd, dirs, restore, obj)?;
         m.name = s.to_string();
         Ok(m)

@@ -41,10 +41,11 @@ pub(crate) mod sdcp;
 pub use gd::CentralFlow;
 pub use rmsprop::RmspropCentralFlow;
 
+use crate::model::canonical;
 use crate::objective::Objective;
 use crate::run::RunInfo;
-use crate::spec::{check, ParamInfo};
-use crate::symeig::{Method, SymOp};
+use crate::spec::{check, fmt_f64, ParamInfo, Spec};
+use crate::symeig::{Hessian, Method};
 use crate::{Error, Result};
 use nalgebra::DMatrix;
 use std::sync::Mutex;
@@ -110,20 +111,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-struct Hess<'a> {
-    obj: &'a dyn Objective,
-    x: &'a [f64],
-}
-
-impl SymOp for Hess<'_> {
-    fn dim(&self) -> usize {
-        self.x.len()
-    }
-    fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.obj.hvp(self.x, v, out);
-    }
-}
-
 /// The tracked top eigenpairs of `∇²f(w)` (warm-started from `warm`) and the third derivatives.
 pub(crate) fn edge(
     obj: &dyn Objective,
@@ -132,7 +119,7 @@ pub(crate) fn edge(
     warm: &Mutex<Vec<f64>>,
 ) -> Result<Edge> {
     let n = w.len();
-    let op = Hess { obj, x: w };
+    let op = Hessian::new(obj, w);
     let e = match warm.try_lock() {
         Ok(mut start) => {
             let seed = (start.len() == dirs * n).then_some(start.as_slice());
@@ -168,6 +155,27 @@ pub(crate) fn edge(
         values: e.values,
         g,
     })
+}
+
+/// The keys `dirs` and `restore` of a central flow's spec (defaults 3 and 4), checked for
+/// unknown keys.
+pub(crate) fn spec_keys(s: &Spec) -> Result<(usize, f64)> {
+    let dirs = s.usize("dirs", 3)?;
+    let restore = s.f64("restore", 4.0)?;
+    s.finish(&PARAMS)?;
+    Ok((dirs, restore))
+}
+
+/// `model` with its non-default keys (`dirs` defaults to `min(3, n)`).
+pub(crate) fn canonical_name(model: &str, dirs: usize, restore: f64, n: usize) -> String {
+    let mut options = Vec::new();
+    if dirs != 3.min(n) {
+        options.push(("dirs", dirs.to_string()));
+    }
+    if restore != 4.0 {
+        options.push(("restore", fmt_f64(restore)));
+    }
+    canonical(model, &options)
 }
 
 /// Reads `dirs` (capped at `n`) and `restore` (> 0).

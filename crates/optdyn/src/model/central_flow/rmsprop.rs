@@ -23,14 +23,17 @@
 //! ν of the first discrete step (the model's `ν(t_k)` tracks the `ν_{k+1}` that step `k` uses).
 //! Models [`crate::optim::ScalarRmsProp`] (`maximize` honoured as the model of −f).
 
-use super::{edge, oscillation_columns, read_params, sdcp, write_oscillation, Edge, PARAMS};
+use super::{
+    canonical_name, edge, oscillation_columns, read_params, sdcp, spec_keys, write_oscillation,
+    Edge, PARAMS,
+};
 use crate::block::Block;
 use crate::integrate::OdeSystem;
-use crate::model::{canonical, clock_lr, optimizer_as, oriented, Model};
+use crate::model::{clock_lr, optimizer_as, oriented, Model};
 use crate::objective::Objective;
 use crate::optim::{Optimizer, ScalarRmsProp};
 use crate::run::{Measure, RunInfo, Sample};
-use crate::spec::{fmt_f64, ComponentInfo, Spec};
+use crate::spec::{ComponentInfo, Spec};
 use crate::stop::StopReason;
 use crate::Result;
 use nalgebra::DMatrix;
@@ -80,15 +83,8 @@ impl RmspropCentralFlow {
         let obj = oriented(obj, opt.maximize);
         let n = obj.dim();
         let (dirs, restore) = read_params(model, dirs, restore, n)?;
-        let mut options = Vec::new();
-        if dirs != 3.min(n) {
-            options.push(("dirs", dirs.to_string()));
-        }
-        if restore != 4.0 {
-            options.push(("restore", fmt_f64(restore)));
-        }
         Ok(RmspropCentralFlow {
-            name: canonical(model, &options),
+            name: canonical_name(model, dirs, restore, n),
             obj,
             n,
             lr,
@@ -103,9 +99,7 @@ impl RmspropCentralFlow {
     /// Builds `rmsprop-central-flow[:dirs=…,restore=…]` for a `scalar-rmsprop` optimizer.
     pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
         let o: &ScalarRmsProp = optimizer_as(&s.name, opt, &["scalar-rmsprop"])?;
-        let dirs = s.usize("dirs", 3)?;
-        let restore = s.f64("restore", 4.0)?;
-        s.finish(&PARAMS)?;
+        let (dirs, restore) = spec_keys(s)?;
         let mut m = Self::of(o, dirs, restore, obj)?;
         m.name = s.to_string();
         Ok(m)
