@@ -427,7 +427,7 @@ impl PyModel {
             None if aux == 0 => Vec::new(),
             None => vec![Block::new("z", aux)],
             Some(names) if names.is_empty() && aux == 0 => Vec::new(),
-            Some(names) if !names.is_empty() && aux % names.len() == 0 => names
+            Some(names) if !names.is_empty() && aux.is_multiple_of(names.len()) => names
                 .iter()
                 .map(|s| Block::new(s.clone(), aux / names.len()))
                 .collect(),
