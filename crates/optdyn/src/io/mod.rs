@@ -1,43 +1,37 @@
-//! Output files: CSV and JSON trajectories, run manifests, all written atomically
-//! (a temporary file in the destination directory, then a rename).
+//! Output files: CSV and JSON trajectories, run manifests, all written through one writer
+//! ([`OutputFile`]: atomically onto regular files, through symbolic links, directly to devices).
 
 mod csv_writer;
+mod output;
 
-pub use csv_writer::CsvWriter;
+pub use csv_writer::{CsvRows, CsvWriter};
+pub use output::OutputFile;
 
 use crate::trajectory::Trajectory;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed and synced, then
-/// renamed over `path`. Readers never see a half-written file; parent directories are created.
+/// Writes `bytes` to `path` through [`OutputFile`]: atomically (a temporary file beside it,
+/// synced, then renamed over it) for a regular file or a new path, through a symbolic link to
+/// its target, directly to a device or FIFO. Parent directories are created.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = temp_beside(&dir)?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    let mut f = OutputFile::create(path)?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    f.finish()
 }
 
 pub use crate::spec::fmt_f64;
 
-/// A temporary file in `dir`, created with mode `0666` less the process umask (so the renamed
-/// output is readable as the user's umask says, like any file the user creates).
-fn temp_beside(dir: &Path) -> Result<tempfile::NamedTempFile> {
-    let mut b = tempfile::Builder::new();
-    b.prefix(".optdyn-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        b.permissions(std::fs::Permissions::from_mode(0o666));
+/// A CSV cell of a result table: [`fmt_f64`] for a finite value, empty for a missing one (NaN
+/// or infinite: a run that diverged, a quantity a model does not have). pandas, polars and
+/// numpy read empty cells as missing values; a status column beside says why.
+pub fn fmt_cell(v: f64) -> String {
+    if v.is_finite() {
+        fmt_f64(v)
+    } else {
+        String::new()
     }
-    b.tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
 /// The header line of a trajectory CSV (with its newline).

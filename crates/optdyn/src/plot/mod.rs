@@ -489,25 +489,18 @@ fn render_png<F>(png_path: &Path, size: (u32, u32), draw: F) -> Result<()>
 where
     F: Fn(&DrawingArea<BitMapBackend, Shift>) -> Result<()>,
 {
-    let dir = match png_path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.png",
-        png_path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("plot")
-    ));
+    // plotters encodes PNGs into a file path: render into a private temporary directory, then
+    // write the bytes through the one output writer (atomic, through links, onto devices).
+    let scratch = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let tmp = scratch.path().join("plot.png");
     {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw(&root)?;
         root.present().map_err(err)?;
     }
-    std::fs::rename(&tmp, png_path).map_err(|e| Error::io(png_path, e))
+    let bytes = std::fs::read(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    crate::io::write_atomic(png_path, &bytes)
 }
 
 #[cfg(test)]
