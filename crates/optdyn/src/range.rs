@@ -185,6 +185,11 @@ pub fn parse(field: &str, text: &str) -> Result<Vec<f64>> {
     };
     let v = parse_values(field, &normalized, false)?;
     let n = v.count().unwrap_or(0);
+    crate::memory::check(
+        &format!("{field} with {n} values"),
+        n as f64 * 8.0,
+        "use fewer values",
+    )?;
     Ok((0..n).map(|i| v.at(i)).collect())
 }
 

@@ -144,6 +144,13 @@ pub fn basin_map(
             problem.dim()
         )));
     }
+    // Per start point: the point, its end point (a Vec of 2), its label, in flight.
+    let count = xs.len() as f64 * ys.len() as f64;
+    crate::memory::check(
+        &format!("basins: a map of {} × {} start points", xs.len(), ys.len()),
+        count * 96.0,
+        "use fewer --xs/--ys values",
+    )?;
     let points: Vec<[f64; 2]> = ys
         .iter()
         .flat_map(|&y| xs.iter().map(move |&x| [x, y]))

@@ -92,6 +92,16 @@ pub fn map(
     c: f64,
     steps: usize,
 ) -> Result<Vec<StabilityCell>> {
+    let count = beta1s.len() as f64 * beta2s.len() as f64;
+    crate::memory::check(
+        &format!(
+            "stability: a map of {} × {} cells",
+            beta1s.len(),
+            beta2s.len()
+        ),
+        count * 80.0 + rayon::current_num_threads() as f64 * steps as f64 * 8.0,
+        "use fewer --beta1/--beta2 values or --steps",
+    )?;
     let cells: Vec<(f64, f64)> = beta2s
         .iter()
         .flat_map(|&b2| beta1s.iter().map(move |&b1| (b1, b2)))
