@@ -10,7 +10,7 @@ use crate::analysis::lyapunov::ModelMonitors;
 use crate::analysis::sharpness::Threshold;
 use crate::analysis::spectrum::SpectrumSample;
 use crate::analysis::stability::StabilityCell;
-use crate::io::{self, fmt_f64};
+use crate::io::{self, fmt_cell, fmt_f64};
 use crate::plot::{figures, save_figure, save_panels, Figure, Legend, Series, Style};
 use crate::Result;
 use std::path::Path;
@@ -29,7 +29,7 @@ pub fn slug(s: &str) -> String {
 }
 
 /// Writes a comparison into `dir`: `discrete.csv`, `model-<label>.csv` per model, `table.csv`
-/// (`model,E_T,E_f,rhs_evals,steps,seconds,stop`) and the figures (trajectories, gap over time,
+/// (`model,E_T,E_f,rhs_evals,steps,seconds,stop`; `E_T`, `E_f` empty when a run stopped early) and the figures (trajectories, gap over time,
 /// dynamics panel; `eps` is the optimizer's ε for the update scale `|m|/(√v+ε)`). Returns the
 /// table as aligned text.
 pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> {
@@ -50,8 +50,8 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
         table.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
             m.model,
-            fmt_f64(m.e_t),
-            fmt_f64(m.e_f),
+            fmt_cell(m.e_t),
+            fmt_cell(m.e_f),
             m.stats.rhs_evals,
             m.stats.accepted,
             fmt_f64(m.seconds),
@@ -92,8 +92,8 @@ pub fn write_convergence(c: &Convergence, dir: &Path) -> Result<String> {
                 m.model,
                 fmt_f64(*lr),
                 c.steps[i],
-                fmt_f64(m.e_t[i]),
-                fmt_f64(m.e_f[i])
+                fmt_cell(m.e_t[i]),
+                fmt_cell(m.e_f[i])
             ));
         }
         text.push_str(&format!(
@@ -122,15 +122,18 @@ pub fn write_lr_scan(
     model: Option<(&str, &[Option<Vec<f64>>])>,
 ) -> Result<()> {
     let first = |v: &Option<Vec<f64>>| v.as_ref().map_or(f64::NAN, |p| p[0]);
-    let mut csv = String::from("lr,steps,discrete_x0,model_x0\n");
+    let status = |v: &Option<Vec<f64>>| if v.is_some() { "finished" } else { "diverged" };
+    let mut csv = String::from("lr,steps,discrete_x0,model_x0,discrete_status,model_status\n");
     for (i, lr) in lrs.iter().enumerate() {
         let mv = model.map_or(f64::NAN, |(_, m)| first(&m[i]));
+        let ms = model.map_or("none", |(_, m)| status(&m[i]));
         csv.push_str(&format!(
-            "{},{},{},{}\n",
+            "{},{},{},{},{},{ms}\n",
             fmt_f64(*lr),
             steps[i],
-            fmt_f64(first(&discrete[i])),
-            fmt_f64(mv)
+            fmt_cell(first(&discrete[i])),
+            fmt_cell(mv),
+            status(&discrete[i]),
         ));
     }
     io::write_atomic(&dir.join("basins.csv"), csv.as_bytes())?;
@@ -167,8 +170,8 @@ pub fn write_basin_map(dir: &Path, map: &BasinMap, title: &str) -> Result<()> {
             "{},{},{},{},{lab}\n",
             fmt_f64(x),
             fmt_f64(y),
-            fmt_f64(ex),
-            fmt_f64(ey)
+            fmt_cell(ex),
+            fmt_cell(ey)
         ));
     }
     io::write_atomic(&dir.join("basin_map.csv"), csv.as_bytes())?;
@@ -191,9 +194,9 @@ pub fn write_stability(
             "{},{},{},{},{},{}\n",
             fmt_f64(c.beta1),
             fmt_f64(c.beta2),
-            fmt_f64(c.growth),
-            fmt_f64(c.predicted),
-            fmt_f64(c.max_update),
+            fmt_cell(c.growth),
+            fmt_cell(c.predicted),
+            fmt_cell(c.max_update),
             c.theory_stable as u8
         ));
     }
@@ -215,8 +218,8 @@ pub fn write_spectrum(dir: &Path, samples: &[SpectrumSample]) -> Result<()> {
         csv.push_str(&format!(
             "{},{},{},{},{}\n",
             fmt_f64(s.t),
-            fmt_f64(s.max_re),
-            fmt_f64(s.radius),
+            fmt_cell(s.max_re),
+            fmt_cell(s.radius),
             s.ill_posed as u8,
             ev.join(" ")
         ));
@@ -264,13 +267,13 @@ pub fn write_monitors(
         csv.push_str(&format!(
             "{},{},{},{}",
             fmt_f64(*ti),
-            fmt_f64(m.loss.values[i]),
-            fmt_f64(l),
-            fmt_f64(m.kinetic[i])
+            fmt_cell(m.loss.values[i]),
+            fmt_cell(l),
+            fmt_cell(m.kinetic[i])
         ));
         for v in tr.measured(i) {
             csv.push(',');
-            csv.push_str(&fmt_f64(*v));
+            csv.push_str(&fmt_cell(*v));
         }
         csv.push('\n');
     }
