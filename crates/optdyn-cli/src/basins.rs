@@ -77,7 +77,7 @@ pub fn run(a: &BasinsArgs) -> Result<u8> {
             let steps = a.steps.unwrap_or(2000);
             let map = basin_map(&problem, opt.as_ref(), factory, None, &xs, &ys, steps, 1e-3)?;
             write_basin_map(&a.out, &map, a.model.as_deref().unwrap_or(&a.optimizer))?;
-            println!("{} attractors found", map.attractors.len());
+            outln!("{} attractors found", map.attractors.len())?;
         }
         _ => {
             return Err(Error::spec(
@@ -90,6 +90,6 @@ pub fn run(a: &BasinsArgs) -> Result<u8> {
     m["optimizer"] = serde_json::json!(a.optimizer);
     m["model"] = serde_json::json!(a.model);
     io::write_json(&a.out.join("manifest.json"), &m)?;
-    common::wrote(&a.out);
+    common::wrote(&a.out)?;
     Ok(0)
 }

@@ -1,11 +1,23 @@
-//! Arguments shared by the subcommands (flattened into each) and the few conversions from them
-//! to library values.
+//! Arguments shared by the subcommands (flattened into each), the few conversions from them
+//! to library values, and the program's standard streams.
 
 use optdyn::integrate::{self, Integrator};
 use optdyn::model::ModelSpec;
 use optdyn::optim::{self, Optimizer};
 use optdyn::run::Problem;
 use optdyn::{Error, Result};
+
+/// Writes `text` to standard output. A closed pipe ends the program quietly with status 0 (as
+/// `cat` ends under `head`); any other write error (a full device) is a one-line error.
+pub fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut so = std::io::stdout().lock();
+    match so.write_all(text.as_bytes()).and_then(|()| so.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::io("standard output", e)),
+    }
+}
 
 /// The `--sharpness K` of a command: 0 when not given; `K = 0` is refused.
 pub fn sharpness_k(k: Option<usize>) -> Result<usize> {
@@ -126,6 +138,6 @@ pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
 }
 
 /// Prints the line the commands end with.
-pub fn wrote(dir: &std::path::Path) {
-    println!("wrote {}", dir.display());
+pub fn wrote(dir: &std::path::Path) -> Result<()> {
+    outln!("wrote {}", dir.display())
 }

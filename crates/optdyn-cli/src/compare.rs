@@ -74,7 +74,7 @@ pub fn run(a: &CompareArgs) -> Result<u8> {
     manifest["steps"] = serde_json::json!(steps);
     manifest["discrete_stop"] = serde_json::json!(c.discrete.stop);
     io::write_json(&a.out.join("manifest.json"), &manifest)?;
-    print!("{text}");
-    common::wrote(&a.out);
+    out!("{text}")?;
+    common::wrote(&a.out)?;
     Ok(0)
 }

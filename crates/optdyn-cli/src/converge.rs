@@ -52,7 +52,7 @@ pub fn run(a: &ConvergeArgs) -> Result<u8> {
     manifest["lrs"] = serde_json::json!(lrs);
     manifest["t_end"] = serde_json::json!(a.t_end);
     io::write_json(&a.out.join("manifest.json"), &manifest)?;
-    print!("{text}");
-    common::wrote(&a.out);
+    out!("{text}")?;
+    common::wrote(&a.out)?;
     Ok(0)
 }

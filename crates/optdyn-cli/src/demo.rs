@@ -14,11 +14,11 @@ pub struct DemoArgs {
 /// Executes the demo and writes `out/index.html`.
 pub fn run(a: &DemoArgs) -> Result<u8> {
     let d = optdyn::experiments::demo::run(&a.out)?;
-    println!("{}", d.table);
-    print!("{}", d.thresholds);
-    println!(
+    outln!("{}", d.table)?;
+    out!("{}", d.thresholds)?;
+    outln!(
         "report written to {} (open it in a browser)",
         d.index.display()
-    );
+    )?;
     Ok(0)
 }

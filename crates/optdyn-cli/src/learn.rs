@@ -93,7 +93,7 @@ pub fn run(a: &LearnArgs) -> Result<u8> {
     m["experiment"] = serde_json::json!(a.experiment);
     m["steps"] = serde_json::json!(a.steps);
     io::write_json(&dir.join("manifest.json"), &m)?;
-    print!("{text}");
-    println!("wrote {}", dir.display());
+    out!("{text}")?;
+    outln!("wrote {}", dir.display())?;
     Ok(0)
 }

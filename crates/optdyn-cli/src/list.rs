@@ -9,15 +9,15 @@ pub struct ListArgs {
     what: Option<String>,
 }
 
-fn print_section(title: &str, items: &[ComponentInfo]) {
-    println!("{title}:");
+fn print_section(title: &str, items: &[ComponentInfo]) -> optdyn::Result<()> {
+    outln!("{title}:")?;
     for c in items {
-        println!("  {:<20} {}", c.name, c.summary);
+        outln!("  {:<20} {}", c.name, c.summary)?;
         for p in c.params {
-            println!("      {:<26} default {:<12} {}", p.key, p.default, p.help);
+            outln!("      {:<26} default {:<12} {}", p.key, p.default, p.help)?;
         }
     }
-    println!();
+    outln!()
 }
 
 /// Prints the requested catalogs.
@@ -31,7 +31,7 @@ pub fn run(a: &ListArgs) -> optdyn::Result<u8> {
     match a.what.as_deref() {
         None => {
             for (t, items) in &sections {
-                print_section(t, items);
+                print_section(t, items)?;
             }
         }
         Some(w) => {
@@ -40,7 +40,7 @@ pub fn run(a: &ListArgs) -> optdyn::Result<u8> {
                     "list: unknown section '{w}' (allowed: objectives, optimizers, models, integrators)"
                 )));
             };
-            print_section(t, items);
+            print_section(t, items)?;
         }
     }
     Ok(0)

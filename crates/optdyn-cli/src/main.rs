@@ -1,6 +1,9 @@
 //! The `optdyn` command-line program: a thin layer that parses arguments, calls the library and
 //! writes files. Every error is one line on stderr and a non-zero exit code, never a panic.
 
+#[macro_use]
+mod macros;
+
 mod basins;
 mod common;
 mod compare;
@@ -62,8 +65,58 @@ enum Command {
 /// Exit code of a run that stopped early (diverged, non-finite, failed); its rows are written.
 pub const EXIT_STOPPED: u8 = 3;
 
+/// `text` with control characters escaped (`\n`, `\t`, `\u{…}`), so that an error quoting the
+/// user's input stays one line.
+fn one_line(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if c.is_control() => s.push_str(&c.escape_unicode().to_string()),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let text = e.render().to_string();
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    match common::write_stdout(&text) {
+                        Ok(())
+                            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+                        {
+                            ExitCode::from(2)
+                        }
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(err) => {
+                            note!("optdyn: error: {err}");
+                            ExitCode::from(2)
+                        }
+                    }
+                }
+                _ => {
+                    // clap's message is several paragraphs (the error, usage, tips): keep the
+                    // first paragraph, joined into one line.
+                    let first = text.split("\n\n").next().unwrap_or("invalid arguments");
+                    let first: Vec<&str> = first.lines().map(str::trim).collect();
+                    let first = first.join(" ");
+                    let first = first.strip_prefix("error: ").unwrap_or(&first);
+                    note!("optdyn: error: {} (see optdyn --help)", one_line(first));
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Run(a) => run::run(a),
         Command::List(a) => list::run(a),
@@ -82,7 +135,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("optdyn: error: {e}");
+            note!("optdyn: error: {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
     }

@@ -50,7 +50,7 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
         threshold(opt.as_ref()).as_ref(),
     )?;
     let say = |name: &str, m: &Monitor| {
-        println!(
+        outln!(
             "{name:<10} {} (largest rise {:.3e} at t = {:.4})",
             if m.non_increasing {
                 "non-increasing"
@@ -61,24 +61,24 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
             m.t_max_increase
         )
     };
-    say("loss", &mon.loss);
+    say("loss", &mon.loss)?;
     match &mon.lyapunov {
-        Some(l) => say("lyapunov", l),
-        None => println!(
+        Some(l) => say("lyapunov", l)?,
+        None => outln!(
             "lyapunov   {} declares no Lyapunov functional",
             a.model.model
-        ),
+        )?,
     }
     if let Some((v, tv)) = mon.min_v {
-        println!(
+        outln!(
             "moments    min v = {v:.3e} at t = {tv:.4} ({})",
             if v >= 0.0 {
                 "v ≥ 0 holds"
             } else {
                 "v < 0: positivity violated"
             }
-        );
+        )?;
     }
-    println!("{} (stop: {})", a.out.display(), mon.trajectory.stop);
+    outln!("{} (stop: {})", a.out.display(), mon.trajectory.stop)?;
     Ok(0)
 }

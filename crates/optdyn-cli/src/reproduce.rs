@@ -26,7 +26,7 @@ pub fn run(a: &ReproduceArgs) -> optdyn::Result<u8> {
     let all = targets();
     if a.list {
         for t in &all {
-            println!("{:<24} {}", t.name, t.summary);
+            outln!("{:<24} {}", t.name, t.summary)?;
         }
         return Ok(0);
     }
@@ -57,11 +57,11 @@ pub fn run(a: &ReproduceArgs) -> optdyn::Result<u8> {
         let start = std::time::Instant::now();
         let rep: Report = (t.run)(&dir).map_err(|e| Error::spec(format!("{}: {e}", t.name)))?;
         let table = rep.table();
-        println!(
+        outln!(
             "== {} ({:.1} s)\n{table}",
             t.name,
             start.elapsed().as_secs_f64()
-        );
+        )?;
         io::write_atomic(&dir.join("checks.txt"), table.as_bytes())?;
         io::write_json(
             &dir.join("report.json"),
@@ -72,7 +72,7 @@ pub fn run(a: &ReproduceArgs) -> optdyn::Result<u8> {
         }
     }
     if failed > 0 {
-        eprintln!("optdyn: {failed} target(s) had failing checks");
+        note!("optdyn: {failed} target(s) had failing checks");
         Ok(1)
     } else {
         Ok(0)

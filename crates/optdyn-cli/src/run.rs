@@ -4,7 +4,7 @@
 
 use crate::common::{self, ProblemArgs};
 use optdyn::analysis::sharpness::{threshold, Sharpness};
-use optdyn::io::{self, CsvWriter, Format};
+use optdyn::io::{self, CsvRows, CsvWriter, Format};
 use optdyn::model;
 use optdyn::run::{Recorder, Run};
 use optdyn::{Error, Result};
@@ -118,14 +118,26 @@ pub fn run(a: &RunArgs) -> Result<u8> {
             w.finish_file()?;
             (end.stop, rows, end.stats)
         }
-        _ => {
+        (None, Format::Csv) => {
+            let mut w = CsvRows::new(std::io::stdout().lock(), "standard output");
+            let end = run.execute(&mut [&mut w])?;
+            let rows = w.rows();
+            let (mut so, error) = w.into_parts();
+            match error.or_else(|| std::io::Write::flush(&mut so).err()) {
+                Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+                Some(e) => return Err(Error::io("standard output", e)),
+                None => {}
+            }
+            (end.stop, rows, end.stats)
+        }
+        (_, Format::Json) => {
             let mut rec = Recorder::default();
             run.execute(&mut [&mut rec])?;
             let tr = rec.into_trajectory();
             let text = io::render(&tr, format);
             match &a.out {
                 Some(path) => io::write_atomic(path, text.as_bytes())?,
-                None => print!("{text}"),
+                None => out!("{text}")?,
             }
             (tr.stop.clone(), tr.len() as u64, tr.stats)
         }
@@ -137,12 +149,12 @@ pub fn run(a: &RunArgs) -> Result<u8> {
     }
     if let Some(path) = &a.out {
         io::write_json(&io::manifest_path(path), &manifest)?;
-        eprintln!("wrote {rows} rows to {}", path.display());
+        note!("wrote {rows} rows to {}", path.display());
     }
     if stop.is_ok() {
         Ok(0)
     } else {
-        eprintln!("optdyn: run stopped: {stop}");
+        note!("optdyn: run stopped: {stop}");
         Ok(crate::EXIT_STOPPED)
     }
 }

@@ -44,7 +44,7 @@ pub fn run(a: &SpectrumArgs) -> Result<u8> {
     let samples = spectra.samples;
     write_spectrum(&a.out, &samples)?;
     let ill = samples.iter().filter(|s| s.ill_posed).count();
-    println!(
+    outln!(
         "{} samples, {} flagged ill-posed (Re λ > {}); forward-Euler step limit at the last sample: {:.4e}",
         samples.len(),
         ill,
@@ -52,7 +52,7 @@ pub fn run(a: &SpectrumArgs) -> Result<u8> {
         samples.last().map_or(f64::NAN, |s| euler_step_limit(
             &s.eigenvalues.iter().filter(|e| e.1 == 0.0).map(|e| e.0).collect::<Vec<_>>()
         ))
-    );
-    common::wrote(&a.out);
+    )?;
+    common::wrote(&a.out)?;
     Ok(0)
 }

@@ -60,12 +60,12 @@ pub fn run(a: &StabilityArgs) -> Result<u8> {
         .iter()
         .map(|c| (c.growth / c.predicted - 1.0).abs())
         .fold(0.0f64, f64::max);
-    println!(
+    outln!(
         "{} cells; {} outside β1² < β2 with β1 > c: max relative gap between measured growth and β1/√β2 = {:.3e}",
         cells.len(),
         outside.len(),
         worst
-    );
-    println!("wrote {}", a.out.display());
+    )?;
+    outln!("wrote {}", a.out.display())?;
     Ok(0)
 }

@@ -156,27 +156,29 @@ pub fn run(a: &SweepArgs) -> Result<u8> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    if let Some((i, why)) = &summary.first_invalid {
+        if summary.invalid == summary.computed {
+            return Err(Error::spec(format!(
+                "every computed point was invalid (index {i}: {why})"
+            )));
+        }
+    }
     if summary.dropped_bytes > 0 {
-        eprintln!(
+        outln!(
             "resume: discarded {} bytes of an incomplete last row",
             summary.dropped_bytes
-        );
+        )?;
     }
-    eprintln!(
+    outln!(
         "{}: {} runs ({} resumed, {} computed, {} invalid)",
         summary.path.display(),
         summary.shard_points,
         summary.resumed,
         summary.computed,
         summary.invalid
-    );
+    )?;
     if let Some((i, why)) = &summary.first_invalid {
-        eprintln!("first invalid point: index {i}: {why}");
-        if summary.invalid == summary.computed {
-            return Err(Error::spec(format!(
-                "every computed point was invalid (index {i}: {why})"
-            )));
-        }
+        outln!("first invalid point: index {i}: {why}")?;
     }
     Ok(0)
 }
@@ -198,11 +200,11 @@ pub fn merge(a: &MergeArgs) -> Result<u8> {
     let rebuild =
         |v: &Value| Grid::parse(v["grid"].as_str().unwrap_or_default(), v["sample"].as_str());
     let s = sweep::merge(&a.inputs, &out, &rebuild)?;
-    eprintln!(
+    outln!(
         "{}: {} rows from {} shards",
         out.display(),
         s.rows,
         s.shards
-    );
+    )?;
     Ok(0)
 }

@@ -29,7 +29,7 @@ fn sweep(grid: &str, steps: &str, out: &Path, extra: &[&str]) -> Command {
     ])
     .arg(out)
     .args(extra)
-    .stdout(Stdio::null())
+    .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     c
 }
@@ -38,7 +38,8 @@ fn ok(mut c: Command) -> String {
     let o = c.output().expect("spawn optdyn");
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "optdyn failed: {err}");
-    err
+    // The summary ("N runs (R resumed, …)") is on stdout, notes on stderr.
+    String::from_utf8_lossy(&o.stdout).to_string() + &err
 }
 
 const GRID: &str = "lr=1e-3:0.3:12:log,beta1=0:0.99:40,beta2=0.9:0.9999:40";
