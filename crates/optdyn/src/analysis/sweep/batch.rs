@@ -20,6 +20,7 @@
 use super::metrics::{MetricOptions, Metrics, TolOn};
 use crate::{Error, Result};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Lanes advanced together in one block.
 pub const LANES: usize = 8;
@@ -216,32 +217,53 @@ pub fn adam_1d(
     let steps = o.steps as usize;
     tasks.for_each(|(t, ((((fx, fl), dv), st), mu))| {
         let base = t * TASK;
-        let range = base..base + fx.len();
-        let tab1 = Table::new(&lanes.beta1[range.clone()], steps, |b, t| 1.0 - b.powf(t));
-        let tab2 = Table::new(&lanes.beta2[range], steps, |b, t| (1.0 - b.powf(t)).sqrt());
-        let mut bc1 = vec![[0.0; LANES]; steps];
-        let mut bc2 = vec![[0.0; LANES]; steps];
-        let mut j = 0;
-        while j < fx.len() {
-            let len = (fx.len() - j).min(LANES);
-            let mut blk = Block::load(lanes, base + j, len);
-            tab1.gather(&blk.b1, &mut bc1);
-            tab2.gather(&blk.b2, &mut bc2);
-            blk.run(obj, &bc1, &bc2, o);
+        let betas1 = &lanes.beta1[base..base + fx.len()];
+        let betas2 = &lanes.beta2[base..base + fx.len()];
+        let mut blocks: Vec<(usize, usize, Block)> = (0..fx.len())
+            .step_by(LANES)
+            .map(|j| {
+                let len = (fx.len() - j).min(LANES);
+                (j, len, Block::load(lanes, base + j, len))
+            })
+            .collect();
+        let window = steps.min(WINDOW);
+        let mut bc1 = vec![[0.0; LANES]; window];
+        let mut bc2 = vec![[0.0; LANES]; window];
+        let mut start = 0;
+        loop {
+            let end = (start + WINDOW).min(steps);
+            let tab1 = Table::new(betas1, start..end, |b, t| 1.0 - b.powf(t));
+            let tab2 = Table::new(betas2, start..end, |b, t| (1.0 - b.powf(t)).sqrt());
+            let (bc1, bc2) = (&mut bc1[..end - start], &mut bc2[..end - start]);
+            for (_, _, blk) in &mut blocks {
+                tab1.gather(&blk.b1, bc1);
+                tab2.gather(&blk.b2, bc2);
+                blk.run(obj, start, bc1, bc2, o);
+            }
+            start = end;
+            if start == steps {
+                break;
+            }
+        }
+        for (j, len, blk) in blocks {
             fx[j..j + len].copy_from_slice(&blk.xf[..len]);
             fl[j..j + len].copy_from_slice(&blk.ff[..len]);
             dv[j..j + len].copy_from_slice(&blk.div[..len]);
             st[j..j + len].copy_from_slice(&blk.tol[..len]);
             mu[j..j + len].copy_from_slice(&blk.mu[..len]);
-            j += len;
         }
     });
     Ok(())
 }
 
-/// Bias corrections for the distinct β values of a task: row `j` holds `h(β_j, t)` for
-/// `t = 1…S` (`h = 1 − βᵗ` or `√(1 − βᵗ)`, with `powf` exactly as PyTorch's `beta ** step`).
-/// A grid has few distinct β per task, so this costs a few `powf` per step of the task.
+/// Steps whose bias corrections are tabulated at a time: memory stays bounded by
+/// `WINDOW × (distinct β per task)` whatever `--steps` is, and the values (`powf` of the step
+/// number) do not depend on the window.
+pub(super) const WINDOW: usize = 512;
+
+/// Bias corrections for the distinct β values of a task over a window of steps: row `j` holds
+/// `h(β_j, t)` for `t = s+1…e` (`h = 1 − βᵗ` or `√(1 − βᵗ)`, with `powf` exactly as PyTorch's
+/// `beta ** step`). A grid has few distinct β per task, so this costs a few `powf` per step.
 struct Table {
     keys: Vec<u64>,
     rows: Vec<f64>,
@@ -249,19 +271,20 @@ struct Table {
 }
 
 impl Table {
-    fn new(betas: &[f64], steps: usize, h: impl Fn(f64, f64) -> f64) -> Table {
+    fn new(betas: &[f64], window: Range<usize>, h: impl Fn(f64, f64) -> f64) -> Table {
         let mut keys: Vec<u64> = betas.iter().map(|b| b.to_bits()).collect();
         keys.sort_unstable();
         keys.dedup();
+        let steps = window.len();
         let mut rows = Vec::with_capacity(keys.len() * steps);
         for &k in &keys {
             let b = f64::from_bits(k);
-            rows.extend((1..=steps).map(|t| h(b, t as f64)));
+            rows.extend(window.clone().map(|t| h(b, (t + 1) as f64)));
         }
         Table { keys, rows, steps }
     }
 
-    /// Fills `out[k][l] = h(β_l, k + 1)` for the lanes of a block.
+    /// Fills `out[k][l] = h(β_l, s + k + 1)` for the lanes of a block.
     fn gather(&self, betas: &[f64; LANES], out: &mut [[f64; LANES]]) {
         for (l, b) in betas.iter().enumerate() {
             let j = self
@@ -283,6 +306,7 @@ struct Block {
     b2: [f64; LANES],
     eps: [f64; LANES],
     x: [f64; LANES],
+    prev: [f64; LANES],
     m: [f64; LANES],
     v: [f64; LANES],
     xf: [f64; LANES],
@@ -309,6 +333,7 @@ impl Block {
             b2: pick(&l.beta2),
             eps: pick(&l.eps),
             x: pick(&l.x0),
+            prev: pick(&l.x0),
             m: [0.0; LANES],
             v: [0.0; LANES],
             xf: [0.0; LANES],
@@ -324,6 +349,7 @@ impl Block {
     fn run(
         &mut self,
         obj: Objective1d,
+        start: usize,
         bc1: &[[f64; LANES]],
         bc2: &[[f64; LANES]],
         o: &MetricOptions,
@@ -331,10 +357,10 @@ impl Block {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { self.run_avx2(obj, bc1, bc2, o) };
+            unsafe { self.run_avx2(obj, start, bc1, bc2, o) };
             return;
         }
-        self.run_any(obj, bc1, bc2, o);
+        self.run_any(obj, start, bc1, bc2, o);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -342,44 +368,48 @@ impl Block {
     unsafe fn run_avx2(
         &mut self,
         obj: Objective1d,
+        start: usize,
         bc1: &[[f64; LANES]],
         bc2: &[[f64; LANES]],
         o: &MetricOptions,
     ) {
-        self.run_any(obj, bc1, bc2, o);
+        self.run_any(obj, start, bc1, bc2, o);
     }
 
     #[inline(always)]
     fn run_any(
         &mut self,
         obj: Objective1d,
+        start: usize,
         bc1: &[[f64; LANES]],
         bc2: &[[f64; LANES]],
         o: &MetricOptions,
     ) {
         match (obj, o.tol_on) {
             (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
-                self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+                self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), start, bc1, bc2, o)
             }
             (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
-                self.steps::<true, _>(|x| Objective1d::quadratic(a, c, x), bc1, bc2, o)
+                self.steps::<true, _>(|x| Objective1d::quadratic(a, c, x), start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Grad) => {
-                self.steps::<false, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+                self.steps::<false, _>(|x| Objective1d::rosen1d(c, x), start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Gap) => {
-                self.steps::<true, _>(|x| Objective1d::rosen1d(c, x), bc1, bc2, o)
+                self.steps::<true, _>(|x| Objective1d::rosen1d(c, x), start, bc1, bc2, o)
             }
         }
     }
 
-    /// All `o.steps` steps of every lane; `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[t−1][l]`,
-    /// `bc2[t−1][l]` hold `1 − β₁ᵗ` and `√(1 − β₂ᵗ)` of lane `l`. State lives in local arrays
-    /// and the lane loop has no branches (selects only), so it vectorises.
+    /// Steps `start+1 … start+W` of every lane (and the final observation when that is the last
+    /// step); `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[k][l]`, `bc2[k][l]` hold `1 − β₁ᵗ` and
+    /// `√(1 − β₂ᵗ)` of lane `l` at `t = start + k + 1`. State lives in local arrays and the lane
+    /// loop has no branches (selects only), so it vectorises.
     #[inline(always)]
     fn steps<const GAP: bool, G: Fn(f64) -> (f64, f64)>(
         &mut self,
         fg: G,
+        start: usize,
         bc1: &[[f64; LANES]],
         bc2: &[[f64; LANES]],
         o: &MetricOptions,
@@ -389,7 +419,7 @@ impl Block {
         let (mut x, mut m, mut v) = (self.x, self.m, self.v);
         let (mut xf, mut ff, mut div, mut hit, mut mu) =
             (self.xf, self.ff, self.div, self.tol, self.mu);
-        let mut prev = x;
+        let mut prev = self.prev;
         let mut w1 = [0.0; LANES];
         let mut small = [false; LANES];
         for l in 0..LANES {
@@ -424,7 +454,7 @@ impl Block {
             };
         };
         for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
-            let kf = k as f64;
+            let kf = (start + k) as f64;
             for l in 0..LANES {
                 let (f, g) = fg(x[l]);
                 observe(
@@ -444,14 +474,17 @@ impl Block {
                 x[l] += neg_step * m[l] / denom;
             }
         }
-        let kf = bc1.len() as f64;
-        for l in 0..LANES {
-            let (f, g) = fg(x[l]);
-            observe(
-                l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
-            );
+        let end = start + bc1.len();
+        if end as u64 == o.steps {
+            let kf = end as f64;
+            for l in 0..LANES {
+                let (f, g) = fg(x[l]);
+                observe(
+                    l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
+                );
+            }
         }
-        (self.x, self.m, self.v) = (x, m, v);
+        (self.x, self.prev, self.m, self.v) = (x, prev, m, v);
         (self.xf, self.ff, self.div, self.tol, self.mu) = (xf, ff, div, hit, mu);
     }
 }

@@ -436,6 +436,40 @@ fn batched_adam_is_bit_identical_to_the_generic_loop() {
     );
 }
 
+/// The bias-correction tables cover a window of steps at a time (memory bounded whatever
+/// `--steps` is): runs that cross window boundaries, and a run of zero steps, stay bit-identical.
+#[test]
+fn batched_adam_across_table_windows_is_bit_identical() {
+    let (lanes, pts) = lanes_and_points(37);
+    let obj = Objective1d::Rosen1d { c: 4.0 };
+    for steps in [0, 1, 2 * super::batch::WINDOW as u64 + 17] {
+        let o = MetricOptions {
+            steps,
+            tol: 1e-6,
+            tol_on: TolOn::Grad,
+            max_abs: 3.5,
+            max_loss: 1e200,
+        };
+        let mut out = Lanes1dOut::default();
+        adam_1d(obj, &lanes, &o, &mut out).unwrap();
+        for (i, p) in pts.iter().enumerate() {
+            let opt = Adam {
+                lr: p[0],
+                b1: p[1],
+                b2: p[2],
+                eps: 1e-8,
+            };
+            let m = dm(Obj(obj, 1), &opt, p[3], &o).unwrap();
+            let b = out.metrics(i);
+            let bits = |m: &Metrics| {
+                let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
+                (f, m.diverged, m.steps_to_tol)
+            };
+            assert_eq!(bits(&b), bits(&m), "steps {steps}, lane {i}");
+        }
+    }
+}
+
 #[test]
 fn batched_adam_is_thread_count_independent_and_checks_bounds() {
     let (lanes, _) = lanes_and_points(5000);
