@@ -1,6 +1,7 @@
 //! Why a run stopped: the one stop type shared by the integrators, the run engine and the
 //! trajectories (it lives below all of them, so the integrator layer imports nothing above it).
 
+use crate::spec::fmt_f64;
 use serde::Serialize;
 use std::fmt;
 
@@ -67,15 +68,17 @@ impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StopReason::Finished => write!(f, "finished"),
-            StopReason::Converged { step, t } => write!(f, "converged at step {step} (t = {t})"),
+            StopReason::Converged { step, t } => {
+                write!(f, "converged at step {step} (t = {})", fmt_f64(*t))
+            }
             StopReason::Diverged { step, t, why } => {
-                write!(f, "diverged at step {step} (t = {t}): {why}")
+                write!(f, "diverged at step {step} (t = {}): {why}", fmt_f64(*t))
             }
             StopReason::NonFinite { step, t, what } => {
-                write!(f, "non-finite {what} at step {step} (t = {t})")
+                write!(f, "non-finite {what} at step {step} (t = {})", fmt_f64(*t))
             }
-            StopReason::Event { t, name } => write!(f, "event '{name}' at t = {t}"),
-            StopReason::Failed { t, why } => write!(f, "failed at t = {t}: {why}"),
+            StopReason::Event { t, name } => write!(f, "event '{name}' at t = {}", fmt_f64(*t)),
+            StopReason::Failed { t, why } => write!(f, "failed at t = {}: {why}", fmt_f64(*t)),
         }
     }
 }

@@ -726,7 +726,7 @@ fn dopri5_reports_a_step_below_hmin() {
         .solve(&osc, 0.0, &[1.0, 0.0], &SolveOptions::at(vec![10.0]));
     match sol.stop {
         StopReason::Failed { ref why, .. } => {
-            assert!(why.contains("too small (hmin = 5e-2)"), "{why}")
+            assert!(why.contains("too small (hmin = 0.05)"), "{why}")
         }
         ref other => panic!("{other}"),
     }

@@ -94,6 +94,24 @@ pub fn compare(
     compare_with_sharpness(problem, optimizer, models, integrator, steps, every, 0)
 }
 
+/// Builds every model of `optimizer` on the problem and checks the integrator can solve it,
+/// so an incompatible model or integrator is an error before any run (not after the first).
+pub(crate) fn check_models(
+    problem: &Problem,
+    optimizer: &dyn Optimizer<f64>,
+    models: &[&dyn ModelFactory],
+    integrator: Option<&dyn Integrator>,
+) -> Result<()> {
+    for factory in models {
+        let m = factory.build(optimizer, problem.objective().clone())?;
+        if let Some(i) = integrator {
+            i.validate()?;
+            i.check_system(m.as_ref())?;
+        }
+    }
+    Ok(())
+}
+
 /// [`compare`], with the top `k` Hessian eigenvalues measured at every sample of every run
 /// (`sharp0…` columns; for Adam, AdamW, RMSProp, AdaGrad and scalar RMSProp also the discrete run's
 /// preconditioned `psharp0…`, [`Sharpness::for_discrete`]); `k = 0` measures nothing.
@@ -106,6 +124,7 @@ pub fn compare_with_sharpness(
     every: u64,
     k: usize,
 ) -> Result<Comparison> {
+    check_models(problem, optimizer, models, integrator)?;
     let lr = optimizer.lr();
     let every = every.max(1);
     let obj = problem.objective();

@@ -57,6 +57,17 @@ pub fn converge(
     if lrs.len() < 2 {
         return Err(Error::spec("converge: give at least two learning rates"));
     }
+    if let Some(&lr) = lrs.iter().find(|lr| !(**lr > 0.0 && lr.is_finite())) {
+        return Err(Error::spec(format!(
+            "converge: every lr must be > 0, got {lr}"
+        )));
+    }
+    super::compare::check_models(
+        problem,
+        optimizer.with_lr(lrs[0])?.as_ref(),
+        models,
+        integrator,
+    )?;
     let mut out: Vec<ModelConvergence> = models
         .iter()
         .map(|m| ModelConvergence {
@@ -69,11 +80,6 @@ pub fn converge(
         .collect();
     let mut steps = Vec::new();
     for &lr in lrs {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::spec(format!(
-                "converge: every lr must be > 0, got {lr}"
-            )));
-        }
         let k = (t_end / lr).round() as u64;
         steps.push(k);
         let opt = optimizer.with_lr(lr)?;

@@ -3,7 +3,7 @@
 //! there, as the lecture defines), and the forward-Euler step restriction `Δt < 2/|λ|`.
 
 use crate::integrate::OdeSystem;
-use crate::run::{Observer, Sample};
+use crate::run::{Observer, RunInfo, Sample};
 use crate::stop::StopReason;
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -105,6 +105,21 @@ impl<'s> Spectra<'s> {
 }
 
 impl Observer for Spectra<'_> {
+    /// Refuses, in one line, a dense eigen-decomposition that cannot fit in memory: the
+    /// Jacobian, its copy and the Schur workspace (`≈ 4·d²` floats for a state of dimension
+    /// `d`), and `d` eigenvalues per sample.
+    fn start(&mut self, run: &RunInfo) -> crate::Result<()> {
+        let d = self.sys.dim() as f64;
+        let samples = (run.steps as f64 / run.every.max(1) as f64).floor() + 2.0;
+        crate::memory::check(
+            &format!(
+                "spectrum: a dense {d} × {d} Jacobian and its eigenvalues at {samples} samples"
+            ),
+            (4.0 * d * d + samples * (d * 16.0 + 64.0)) * 8.0,
+            "use a smaller problem or a larger --every",
+        )
+    }
+
     fn observe(&mut self, s: &Sample<'_>) -> ControlFlow<StopReason> {
         self.samples.push(at(self.sys, s.t, s.z, self.tol));
         ControlFlow::Continue(())

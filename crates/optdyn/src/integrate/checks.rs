@@ -1,9 +1,27 @@
 //! State, sample-time and steady-state checks shared by the drivers.
 
-use super::OdeSystem;
+use super::{OdeSystem, SampleTimes};
 use crate::stop::StopReason;
 
-/// `Some(stop)` when `y` has a non-finite entry or `max |y_i| > max_abs`.
+/// The step a stop at time `t` is reported at: on the optimizer's clock (`opts.lr` set) the step
+/// `k` with `t0 + k·lr ≤ t < t0 + (k+1)·lr`, so a model's stop names the same step as the
+/// discrete run's; without a clock the integrator's own step count `internal`.
+pub(crate) fn stop_step(t0: f64, t: f64, lr: Option<f64>, internal: u64) -> u64 {
+    match lr {
+        Some(lr) if lr > 0.0 => {
+            let k = ((t - t0) / lr * (1.0 + 4.0 * f64::EPSILON)).floor();
+            if k.is_finite() && k >= 0.0 {
+                k as u64
+            } else {
+                internal
+            }
+        }
+        _ => internal,
+    }
+}
+
+/// `Some(stop)` when `y` has a non-finite entry or `max |y_i| > max_abs`; `k` is the step to
+/// report ([`stop_step`]).
 pub(crate) fn check_state(y: &[f64], max_abs: f64, k: u64, t: f64) -> Option<StopReason> {
     let mut worst = 0.0f64;
     for (i, &v) in y.iter().enumerate() {
@@ -24,8 +42,8 @@ pub(crate) fn check_state(y: &[f64], max_abs: f64, k: u64, t: f64) -> Option<Sto
 }
 
 /// Checks `t_eval` is increasing and starts at or after `t0`.
-pub(crate) fn check_t_eval(t0: f64, t_eval: &[f64]) -> Option<StopReason> {
-    if let Some(&first) = t_eval.first() {
+pub(crate) fn check_t_eval(t0: f64, t_eval: &SampleTimes) -> Option<StopReason> {
+    if let Some(first) = t_eval.first() {
         if first < t0 {
             return Some(StopReason::Failed {
                 t: t0,
@@ -33,15 +51,15 @@ pub(crate) fn check_t_eval(t0: f64, t_eval: &[f64]) -> Option<StopReason> {
             });
         }
     }
-    t_eval
-        .windows(2)
-        .position(|w| w[1] <= w[0])
+    (1..t_eval.len())
+        .find(|&i| t_eval.get(i) <= t_eval.get(i - 1))
         .map(|i| StopReason::Failed {
             t: t0,
             why: format!(
-                "t_eval must be strictly increasing, got t_eval[{i}] = {} then {}",
-                t_eval[i],
-                t_eval[i + 1]
+                "t_eval must be strictly increasing, got t_eval[{}] = {} then {}",
+                i - 1,
+                t_eval.get(i - 1),
+                t_eval.get(i)
             ),
         })
 }

@@ -4,7 +4,7 @@
 //! Hairer's initial-step heuristic and the 4th-order continuous extension (dense output) used to
 //! sample `t_eval` and locate events without stepping onto each sample.
 
-use super::checks::{check_state, check_t_eval, is_steady};
+use super::checks::{check_state, check_t_eval, is_steady, stop_step};
 use super::events::EventTracker;
 use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
 use crate::spec::{check, fmt_f64, ParamInfo, Spec};
@@ -315,7 +315,7 @@ impl Integrator for Dopri5 {
             sol.stop = stop;
             return sol;
         }
-        let Some(&t_end) = opts.t_eval.last() else {
+        let Some(t_end) = opts.t_eval.last() else {
             return sol;
         };
         let mut buf = vec![0.0; 16 * n];
@@ -334,8 +334,8 @@ impl Integrator for Dopri5 {
         y.copy_from_slice(y0);
         let mut next = 0; // next sample index
         let mut t = t0;
-        while next < opts.t_eval.len() && opts.t_eval[next] <= t0 {
-            if let ControlFlow::Break(stop) = sink.sample(opts.t_eval[next], y) {
+        while next < opts.t_eval.len() && opts.t_eval.get(next) <= t0 {
+            if let ControlFlow::Break(stop) = sink.sample(opts.t_eval.get(next), y) {
                 sol.stop = stop;
                 return sol;
             }
@@ -384,7 +384,11 @@ impl Integrator for Dopri5 {
             if h < self.hmin || 0.1 * h.abs() <= t.abs() * uround {
                 sol.stop = StopReason::Failed {
                     t,
-                    why: format!("step size {h:e} too small (hmin = {:e})", self.hmin),
+                    why: format!(
+                        "step size {} too small (hmin = {})",
+                        fmt_f64(h),
+                        fmt_f64(self.hmin)
+                    ),
                 };
                 return sol;
             }
@@ -466,10 +470,10 @@ impl Integrator for Dopri5 {
                     _ => f64::INFINITY,
                 };
                 while next < opts.t_eval.len()
-                    && opts.t_eval[next] <= t
-                    && opts.t_eval[next] <= t_stop
+                    && opts.t_eval.get(next) <= t
+                    && opts.t_eval.get(next) <= t_stop
                 {
-                    let te = opts.t_eval[next];
+                    let te = opts.t_eval.get(next);
                     if te == t {
                         yi.copy_from_slice(y1);
                     } else {
@@ -496,7 +500,8 @@ impl Integrator for Dopri5 {
                     sol.stop = stop;
                     return sol;
                 }
-                if let Some(stop) = check_state(y1, opts.max_abs, sol.stats.accepted, t) {
+                let k = stop_step(t0, t, opts.lr, sol.stats.accepted);
+                if let Some(stop) = check_state(y1, opts.max_abs, k, t) {
                     sol.stop = stop;
                     return sol;
                 }

@@ -3,7 +3,7 @@
 //! `t_k = t0 + k·lr` is a grid point reached after exactly `k·substeps` steps, without
 //! accumulated floating-point drift.
 
-use super::checks::{check_state, check_t_eval, is_steady};
+use super::checks::{check_state, check_t_eval, is_steady, stop_step};
 use super::dense::hermite;
 use super::events::EventTracker;
 use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions, StepSize, Stepper};
@@ -118,6 +118,19 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         self.stepper.validate()
     }
 
+    fn check_system(&self, sys: &dyn OdeSystem) -> Result<()> {
+        self.stepper.check_system(sys)?;
+        let dim = sys.dim();
+        crate::memory::check(
+            &format!(
+                "{}: working storage for a state of dimension {dim}",
+                self.stepper.name()
+            ),
+            (self.stepper.work_len(dim) as f64 + 4.0 * dim as f64) * 8.0,
+            "use an explicit scheme such as rk4, or a smaller problem",
+        )
+    }
+
     fn solve_into(
         &self,
         sys: &dyn OdeSystem,
@@ -130,7 +143,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         let mut end = SolveEnd::default();
         let checked = self
             .validate()
-            .and_then(|()| self.stepper.check_system(sys))
+            .and_then(|()| self.check_system(sys))
             .and_then(|()| self.resolve_dt(opts));
         let dt = match checked {
             Ok(dt) => dt,
@@ -160,7 +173,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         } else {
             (Vec::new(), Vec::new(), Vec::new())
         };
-        let anchor = opts.t_eval.first().copied().unwrap_or(t0);
+        let anchor = opts.t_eval.first().unwrap_or(t0);
         let tol = 1e-9 * dt;
         // Index of the last grid point at or before t0 (t0 ≤ anchor, so j ≤ 0).
         let mut j = ((t0 - anchor) / dt + 1e-9).floor() as i64;
@@ -170,7 +183,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         // sample), the step is the distance to the target.
         let mut at_grid = (t0 - (anchor + j as f64 * dt)).abs() <= tol;
         let mut steps: u64 = 0;
-        for (sample, &te) in opts.t_eval.iter().enumerate() {
+        for (sample, te) in opts.t_eval.iter().enumerate() {
             loop {
                 let next = anchor + (j + 1) as f64 * dt;
                 let (target, on_grid) = if next <= te + tol {
@@ -209,7 +222,8 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                     t = target;
                 }
                 at_grid = on_grid;
-                if let Some(stop) = check_state(&y, opts.max_abs, steps, t) {
+                let k = stop_step(t0, t, opts.lr, steps);
+                if let Some(stop) = check_state(&y, opts.max_abs, k, t) {
                     end.stop = stop;
                     return end;
                 }

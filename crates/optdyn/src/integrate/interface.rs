@@ -45,7 +45,7 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct SolveOptions {
     /// Sample times, increasing, all `>= t0`. The last one is the end time.
-    pub t_eval: Vec<f64>,
+    pub t_eval: super::SampleTimes,
     /// Divergence bound on `max |y_i|`; exceeding it stops the solve.
     pub max_abs: f64,
     /// Stop once `‖y'‖∞` falls below this at a sample time (steady state), if set.
@@ -64,7 +64,7 @@ impl SolveOptions {
     /// events and no learning rate.
     pub fn at(t_eval: Vec<f64>) -> Self {
         SolveOptions {
-            t_eval,
+            t_eval: super::SampleTimes::List(t_eval),
             max_abs: 1e12,
             steady_tol: None,
             max_steps: u64::MAX,
@@ -178,6 +178,12 @@ pub trait Integrator: Send + Sync {
     }
     /// Checks the settings (typed range errors); the run engine calls it before a solve.
     fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Refuses, before any step, a system the method cannot solve (a second-order scheme on a
+    /// first-order model) or whose working storage cannot fit in memory (an implicit scheme's
+    /// dense Jacobian on a large state); the run engine calls it before a solve.
+    fn check_system(&self, _sys: &dyn OdeSystem) -> Result<()> {
         Ok(())
     }
 }

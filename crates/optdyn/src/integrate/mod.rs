@@ -46,6 +46,7 @@ mod interface;
 pub mod problems;
 mod registry;
 pub mod second_order;
+mod times;
 
 pub use dopri5::Dopri5;
 pub use events::{Direction, Event, EventFn, EventHit};
@@ -57,3 +58,4 @@ pub use interface::{
 };
 pub use registry::{catalog, parse, registry, step_size, Entry};
 pub use second_order::{Newmark, Staggered, SymplecticEuler, Verlet};
+pub use times::SampleTimes;

@@ -9,7 +9,9 @@ use super::problem::Problem;
 use super::recorder::Recorder;
 use super::sample::{End, Kind, RunInfo, Sample};
 use crate::block::{self, Block};
-use crate::integrate::{Event, FixedStep, Integrator, Rk4, Sink, SolveOptions, StepSize};
+use crate::integrate::{
+    Event, FixedStep, Integrator, Rk4, SampleTimes, Sink, SolveOptions, StepSize,
+};
 use crate::model::Model;
 use crate::objective::Objective;
 use crate::optim::Optimizer;
@@ -418,6 +420,7 @@ impl<'a> Run<'a> {
     ) -> Result<End> {
         check::positive("model", "lr", lr)?;
         integrator.validate()?;
+        integrator.check_system(model)?;
         let n = model.n();
         if n != self.problem.dim() {
             return Err(Error::spec(format!(
@@ -428,10 +431,12 @@ impl<'a> Run<'a> {
         }
         let t0 = model.t0();
         let every = self.every;
-        let ks: Vec<u64> = (0..=steps)
-            .filter(|k| k % every == 0 || *k == steps)
-            .collect();
-        let t_eval: Vec<f64> = ks.iter().map(|&k| t0 + k as f64 * lr).collect();
+        let t_eval = SampleTimes::Clock {
+            t0,
+            lr,
+            every,
+            steps,
+        };
         let blocks = model.blocks();
         let z0 = model.initial_state(self.problem.x0());
         if z0.len() != model.dim() || block::total(&blocks) + n != model.dim() {
@@ -457,7 +462,7 @@ impl<'a> Run<'a> {
         info.measured = names;
         fan.start(&info)?;
         let opts = SolveOptions {
-            t_eval,
+            t_eval: t_eval.clone(),
             max_abs: self.limits.max_abs,
             steady_tol: None,
             max_steps: u64::MAX,
@@ -468,7 +473,7 @@ impl<'a> Run<'a> {
             obj: self.problem.objective().as_ref(),
             limits: self.limits,
             n,
-            ks: &ks,
+            times: &t_eval,
             next: 0,
             g: vec![0.0; n],
             blocks: &blocks,
@@ -480,7 +485,9 @@ impl<'a> Run<'a> {
         let end = End {
             stop: solved.stop,
             samples: delivered as u64,
-            unreached: ks.get(delivered).copied(),
+            unreached: (delivered < t_eval.len())
+                .then(|| t_eval.step(delivered))
+                .flatten(),
             stats: Some(solved.stats),
             events: solved.events,
         };
@@ -496,7 +503,7 @@ struct ModelSink<'s, 'f, 'o, 'a> {
     measures: Measures<'s, 's>,
     limits: Limits,
     n: usize,
-    ks: &'s [u64],
+    times: &'s SampleTimes,
     next: usize,
     g: Vec<f64>,
     blocks: &'s [Block],
@@ -505,7 +512,7 @@ struct ModelSink<'s, 'f, 'o, 'a> {
 
 impl Sink for ModelSink<'_, '_, '_, '_> {
     fn sample(&mut self, t: f64, z: &[f64]) -> ControlFlow<StopReason> {
-        let k = self.ks[self.next];
+        let k = self.times.step(self.next).unwrap_or(0);
         let x = &z[..self.n];
         let loss = self.obj.value_gradient(x, &mut self.g);
         let mut sample = Sample {

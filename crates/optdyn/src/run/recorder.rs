@@ -22,7 +22,21 @@ impl Recorder {
 }
 
 impl Observer for Recorder {
+    /// Refuses, in one line, a trajectory whose samples cannot fit in memory (see
+    /// [`crate::memory`]): `samples × (4 + n + state + measured)` floats, twice over for the
+    /// vectors' growth. Runs that large are streamed to a file instead (`optdyn run --out`).
     fn start(&mut self, run: &RunInfo) -> Result<()> {
+        let every = run.every.max(1) as f64;
+        let samples = (run.steps as f64 / every).floor() + 2.0;
+        let width = 4 + run.n + crate::block::total(&run.blocks) + run.measured.len();
+        crate::memory::check(
+            &format!(
+                "recording {samples} samples of {width} values ({} steps, every {})",
+                run.steps, run.every
+            ),
+            samples * width as f64 * 8.0 * 2.0,
+            "record fewer samples with a larger --every, fewer steps, or stream with run --out",
+        )?;
         self.tr = Trajectory::new(run.n, run.blocks.clone());
         self.tr.measured = run.measured.clone();
         Ok(())

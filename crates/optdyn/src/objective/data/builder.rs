@@ -19,7 +19,18 @@ fn positive_n(s: &Spec, default: usize) -> Result<usize> {
     if n == 0 {
         return Err(Error::spec(format!("{}: n must be >= 1, got 0", s.name)));
     }
+    fits(s, n, 1)?;
     Ok(n)
+}
+
+/// Refuses, up front and in one line, `n` samples of `width` values each that cannot fit in
+/// memory (inputs, targets and per-sample gradients take a few copies: 4 × 8 bytes per value).
+fn fits(s: &Spec, n: usize, width: usize) -> Result<()> {
+    crate::memory::check(
+        &format!("{}: n = {n} samples of {width} values", s.name),
+        n as f64 * (width as f64 + 1.0) * 32.0,
+        "use a smaller n or dim",
+    )
 }
 
 /// The synthetic or CSV data named by `data=` (`default` when absent). `features` is the input
@@ -35,7 +46,10 @@ fn dataset(
     let noise = check::non_negative(who, "noise", s.f64("noise", 0.1)?)?;
     let n = positive_n(s, 200)?;
     let d = match kind.as_str() {
-        "linear" => Some(datasets::linear_teacher(n, features, noise, seed).0),
+        "linear" => {
+            fits(s, n, features)?;
+            Some(datasets::linear_teacher(n, features, noise, seed).0)
+        }
         "regression" => Some(datasets::regression(n, noise, seed)),
         "moons" => Some(datasets::moons(n, noise, seed)),
         "spirals" => {
@@ -62,6 +76,11 @@ fn features(s: &Spec, dim: usize) -> Result<usize> {
     if f == 0 {
         return Err(Error::spec(format!("{}: dim must be >= 1, got 0", s.name)));
     }
+    crate::memory::check(
+        &format!("{}: dim = {f}", s.name),
+        f as f64 * 32.0,
+        "use a smaller dim",
+    )?;
     Ok(f)
 }
 
