@@ -34,7 +34,7 @@ pub struct BasinsArgs {
     #[arg(long, allow_hyphen_values = true)]
     ys: Option<String>,
     /// Steps per run (lr-scan mode default: max(1000, round(4/lr))).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::count)]
     steps: Option<u64>,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/basins")]

@@ -36,7 +36,8 @@ pub struct ProblemArgs {
     /// Objective spec, e.g. `rosen1d:c=4`, `quadratic:diag=1;10`, `expr:(x-4)^2`.
     #[arg(long)]
     pub objective: String,
-    /// Start point, comma- or semicolon-separated.
+    /// Start point, comma- or semicolon-separated, or `@FILE` (a `.npy` array or a text file of
+    /// numbers).
     #[arg(long, allow_hyphen_values = true)]
     pub x0: String,
 }
@@ -63,7 +64,7 @@ pub struct ModelRunArgs {
     #[arg(long)]
     pub model: String,
     /// Number of optimizer steps (T = steps·lr).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::count)]
     pub steps: u64,
     /// Integrator (default rk4 with dt = lr/10).
     #[arg(long)]
@@ -105,9 +106,9 @@ impl ModelsArgs {
     }
 }
 
-/// Parses `--x0` (`1,2` or `1;2`).
+/// Parses `--x0` (`1,2`, `1;2`, or `@FILE` of `.npy` or text; see [`crate::start_point`]).
 pub fn parse_x0(text: &str) -> Result<Vec<f64>> {
-    optdyn::spec::parse_list(text).map_err(|e| Error::spec(format!("--x0: {e}")))
+    crate::start_point::parse(text)
 }
 
 /// The optimizer of a spec.
@@ -129,11 +130,22 @@ pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
     } else {
         text.split(',').collect()
     };
+    if text.trim().is_empty() {
+        return Err(Error::spec(
+            "--models is empty (give at least one model, e.g. adam-ide1; see optdyn list)",
+        ));
+    }
     parts
         .into_iter()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(ModelSpec::parse)
+        .enumerate()
+        .map(|(i, s)| {
+            if s.is_empty() {
+                Err(Error::spec(format!("--models: model {} is empty", i + 1)))
+            } else {
+                ModelSpec::parse(s)
+            }
+        })
         .collect()
 }
 

@@ -17,17 +17,17 @@ pub struct CompareArgs {
     #[command(flatten)]
     models: ModelsArgs,
     /// End time T.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::positive_finite)]
     t_end: f64,
     /// Record every N-th step.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value = "1", value_parser = crate::values::positive_count)]
     every: u64,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/compare")]
     out: PathBuf,
     /// Record the top K Hessian eigenvalues along every run (sharp0… columns and a sharpness
     /// figure with the optimizer's stability threshold; psharp0… for adaptive optimizers).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = crate::values::count_usize)]
     sharpness: Option<usize>,
 }
 

@@ -18,7 +18,7 @@ pub struct ConvergeArgs {
     #[arg(long)]
     lrs: String,
     /// Horizon T at which the gap is measured.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::positive_finite)]
     t_end: f64,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/converge")]

@@ -15,7 +15,7 @@ pub struct LearnArgs {
     /// stability: sharpness of GD and Adam against their thresholds, GD vs its central flow).
     experiment: String,
     /// Optimizer steps (default: the experiment's own).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::count)]
     steps: Option<u64>,
     /// Seeds, comma-separated (kadam, erm).
     #[arg(long)]

@@ -16,7 +16,9 @@ mod reproduce;
 mod run;
 mod spectrum;
 mod stability;
+mod start_point;
 mod sweep;
+mod values;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

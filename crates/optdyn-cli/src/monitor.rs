@@ -17,14 +17,14 @@ pub struct MonitorArgs {
     #[command(flatten)]
     model: ModelRunArgs,
     /// A rise above tol·max(1, |V0|) between samples breaks monotonicity.
-    #[arg(long, default_value_t = 1e-10)]
+    #[arg(long, default_value = "1e-10", value_parser = crate::values::non_negative)]
     tol: f64,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/monitor")]
     out: PathBuf,
     /// Record the top K Hessian eigenvalues along the run (sharp0… columns of monitor.csv and
     /// a sharpness figure with the optimizer's stability threshold).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = crate::values::count_usize)]
     sharpness: Option<usize>,
 }
 

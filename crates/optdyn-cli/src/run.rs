@@ -22,16 +22,16 @@ pub struct RunArgs {
     #[arg(long)]
     model: Option<String>,
     /// Number of optimizer steps K.
-    #[arg(long, conflicts_with = "t_end")]
+    #[arg(long, conflicts_with = "t_end", value_parser = crate::values::count)]
     steps: Option<u64>,
     /// End time T (K = round(T / lr)).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::positive_finite)]
     t_end: Option<f64>,
     /// Integrator for --model (default rk4 with dt = lr/10).
     #[arg(long)]
     integrator: Option<String>,
     /// Record every N-th step (the first and last are always recorded).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value = "1", value_parser = crate::values::positive_count)]
     every: u64,
     /// Output format.
     #[arg(long, default_value = "csv")]
@@ -43,12 +43,12 @@ pub struct RunArgs {
     #[arg(long)]
     state: bool,
     /// Divergence bound on max |x_i|.
-    #[arg(long, default_value_t = 1e12)]
+    #[arg(long, default_value = "1e12", value_parser = crate::values::positive)]
     max_abs: f64,
     /// Record the top K Hessian eigenvalues at every sample (columns sharp0…; for discrete
     /// adam, adamw, rmsprop, adagrad and scalar-rmsprop runs also the preconditioned sharpness
     /// psharp0…).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = crate::values::count_usize)]
     sharpness: Option<usize>,
     /// With --sharpness: also record the eigenvectors (columns sharp{i}_u{j}).
     #[arg(long, requires = "sharpness")]
@@ -58,15 +58,6 @@ pub struct RunArgs {
 /// Executes `optdyn run`.
 pub fn run(a: &RunArgs) -> Result<u8> {
     let format = Format::parse(&a.format)?;
-    if a.every == 0 {
-        return Err(Error::spec("--every must be >= 1, got 0"));
-    }
-    if a.max_abs.is_nan() || a.max_abs <= 0.0 {
-        return Err(Error::spec(format!(
-            "--max-abs must be > 0, got {}",
-            a.max_abs
-        )));
-    }
     let problem = a.problem.problem()?;
     let opt = common::optimizer(&a.optimizer)?;
     let lr = opt.lr();

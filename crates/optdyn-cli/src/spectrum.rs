@@ -17,10 +17,10 @@ pub struct SpectrumArgs {
     #[command(flatten)]
     model: ModelRunArgs,
     /// Sample every N-th step.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value = "10", value_parser = crate::values::positive_count)]
     every: u64,
     /// Real parts above this flag a sample as ill-posed.
-    #[arg(long, default_value_t = 1e-9)]
+    #[arg(long, default_value = "1e-9", value_parser = crate::values::finite)]
     tol: f64,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/spectrum")]

@@ -19,10 +19,10 @@ pub struct StabilityArgs {
     #[arg(long, default_value = "0.5:0.999:34")]
     beta2: String,
     /// Decay factor c of the gradient history g_k = c^k.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value = "0.3", value_parser = crate::values::finite)]
     decay: f64,
     /// Steps per probe.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value = "400", value_parser = crate::values::count_usize)]
     steps: usize,
     /// Output directory.
     #[arg(long, default_value = "optdyn-out/stability")]

@@ -39,25 +39,25 @@ pub struct SweepArgs {
     #[arg(long, default_value = "final_loss")]
     pub metric: String,
     /// Optimizer steps per run (the model is integrated to t = steps·lr).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value = "1000", value_parser = crate::values::count)]
     pub steps: u64,
     /// Tolerance of `steps_to_tol`.
-    #[arg(long, default_value_t = 1e-8)]
+    #[arg(long, default_value = "1e-8", value_parser = crate::values::non_negative)]
     pub tol: f64,
     /// What `steps_to_tol` measures: `grad` (‖∇f‖₂ ≤ tol) or `gap` (f − f* ≤ tol).
     #[arg(long, default_value = "grad")]
     pub tol_on: String,
     /// Divergence bound on max |x_i|.
-    #[arg(long, default_value_t = 1e12)]
+    #[arg(long, default_value = "1e12", value_parser = crate::values::positive)]
     pub max_abs: f64,
     /// Divergence bound on |f(x)|.
-    #[arg(long, default_value_t = 1e200)]
+    #[arg(long, default_value = "1e200", value_parser = crate::values::positive)]
     pub max_loss: f64,
     /// This shard's number, 0-based (with --of).
-    #[arg(long, requires = "of")]
+    #[arg(long, requires = "of", value_parser = crate::values::count)]
     pub shard: Option<u64>,
     /// Number of shards (with --shard).
-    #[arg(long, requires = "shard")]
+    #[arg(long, requires = "shard", value_parser = crate::values::positive_count)]
     pub of: Option<u64>,
     /// Continue an interrupted run in --out (the arguments must be the same).
     #[arg(long)]
@@ -69,11 +69,11 @@ pub struct SweepArgs {
     /// `generic` (one run at a time through the optimizer and objective traits).
     #[arg(long, default_value = "auto")]
     pub engine: String,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most four per core, at least 64).
+    #[arg(long, value_parser = crate::values::threads)]
     pub threads: Option<usize>,
     /// Smallest number of runs written per durable append.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value = "256", value_parser = crate::values::positive_count_usize)]
     pub chunk: usize,
 }
 

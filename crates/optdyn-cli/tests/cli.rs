@@ -229,7 +229,8 @@ fn model_run_samples_on_the_optimizer_clock() {
 #[test]
 fn second_order_schemes_refuse_first_order_models() {
     // adam-ide2's state [θ, θ', m, m', v, v'] has an even length but is not [x, v]: a Verlet
-    // step would split it into meaningless halves, so the run must stop with a clear reason.
+    // step would split it into meaningless halves, so the request is refused before any step
+    // (exit 2, a usage error, not 3, a stopped run).
     let o = optdyn(&[
         "run",
         "--objective",
@@ -245,7 +246,7 @@ fn second_order_schemes_refuse_first_order_models() {
         "--steps",
         "10",
     ]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("is first-order"), "{}", stderr(&o));
     // The heavy-ball ODE is [x, v]: Verlet drives it.
     let o = optdyn(&[
