@@ -2,6 +2,7 @@
 //! `lo:hi:count:log`, or a list `a;b;c`; sampled axes use `lo:hi` or `lo:hi:log`. Sweep axes
 //! ([`crate::analysis::sweep::Grid`]) and every CLI grid (`--lrs`, `--xs`, `--beta1`, …) read it.
 
+use crate::spec::printable;
 use crate::{Error, Result};
 
 /// The values an axis takes.
@@ -39,12 +40,17 @@ pub enum Values {
 }
 
 fn num(field: &str, text: &str) -> Result<f64> {
-    let x: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| Error::spec(format!("{field} must be a number, got '{text}'")))?;
+    let x: f64 = text.trim().parse().map_err(|_| {
+        Error::spec(format!(
+            "{field} must be a number, got '{}'",
+            printable(text)
+        ))
+    })?;
     if !x.is_finite() {
-        return Err(Error::spec(format!("{field} must be finite, got '{text}'")));
+        return Err(Error::spec(format!(
+            "{field} must be finite, got '{}'",
+            printable(text)
+        )));
     }
     Ok(x)
 }
@@ -86,7 +92,8 @@ pub fn parse_values(field: &str, text: &str, sampled: bool) -> Result<Values> {
             3 if parts[2] == "log" => true,
             _ => {
                 return Err(Error::spec(format!(
-                    "{key}='{text}': with --sample an axis is lo:hi, lo:hi:log or a;b;c (no count)"
+                    "{key}='{}': with --sample an axis is lo:hi, lo:hi:log or a;b;c (no count)",
+                    printable(text)
                 )))
             }
         };
@@ -100,14 +107,15 @@ pub fn parse_values(field: &str, text: &str, sampled: bool) -> Result<Values> {
         4 if parts[3] == "log" => true,
         _ => {
             return Err(Error::spec(format!(
-                "{key}='{text}' must be lo:hi:count, lo:hi:count:log or a;b;c"
+                "{key}='{}' must be lo:hi:count, lo:hi:count:log or a;b;c",
+                printable(text)
             )))
         }
     };
     let count: u64 = parts[2].parse().ok().filter(|&c| c >= 1).ok_or_else(|| {
         Error::spec(format!(
             "{key}: count must be an integer >= 1, got '{}'",
-            parts[2]
+            printable(parts[2])
         ))
     })?;
     if count == 1 && lo != hi {
@@ -123,6 +131,20 @@ pub fn parse_values(field: &str, text: &str, sampled: bool) -> Result<Values> {
     }
 }
 
+/// `a·(1−s) + b·s` at `s = i/steps`, rounded so that it is monotone in `i`. As written (within
+/// `3ε·max(|a|, |b|)` of exact, and overflow-free) unless `a` and `b` share a sign and are so
+/// close that one step `|b − a|/steps` is within that error, where the written form can step
+/// back by an ulp; then as `a + (b − a)·s`, which is monotone and, for one sign, overflow-free.
+fn lerp(a: f64, b: f64, s: f64, steps: u64) -> f64 {
+    let same_sign = (a > 0.0 && b > 0.0) || (a < 0.0 && b < 0.0);
+    let error = 8.0 * (f64::EPSILON * a.abs().max(b.abs()) + f64::from_bits(1));
+    if same_sign && (b - a).abs() <= error * steps as f64 {
+        a + (b - a) * s
+    } else {
+        a * (1.0 - s) + b * s
+    }
+}
+
 impl Values {
     /// Number of distinct values of a discrete axis (`None` for an interval).
     pub fn count(&self) -> Option<u64> {
@@ -133,38 +155,47 @@ impl Values {
         }
     }
 
-    /// The `i`-th value of a discrete axis: linear `lo·(1−s) + hi·s` with `s = i/(count−1)`
-    /// (exact at both ends), log `exp(ln lo·(1−s) + ln hi·s)` with the ends returned exactly.
+    /// The `i`-th value of a discrete axis: linear `lo·(1−s) + hi·s` with `s = i/(count−1)`,
+    /// log `exp(ln lo·(1−s) + ln hi·s)` (see [`lerp`]); both ends returned exactly, and rounding
+    /// kept inside `[lo, hi]`, so the values are monotone.
     pub fn at(&self, i: u64) -> f64 {
         match self {
-            Values::Linear { lo, hi, count } => {
-                if *count == 1 {
-                    return *lo;
-                }
-                let s = i as f64 / (*count - 1) as f64;
-                lo * (1.0 - s) + hi * s
-            }
-            Values::Log { lo, hi, count } => {
+            Values::Linear { lo, hi, count } | Values::Log { lo, hi, count } => {
                 if i == 0 || *count == 1 {
                     return *lo;
                 }
                 if i == *count - 1 {
                     return *hi;
                 }
-                let s = i as f64 / (*count - 1) as f64;
-                (lo.ln() * (1.0 - s) + hi.ln() * s).exp()
+                let steps = *count - 1;
+                let s = i as f64 / steps as f64;
+                let x = if matches!(self, Values::Log { .. }) {
+                    lerp(lo.ln(), hi.ln(), s, steps).exp()
+                } else {
+                    lerp(*lo, *hi, s, steps)
+                };
+                x.clamp(lo.min(*hi), lo.max(*hi))
             }
             Values::List(v) => v[i as usize],
             Values::Interval { .. } => unreachable!("intervals exist only under --sample"),
         }
     }
 
-    /// The value at a quasi-random coordinate `u ∈ [0, 1)`: `lo + (hi − lo)·u` (in `ln` for log
-    /// intervals); a list or a discrete axis picks entry `⌊u·count⌋`.
+    /// The value at a quasi-random coordinate `u ∈ [0, 1)`: `lo + (hi − lo)·u` (`lo·(1−u) + hi·u`
+    /// when `hi − lo` overflows; in `ln` for log intervals), kept inside `[lo, hi]`; a list or a
+    /// discrete axis picks entry `⌊u·count⌋`.
     pub fn at_unit(&self, u: f64) -> f64 {
         match self {
-            Values::Interval { lo, hi, log: false } => lo + (hi - lo) * u,
-            Values::Interval { lo, hi, log: true } => (lo.ln() + (hi.ln() - lo.ln()) * u).exp(),
+            Values::Interval { lo, hi, log } => {
+                let x = if *log {
+                    (lo.ln() + (hi.ln() - lo.ln()) * u).exp()
+                } else if (hi - lo).is_finite() {
+                    lo + (hi - lo) * u
+                } else {
+                    lo * (1.0 - u) + hi * u
+                };
+                x.clamp(lo.min(*hi), lo.max(*hi))
+            }
             other => {
                 let c = other.count().unwrap_or(1);
                 let i = ((u * c as f64) as u64).min(c - 1);

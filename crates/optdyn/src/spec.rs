@@ -85,9 +85,21 @@ impl Spec {
         };
         if name.is_empty() {
             return Err(Error::spec(format!(
-                "spec '{text}': missing a name before ':' (expected name or name:key=value,…)"
+                "spec '{}': missing a name before ':' (expected name or name:key=value,…)",
+                printable(text)
             )));
         }
+        let no_control = |piece: &str| {
+            if piece.contains(char::is_control) {
+                Err(Error::spec(format!(
+                    "spec '{}': a name, key or value contains a control character",
+                    printable(text)
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        no_control(name)?;
         let mut pairs: Vec<(String, String)> = Vec::new();
         if !rest.is_empty() && name != "expr" {
             for part in rest.split(',') {
@@ -97,13 +109,19 @@ impl Spec {
                 }
                 let Some((k, v)) = part.split_once('=') else {
                     return Err(Error::spec(format!(
-                        "{name}: '{part}' is not key=value (expected name:key=value,key=value)"
+                        "{name}: '{}' is not key=value (expected name:key=value,key=value)",
+                        printable(part)
                     )));
                 };
                 let k = k.trim().to_string();
                 if k.is_empty() {
-                    return Err(Error::spec(format!("{name}: empty key in '{part}'")));
+                    return Err(Error::spec(format!(
+                        "{name}: empty key in '{}'",
+                        printable(part)
+                    )));
                 }
+                no_control(&k)?;
+                no_control(v.trim())?;
                 if pairs.iter().any(|(pk, _)| *pk == k) {
                     return Err(Error::spec(format!("{name}: key '{k}' given twice")));
                 }
@@ -286,24 +304,54 @@ impl Spec {
     }
 }
 
+/// `text` with its control characters escaped (`\n`, `\r`, `\u{1b}`), for quoting user input in
+/// one-line messages.
+pub(crate) fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parses a list of floats separated by `;` or `,` (for `--x0 1,2` and `diag=1;10`).
 pub fn parse_list(text: &str) -> std::result::Result<Vec<f64>, String> {
     let mut out = Vec::new();
-    for part in text.split([';', ',']) {
+    let quoted = || {
+        let shown: String = text.chars().take(60).collect();
+        let more = if shown.len() < text.len() { "…" } else { "" };
+        format!("{}{more}", printable(&shown))
+    };
+    if text.trim().is_empty() {
+        return Err("the list is empty".to_string());
+    }
+    for (i, part) in text.split([';', ',']).enumerate() {
         let p = part.trim();
         if p.is_empty() {
-            continue;
+            return Err(format!("item {} is empty (in list '{}')", i + 1, quoted()));
         }
-        let x: f64 = p
-            .parse()
-            .map_err(|_| format!("'{p}' is not a number (in list '{text}')"))?;
+        let x: f64 = p.parse().map_err(|_| {
+            format!(
+                "'{}' is not a number (in list '{}')",
+                printable(p),
+                quoted()
+            )
+        })?;
         if !x.is_finite() {
-            return Err(format!("'{p}' is not finite (in list '{text}')"));
+            return Err(format!(
+                "'{}' is not finite (in list '{}')",
+                printable(p),
+                quoted()
+            ));
         }
         out.push(x);
     }
     if out.is_empty() {
-        return Err(format!("empty list '{text}'"));
+        return Err(format!("empty list '{}'", printable(text)));
     }
     Ok(out)
 }

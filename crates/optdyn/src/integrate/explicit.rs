@@ -435,6 +435,11 @@ pub fn butcher_from_spec(s: &Spec) -> Result<ExplicitRk> {
     let b = number_list(s, "b")?
         .ok_or_else(|| Error::spec("butcher: missing required key 'b' (weights b1;…;bs)"))?;
     let st = b.len();
+    if st == 0 {
+        return Err(Error::spec(
+            "butcher: b must list at least one weight (b1;…;bs)",
+        ));
+    }
     let given = number_list(s, "a")?.unwrap_or_default();
     let tri = st * (st - 1) / 2;
     let a = if given.len() == st * st && st > 1 {

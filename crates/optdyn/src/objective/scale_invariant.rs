@@ -216,6 +216,9 @@ impl Objective for ScaleInvariant {
     }
 }
 
+/// The deepest `scale_invariant` nesting accepted in `inner=`.
+const MAX_NESTING: usize = 8;
+
 /// Builds `scale_invariant:inner=…,groups=…[,sigma=…,seed=…]`; `dim` (the length of `--x0`)
 /// fixes the dimension of `inner=noise` and of dimension-free inner objectives.
 pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
@@ -224,6 +227,13 @@ pub fn build(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
             "scale_invariant: missing required key 'inner' (an objective spec, or noise)",
         ));
     };
+    // Each nested level is one recursion of the spec parser: bound it so a hostile spec is an
+    // error, not a stack overflow.
+    if inner_text.matches("scale_invariant").count() >= MAX_NESTING {
+        return Err(Error::spec(format!(
+            "scale_invariant: inner objectives nested {MAX_NESTING} or more deep are not allowed"
+        )));
+    }
     let inner: Box<dyn Objective> = if inner_text == "noise" {
         let sigma = check::non_negative("scale_invariant", "sigma", s.f64("sigma", 1.0)?)?;
         let seed = s.u64("seed", 0)?;

@@ -161,10 +161,11 @@ pub fn gaussian_inputs(n: usize, d: usize, seed: u64) -> Vec<f64> {
 }
 
 /// Reads a numeric CSV file: every row is `x_1, …, x_d, y` (last column the target); a first
-/// line that does not parse as numbers is taken as a header. Fails with the file, line and field
-/// on a malformed or ragged row.
+/// line that does not parse as numbers is taken as a header, a leading byte-order mark is
+/// ignored. Fails with the file, line and field on a malformed or ragged row.
 pub fn read_csv(path: &Path) -> Result<Dataset> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut x = Vec::new();
     let mut y = Vec::new();
     let mut width: Option<usize> = None;
@@ -185,9 +186,10 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
             }
             Err(_) => {
                 return Err(Error::spec(format!(
-                    "data: {}: line {}: '{line}' is not a row of numbers",
+                    "data: {}: line {}: '{}' is not a row of numbers",
                     path.display(),
-                    ln + 1
+                    ln + 1,
+                    crate::spec::printable(line)
                 )))
             }
         };

@@ -84,11 +84,17 @@ impl LinearModel {
     }
 
     /// The minimum-norm least-squares solution `w = Ã⁺y` (SVD, nalgebra), for problems with at
-    /// most 400 parameters and 4·10⁶ matrix entries; `None` otherwise.
+    /// most 400 parameters and 4·10⁶ matrix entries whose sums of squares are finite; `None`
+    /// otherwise (an overflowing SVD yields NaN singular values, on which nalgebra panics).
     pub fn least_squares_solution(&self) -> Option<Vec<f64>> {
         let p = self.dim();
         let n = self.data.n;
-        if p > 400 || n * p > 4_000_000 {
+        let squares_finite = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().is_finite();
+        if p > 400
+            || n * p > 4_000_000
+            || !squares_finite(&self.data.x)
+            || !squares_finite(&self.data.y)
+        {
             return None;
         }
         let a = nalgebra::DMatrix::from_fn(n, p, |i, j| {
