@@ -15,7 +15,7 @@ pub fn parse(text: &str) -> Result<Vec<f64>> {
 }
 
 fn read(path: &Path) -> Result<Vec<f64>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&path.display().to_string(), e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let who = format!("--x0 @{}", path.display());
     let x = if path
         .extension()

@@ -165,8 +165,20 @@ pub fn run(a: &SweepArgs) -> Result<u8> {
     }
     if summary.dropped_bytes > 0 {
         outln!(
-            "resume: discarded {} bytes of an incomplete last row",
-            summary.dropped_bytes
+            "resume: kept {} rows verified by their checksums; discarded {} (recomputed): {}",
+            summary.resumed,
+            match summary.dropped_rows {
+                0 => format!("{} bytes of a torn last row", summary.dropped_bytes),
+                n => format!(
+                    "{n} complete rows and {} bytes in all",
+                    summary.dropped_bytes
+                ),
+            },
+            if summary.dropped_rows > 0 {
+                "written after the last checksummed chunk, by an append that was interrupted"
+            } else {
+                "the write was interrupted"
+            }
         )?;
     }
     outln!(

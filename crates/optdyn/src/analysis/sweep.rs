@@ -17,6 +17,7 @@
 //! (`ok`, or `invalid` when the point's specs were rejected — its metric fields are then empty).
 
 pub mod batch;
+pub mod checksum;
 pub mod grid;
 pub mod job;
 pub mod metrics;
@@ -63,8 +64,11 @@ pub struct Summary {
     pub shard_points: u64,
     /// Points already present when resuming.
     pub resumed: u64,
-    /// Bytes of a torn or invalid tail discarded when resuming.
+    /// Bytes discarded when resuming: rows past the last checksummed chunk (an interrupted
+    /// append) and a torn last row; they are recomputed.
     pub dropped_bytes: u64,
+    /// Complete rows among them.
+    pub dropped_rows: u64,
     /// Points computed by this call.
     pub computed: u64,
     /// Of which rejected (`status = invalid`).
@@ -126,6 +130,7 @@ pub fn execute_chunks(
         shard_points: range.end - range.start,
         resumed: rec.next - range.start,
         dropped_bytes: rec.dropped_bytes,
+        dropped_rows: rec.dropped_rows,
         computed: 0,
         invalid: 0,
         first_invalid: None,
@@ -179,7 +184,7 @@ pub fn execute_chunks(
                 }
             }
         }
-        out.append(&buf)?;
+        out.append(r.clone(), &buf)?;
         s.computed += r.end - r.start;
         next = r.end;
         progress(next - range.start, s.shard_points);

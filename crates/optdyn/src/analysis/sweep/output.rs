@@ -8,9 +8,20 @@
 //! of rows that are complete (end in `\n`), have the expected next index, the expected number of
 //! fields, and axis values equal to those recomputed from the grid; everything after it is cut
 //! off and recomputed. Rows are therefore never lost and never duplicated.
+//!
+//! Integrity. Every appended chunk also gets a line in the checksum sidecar `<csv>.sums`
+//! ([`super::checksum`]): on resume and on merge the rows must match their checksums, so rows
+//! edited or damaged after they were written are an error, not silently kept. Only rows past the
+//! last checksummed chunk (an append interrupted before its checksum was synced) are discarded
+//! and recomputed.
+//!
+//! Exclusion. A process writing a shard holds an advisory lock on `.<csv>.lock` beside it for
+//! as long as it runs; a second `sweep` (or `--resume`) on the same shard is refused in one
+//! line naming the holder, so two processes never append to one file.
 
+use super::checksum::{sums_path, verify, Chunk};
 use super::grid::Grid;
-use crate::io::{fmt_f64, manifest_path, write_atomic, write_json};
+use crate::io::{fmt_f64, manifest_path, write_atomic, write_json, OutputFile};
 use crate::{Error, Result};
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
@@ -77,8 +88,10 @@ pub struct Recovered {
     pub next: u64,
     /// Bytes kept (header and valid rows).
     pub keep_bytes: u64,
-    /// Bytes discarded after them (a torn or invalid tail).
+    /// Bytes discarded after them (rows past the last checksummed chunk, a torn row).
     pub dropped_bytes: u64,
+    /// Complete rows among the discarded bytes.
+    pub dropped_rows: u64,
 }
 
 fn is_valid_field(f: &str) -> bool {
@@ -124,28 +137,94 @@ pub fn scan(text: &[u8], header: &str, grid: &Grid, range: &Range<u64>) -> Resul
         next,
         keep_bytes: pos as u64,
         dropped_bytes: total - pos as u64,
+        dropped_rows: text[pos..].iter().filter(|&&b| b == b'\n').count() as u64,
     })
 }
 
-/// Reads `path`, finds its valid prefix with [`scan`], and truncates the file to it (synced).
-pub fn recover(path: &Path, header: &str, grid: &Grid, range: &Range<u64>) -> Result<Recovered> {
+fn read_all(path: &Path) -> Result<Vec<u8>> {
     let mut text = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut text))
         .map_err(|e| Error::io(path, e))?;
-    let r = scan(&text, header, grid, range).map_err(|e| {
-        Error::spec(format!(
-            "{}: {e}; it was not written by this sweep",
-            path.display()
-        ))
-    })?;
+    Ok(text)
+}
+
+fn truncate(path: &Path, len: u64) -> Result<()> {
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.set_len(len).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+/// The rows of `text` (a shard CSV) that are vouched for by the checksum sidecar `sums` and
+/// are the rows of this grid ([`scan`]); an error if checksummed rows were modified.
+fn checked(
+    text: &[u8],
+    sums: &[u8],
+    header: &str,
+    grid: &Grid,
+    range: &Range<u64>,
+    who: &str,
+) -> Result<(Recovered, u64)> {
+    let head = header.len() as u64 + 1;
+    if !text.starts_with(format!("{header}\n").as_bytes()) {
+        return Err(Error::spec(format!(
+            "{who}: the file does not start with the expected header '{header}'; it was not \
+             written by this sweep"
+        )));
+    }
+    let v = verify(text, head, sums, range, who)?;
+    let covered = &text[..v.csv_bytes as usize];
+    let r = scan(covered, header, grid, range)?;
+    if r.next != v.next {
+        return Err(Error::spec(format!(
+            "{who}: row {} does not match the grid although its checksum does; it was not \
+             written by this sweep",
+            r.next
+        )));
+    }
+    let rest = &text[v.csv_bytes as usize..];
+    Ok((
+        Recovered {
+            next: v.next,
+            keep_bytes: v.csv_bytes,
+            dropped_bytes: rest.len() as u64,
+            dropped_rows: rest.iter().filter(|&&b| b == b'\n').count() as u64,
+        },
+        v.sums_bytes,
+    ))
+}
+
+/// Reads the shard CSV `path` and its checksums, keeps the rows they vouch for, and truncates
+/// both files to them (synced). Rows past the last checksummed chunk are discarded (reported in
+/// [`Recovered`]); rows that fail their checksum are an error.
+pub fn recover(path: &Path, header: &str, grid: &Grid, range: &Range<u64>) -> Result<Recovered> {
+    let text = read_all(path)?;
+    let spath = sums_path(path);
+    if !spath.exists() {
+        return Err(Error::spec(format!(
+            "{}: its checksum file {} is missing; the shard cannot be verified (remove the \
+             shard's files to recompute it)",
+            path.display(),
+            spath.display()
+        )));
+    }
+    let sums = read_all(&spath)?;
+    let (r, sums_len) = checked(
+        &text,
+        &sums,
+        header,
+        grid,
+        range,
+        &path.display().to_string(),
+    )?;
     if r.dropped_bytes > 0 {
-        let f = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
-        f.set_len(r.keep_bytes).map_err(|e| Error::io(path, e))?;
-        f.sync_all().map_err(|e| Error::io(path, e))?;
+        truncate(path, r.keep_bytes)?;
+    }
+    if sums_len < sums.len() as u64 {
+        truncate(&spath, sums_len)?;
     }
     Ok(r)
 }
@@ -175,10 +254,64 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<(String, Str
     }
 }
 
-/// An open, append-only results file.
+/// An open, append-only results file with its checksum sidecar, held under the shard's lock.
 pub struct Appender {
     path: PathBuf,
     file: File,
+    sums_path: PathBuf,
+    sums: File,
+    _lock: File,
+}
+
+/// Takes the advisory lock `.<csv>.lock` in `dir` for `shard` (released when the process ends
+/// or the returned file is dropped) and records the holder in it; a held lock is a one-line
+/// error naming the holder.
+fn lock(dir: &Path, shard: Shard) -> Result<File> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join(format!(".{}.lock", shard.file_name()));
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = f.read_to_string(&mut holder);
+            let holder = holder.trim();
+            return Err(Error::spec(format!(
+                "{} is being written by another optdyn sweep ({}); wait for it to finish or \
+                 choose another --out",
+                dir.join(shard.file_name()).display(),
+                if holder.is_empty() {
+                    "holder unknown"
+                } else {
+                    holder
+                }
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let me = format!(
+        "pid {} on {}, since unix time {since}",
+        std::process::id(),
+        match host.trim() {
+            "" => "this host",
+            h => h,
+        }
+    );
+    f.set_len(0)
+        .and_then(|()| f.write_all(me.as_bytes()))
+        .and_then(|()| f.sync_data())
+        .map_err(|e| Error::io(&path, e))?;
+    Ok(f)
 }
 
 impl Appender {
@@ -196,13 +329,20 @@ impl Appender {
         grid: &Grid,
         resume: bool,
     ) -> Result<(Appender, Recovered)> {
+        let held = lock(dir, shard)?;
         let path = dir.join(shard.file_name());
         let mpath = manifest_path(&path);
+        let spath = sums_path(&path);
         let range = shard.range(grid.len());
         let fresh = Recovered {
             next: range.start,
             keep_bytes: header.len() as u64 + 1,
             dropped_bytes: 0,
+            dropped_rows: 0,
+        };
+        let start = |path: &Path| -> Result<()> {
+            write_atomic(&spath, b"")?;
+            write_atomic(path, format!("{header}\n").as_bytes())
         };
         let rec = if mpath.exists() {
             if !resume {
@@ -229,7 +369,7 @@ impl Appender {
             if path.exists() {
                 recover(&path, header, grid, &range)?
             } else {
-                write_atomic(&path, format!("{header}\n").as_bytes())?;
+                start(&path)?;
                 fresh
             }
         } else {
@@ -240,22 +380,40 @@ impl Appender {
                 )));
             }
             write_json(&mpath, manifest)?;
-            write_atomic(&path, format!("{header}\n").as_bytes())?;
+            start(&path)?;
             fresh
         };
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        Ok((Appender { path, file }, rec))
+        let append = |p: &Path| {
+            OpenOptions::new()
+                .append(true)
+                .open(p)
+                .map_err(|e| Error::io(p, e))
+        };
+        let (file, sums) = (append(&path)?, append(&spath)?);
+        Ok((
+            Appender {
+                path,
+                file,
+                sums_path: spath,
+                sums,
+                _lock: held,
+            },
+            rec,
+        ))
     }
 
-    /// Appends whole rows with one write and syncs them to disk.
-    pub fn append(&mut self, rows: &str) -> Result<()> {
+    /// Appends the whole rows `rows` (their CSV text `text`) with one write and syncs them to
+    /// disk, then their checksum line, synced too.
+    pub fn append(&mut self, rows: Range<u64>, text: &str) -> Result<()> {
         self.file
-            .write_all(rows.as_bytes())
+            .write_all(text.as_bytes())
             .and_then(|_| self.file.sync_data())
-            .map_err(|e| Error::io(&self.path, e))
+            .map_err(|e| Error::io(&self.path, e))?;
+        let line = Chunk::of(rows, text.as_bytes()).line();
+        self.sums
+            .write_all(line.as_bytes())
+            .and_then(|_| self.sums.sync_data())
+            .map_err(|e| Error::io(&self.sums_path, e))
     }
 
     /// The file being written.
@@ -378,16 +536,7 @@ pub fn merge(
                 .join(",")
         })
         .unwrap_or_default();
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".optdyn-merge-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
+    let mut tmp = OutputFile::create(out)?;
     tmp.write_all(format!("{header}\n").as_bytes())
         .map_err(|e| Error::io(out, e))?;
     let mut rows = 0;
@@ -397,8 +546,22 @@ pub fn merge(
         File::open(f)
             .and_then(|mut h| h.read_to_end(&mut text))
             .map_err(|e| Error::io(f, e))?;
-        let r = scan(&text, &header, &grid, &range)
-            .map_err(|e| Error::spec(format!("merge: {}: {e}", f.display())))?;
+        let spath = sums_path(f);
+        let sums = read_all(&spath).map_err(|e| {
+            Error::spec(format!(
+                "merge: {}: its checksum file cannot be read ({e})",
+                f.display()
+            ))
+        })?;
+        let (r, _) = checked(
+            &text,
+            &sums,
+            &header,
+            &grid,
+            &range,
+            &f.display().to_string(),
+        )
+        .map_err(|e| Error::spec(format!("merge: {e}")))?;
         if r.next != range.end || r.dropped_bytes > 0 {
             return Err(Error::spec(format!(
                 "merge: {} is incomplete: {} of {} rows valid{}; rerun shard {i} with --resume",
@@ -416,11 +579,10 @@ pub fn merge(
             .map_err(|e| Error::io(out, e))?;
         rows += range.end - range.start;
     }
-    tmp.as_file().sync_all().map_err(|e| Error::io(out, e))?;
     let mut merged = ident.clone();
     merged["shard"] =
         serde_json::json!({"index": 0, "of": 1, "start": 0, "end": grid.len(), "merged_from": of});
     write_json(&manifest_path(out), &merged)?;
-    tmp.persist(out).map_err(|e| Error::io(out, e.error))?;
+    tmp.finish()?;
     Ok(MergeSummary { shards: of, rows })
 }

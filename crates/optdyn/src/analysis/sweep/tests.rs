@@ -236,6 +236,26 @@ fn metrics_match_a_stored_trajectory() {
     }
 }
 
+/// What a kill leaves: the CSV `full` cut at byte `cut` and its checksum sidecar holding the
+/// chunks wholly before the cut (the sidecar is appended after the CSV). Returns the bytes the
+/// checksums cover.
+fn cut_at(path: &std::path::Path, full: &[u8], sums: &str, cut: usize) -> usize {
+    std::fs::write(path, &full[..cut]).unwrap();
+    let mut covered = full.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut kept = String::new();
+    for line in sums.lines() {
+        let bytes: usize = line.split(',').nth(2).unwrap().parse().unwrap();
+        if covered + bytes > cut {
+            break;
+        }
+        covered += bytes;
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    std::fs::write(super::checksum::sums_path(path), kept).unwrap();
+    covered
+}
+
 #[test]
 fn resume_after_a_torn_write_restores_the_same_file() {
     let d = tempfile::tempdir().unwrap();
@@ -246,6 +266,7 @@ fn resume_after_a_torn_write_restores_the_same_file() {
     let p = plan(&dir, Shard::WHOLE, false, 16);
     execute(&g, &p, &f, &mut |_, _| {}).unwrap();
     let path = dir.join("results.csv");
+    let sums = std::fs::read_to_string(super::checksum::sums_path(&path)).unwrap();
     // Simulate kills at many byte offsets: cut the file there, then resume.
     let bytes = full.as_bytes();
     let header = full.find('\n').unwrap() + 1;
@@ -256,7 +277,7 @@ fn resume_after_a_torn_write_restores_the_same_file() {
         bytes.len() / 2,
         bytes.len() - 1,
     ] {
-        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let covered = cut_at(&path, bytes, &sums, cut);
         let s = execute(&g, &plan(&dir, Shard::WHOLE, true, 16), &f, &mut |_, _| {}).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
@@ -264,19 +285,62 @@ fn resume_after_a_torn_write_restores_the_same_file() {
             "cut at {cut}"
         );
         assert_eq!(s.resumed + s.computed, g.len());
-        let kept = bytes[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1;
-        assert_eq!(s.dropped_bytes as usize, cut - kept);
+        assert_eq!(s.dropped_bytes as usize, cut - covered);
+        let whole_rows = bytes[covered..cut].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(s.dropped_rows as usize, whole_rows);
     }
-    // A garbage row is discarded with everything after it.
-    let mut bad = full.clone().into_bytes();
-    let at = header + 40;
-    bad[at] = b'#';
-    std::fs::write(&path, &bad).unwrap();
-    execute(&g, &plan(&dir, Shard::WHOLE, true, 16), &f, &mut |_, _| {}).unwrap();
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), full);
+    // A checksummed row that was changed is an error (garbage, or a plausible edited digit),
+    // and the file is left as it is.
+    for (at, to) in [(header + 40, b'#'), (header + 2, b'9')] {
+        let mut bad = full.clone().into_bytes();
+        bad[at] = if bad[at] == to { b'8' } else { to };
+        std::fs::write(&path, &bad).unwrap();
+        let e = execute(&g, &plan(&dir, Shard::WHOLE, true, 16), &f, &mut |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("checksum mismatch") && !e.contains('\n'), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), bad);
+    }
+    std::fs::write(&path, &full).unwrap();
     // A complete file resumes to itself.
     let s = execute(&g, &plan(&dir, Shard::WHOLE, true, 16), &f, &mut |_, _| {}).unwrap();
     assert_eq!((s.computed, s.resumed), (0, g.len()));
+}
+
+/// Two processes on one shard would interleave appends: while one holds the shard (here a
+/// sweep still running, seen from inside its run function), a second is refused in one line
+/// naming the holder; another shard of the same directory is not blocked.
+#[test]
+fn a_shard_being_written_is_locked_against_a_second_sweep() {
+    let d = tempfile::tempdir().unwrap();
+    let g = small_grid();
+    let inner = adam_run(opts());
+    let second = std::sync::Mutex::new(None);
+    let f = |p: &Point| {
+        if p.index == 3 {
+            let r = execute(&g, &plan(d.path(), Shard::WHOLE, true, 16), &inner, &mut |_, _| {});
+            let other = execute(
+                &g,
+                &plan(d.path(), Shard::new(1, 2).unwrap(), false, 16),
+                &inner,
+                &mut |_, _| {},
+            );
+            *second.lock().unwrap() = Some((r.map(|_| ()), other.map(|_| ())));
+        }
+        inner(p)
+    };
+    execute(&g, &plan(d.path(), Shard::WHOLE, false, 16), &f, &mut |_, _| {}).unwrap();
+    let (same, other) = second.into_inner().unwrap().expect("point 3 ran");
+    let e = same.unwrap_err().to_string();
+    assert!(
+        e.contains("is being written by another optdyn sweep (pid ")
+            && e.contains(&std::process::id().to_string())
+            && !e.contains('\n'),
+        "{e}"
+    );
+    other.unwrap();
+    // Released when the first sweep ended: resuming now works.
+    execute(&g, &plan(d.path(), Shard::WHOLE, true, 16), &inner, &mut |_, _| {}).unwrap();
 }
 
 #[test]
@@ -346,7 +410,17 @@ fn merged_shards_equal_the_unsharded_run() {
         .to_string();
     assert!(e.contains("shard 0 of 4 given twice"), "{e}");
     let text = std::fs::read_to_string(&files[2]).unwrap();
-    std::fs::write(&files[2], &text[..text.len() - 3]).unwrap();
+    let sums_path = super::checksum::sums_path(&files[2]);
+    let sums = std::fs::read_to_string(&sums_path).unwrap();
+    let mut bytes = text.clone().into_bytes();
+    let digit = bytes.len() - 8; // inside the last row's metric value
+    bytes[digit] = if bytes[digit] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&files[2], &bytes).unwrap();
+    let e = merge(std::slice::from_ref(&sh), &out, &rebuild)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("checksum mismatch"), "{e}");
+    cut_at(&files[2], text.as_bytes(), &sums, text.len() - 3);
     let e = merge(std::slice::from_ref(&sh), &out, &rebuild)
         .unwrap_err()
         .to_string();
