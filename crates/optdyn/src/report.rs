@@ -42,6 +42,12 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
         "{:<34} {:>12} {:>12} {:>10} {:>9}  stop\n",
         "model", "E_T", "E_f", "rhs evals", "ms"
     );
+    if !c.discrete.stop.is_ok() {
+        text.push_str(&format!(
+            "{:<34} {:>12} {:>12} {:>10} {:>9}  {}\n",
+            "discrete", "", "", "", "", c.discrete.stop
+        ));
+    }
     for m in &c.models {
         io::write_atomic(
             &dir.join(format!("model-{}.csv", slug(&m.model))),
@@ -57,11 +63,18 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
             fmt_f64(m.seconds),
             m.trajectory.stop
         ));
+        let sci = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.4e}")
+            } else {
+                "—".to_string()
+            }
+        };
         text.push_str(&format!(
-            "{:<34} {:>12.4e} {:>12.4e} {:>10} {:>9.2}  {}\n",
+            "{:<34} {:>12} {:>12} {:>10} {:>9.2}  {}\n",
             m.model,
-            m.e_t,
-            m.e_f,
+            sci(m.e_t),
+            sci(m.e_f),
             m.stats.rhs_evals,
             m.seconds * 1e3,
             m.trajectory.stop
@@ -137,23 +150,25 @@ pub fn write_lr_scan(
         ));
     }
     io::write_atomic(&dir.join("basins.csv"), csv.as_bytes())?;
+    // The model's line is drawn first and the discrete run's hollow squares on top, so both stay
+    // visible where they coincide; the legend sits beside the plot, never over the switch.
     let mut f = Figure::new("final state vs learning rate", "lr", "final x0");
-    f.legend = Legend::MiddleLeft;
+    f.legend = Legend::Right;
     f.log_x = true;
-    f.series.push(
-        Series::line(
-            "discrete",
-            lrs.to_vec(),
-            discrete.iter().map(first).collect(),
-        )
-        .styled(Style::Points),
-    );
     if let Some((name, m)) = model {
         f.series.push(
             Series::line(name, lrs.to_vec(), m.iter().map(first).collect())
                 .styled(Style::LinePoints),
         );
     }
+    f.series.push(
+        Series::line(
+            "discrete",
+            lrs.to_vec(),
+            discrete.iter().map(first).collect(),
+        )
+        .styled(Style::Squares),
+    );
     save_figure(&f, &dir.join("basins"))?;
     Ok(())
 }

@@ -23,6 +23,9 @@ pub enum Style {
     Points,
     /// A line with markers.
     LinePoints,
+    /// Hollow square markers, larger than [`Style::Points`]: drawn over a curve they may
+    /// coincide with, both stay visible.
+    Squares,
 }
 
 /// One labelled curve.
@@ -70,6 +73,8 @@ pub enum Legend {
     LowerLeft,
     /// Middle of the left edge.
     MiddleLeft,
+    /// In a panel right of the plot, never over the data.
+    Right,
 }
 
 impl Legend {
@@ -80,6 +85,7 @@ impl Legend {
             Legend::LowerRight => SeriesLabelPosition::LowerRight,
             Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
             Legend::MiddleLeft => SeriesLabelPosition::MiddleLeft,
+            Legend::Right => SeriesLabelPosition::UpperRight,
         }
     }
 }
@@ -207,6 +213,12 @@ macro_rules! draw_series_on {
                 Style::Points => $chart
                     .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))
                     .map_err(err)?,
+                Style::Squares => $chart
+                    .draw_series(pts.iter().map(|p| {
+                        EmptyElement::at(*p)
+                            + Rectangle::new([(-5, -5), (5, 5)], color.stroke_width(2))
+                    }))
+                    .map_err(err)?,
             };
             anno.label(s.label.clone()).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
@@ -217,18 +229,88 @@ macro_rules! draw_series_on {
                     .map_err(err)?;
             }
         }
-        $chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font(("sans-serif", 14))
-            .position($fig.legend.position())
-            .draw()
-            .map_err(err)?;
+        if $fig.legend != Legend::Right {
+            $chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .label_font(("sans-serif", 14))
+                .position($fig.legend.position())
+                .draw()
+                .map_err(err)?;
+        }
     }};
 }
 
+/// Width in pixels of the legend panel of [`Legend::Right`].
+const LEGEND_PANEL: u32 = 170;
+
+/// The legend of `fig` in its own panel (for [`Legend::Right`]): a sample of each series' line
+/// or marker and its label, top to bottom.
+fn draw_legend_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (i, s) in fig.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let y = 60 + 24 * i as i32;
+        let line = |area: &DrawingArea<DB, Shift>, dashed: bool| {
+            let segs: Vec<(i32, i32)> = if dashed {
+                vec![(4, 12), (18, 26)]
+            } else {
+                vec![(4, 26)]
+            };
+            for (a, b) in segs {
+                area.draw(&PathElement::new(
+                    vec![(a, y), (b, y)],
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?;
+            }
+            Ok::<(), Error>(())
+        };
+        match s.style {
+            Style::Line => line(area, false)?,
+            Style::Dashed => line(area, true)?,
+            Style::LinePoints => {
+                line(area, false)?;
+                area.draw(&Circle::new((15, y), 3, color.filled()))
+                    .map_err(err)?;
+            }
+            Style::Points => area
+                .draw(&Circle::new((15, y), 3, color.filled()))
+                .map_err(err)?,
+            Style::Squares => area
+                .draw(&Rectangle::new(
+                    [(10, y - 5), (20, y + 5)],
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?,
+        }
+        area.draw(&Text::new(
+            s.label.clone(),
+            (32, y - 8),
+            ("sans-serif", 14).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
 fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    if fig.legend == Legend::Right {
+        let width = area.dim_in_pixel().0;
+        let (plot, panel) = area.split_horizontally(width.saturating_sub(LEGEND_PANEL));
+        draw_legend_panel(&panel, fig)?;
+        return draw_plot(&plot, fig);
+    }
+    draw_plot(area, fig)
+}
+
+fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
