@@ -51,14 +51,20 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
     )?;
     let say = |name: &str, m: &Monitor| {
         outln!(
-            "{name:<10} {} (largest rise {:.3e} at t = {:.4})",
+            "{name:<10} {} ({})",
             if m.non_increasing {
                 "non-increasing"
             } else {
                 "RISES"
             },
-            m.max_increase,
-            m.t_max_increase
+            if m.max_increase.is_finite() && m.t_max_increase.is_finite() {
+                format!(
+                    "largest rise {:.3e} at t = {:.4}",
+                    m.max_increase, m.t_max_increase
+                )
+            } else {
+                "fewer than two samples".to_string()
+            }
         )
     };
     say("loss", &mon.loss)?;
@@ -80,5 +86,10 @@ pub fn run(a: &MonitorArgs) -> Result<u8> {
         )?;
     }
     outln!("{} (stop: {})", a.out.display(), mon.trajectory.stop)?;
-    Ok(0)
+    if mon.trajectory.stop.is_ok() {
+        Ok(0)
+    } else {
+        note!("optdyn: run stopped: {}", mon.trajectory.stop);
+        Ok(crate::EXIT_STOPPED)
+    }
 }

@@ -40,19 +40,37 @@ pub fn run(a: &SpectrumArgs) -> Result<u8> {
         run = run.integrator(i.as_ref());
     }
     let mut spectra = Spectra::new(m.as_ref(), a.tol);
-    run.execute(&mut [&mut spectra])?;
+    let end = run.execute(&mut [&mut spectra])?;
     let samples = spectra.samples;
     write_spectrum(&a.out, &samples)?;
     let ill = samples.iter().filter(|s| s.ill_posed).count();
+    let limit = samples.last().map_or(f64::NAN, |s| {
+        euler_step_limit(
+            &s.eigenvalues
+                .iter()
+                .filter(|e| e.1 == 0.0)
+                .map(|e| e.0)
+                .collect::<Vec<_>>(),
+        )
+    });
     outln!(
-        "{} samples, {} flagged ill-posed (Re λ > {}); forward-Euler step limit at the last sample: {:.4e}",
+        "{} samples, {} flagged ill-posed (Re λ > {}); forward-Euler step limit at the last sample: {}",
         samples.len(),
         ill,
-        a.tol,
-        samples.last().map_or(f64::NAN, |s| euler_step_limit(
-            &s.eigenvalues.iter().filter(|e| e.1 == 0.0).map(|e| e.0).collect::<Vec<_>>()
-        ))
+        optdyn::io::fmt_f64(a.tol),
+        if limit.is_finite() {
+            format!("{limit:.4e}")
+        } else if limit == f64::INFINITY {
+            "none (no negative real eigenvalue)".to_string()
+        } else {
+            "none (no sample)".to_string()
+        }
     )?;
     common::wrote(&a.out)?;
-    Ok(0)
+    if end.stop.is_ok() {
+        Ok(0)
+    } else {
+        note!("optdyn: run stopped: {}", end.stop);
+        Ok(crate::EXIT_STOPPED)
+    }
 }

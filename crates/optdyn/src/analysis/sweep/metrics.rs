@@ -8,11 +8,11 @@
 //! [`crate::run::Limits::check`] (non-finite, `max|x| > max_abs` or `|f| > max_loss`).
 
 use crate::integrate::Integrator;
+use crate::io::fmt_cell;
 use crate::model::Model;
 use crate::objective::Objective;
 use crate::optim::Optimizer;
 use crate::run::{End, Limits, Observer, Problem, Run, Sample};
-use crate::spec::fmt_f64;
 use crate::stop::StopReason;
 use crate::{Error, Result};
 use std::ops::ControlFlow;
@@ -155,7 +155,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Appends the CSV fields of `metrics` (comma-led) to `out`.
+    /// Appends the CSV fields of `metrics` (comma-led) to `out`; a non-finite value (the loss
+    /// at the step a run diverged, say) is an empty field, the `diverged` columns say why.
     pub fn write_fields(&self, metrics: &[Metric], out: &mut String) {
         let opt = |out: &mut String, v: Option<u64>| {
             out.push(',');
@@ -168,12 +169,12 @@ impl Metrics {
                 Metric::FinalX => {
                     for v in &self.final_x {
                         out.push(',');
-                        out.push_str(&fmt_f64(*v));
+                        out.push_str(&fmt_cell(*v));
                     }
                 }
                 Metric::FinalLoss => {
                     out.push(',');
-                    out.push_str(&fmt_f64(self.final_loss));
+                    out.push_str(&fmt_cell(self.final_loss));
                 }
                 Metric::Diverged => {
                     out.push_str(if self.diverged.is_some() { ",1" } else { ",0" });
@@ -182,7 +183,7 @@ impl Metrics {
                 Metric::StepsToTol => opt(out, self.steps_to_tol),
                 Metric::MaxUpdate => {
                     out.push(',');
-                    out.push_str(&fmt_f64(self.max_update));
+                    out.push_str(&fmt_cell(self.max_update));
                 }
             }
         }
