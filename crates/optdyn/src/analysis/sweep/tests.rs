@@ -318,7 +318,12 @@ fn a_shard_being_written_is_locked_against_a_second_sweep() {
     let second = std::sync::Mutex::new(None);
     let f = |p: &Point| {
         if p.index == 3 {
-            let r = execute(&g, &plan(d.path(), Shard::WHOLE, true, 16), &inner, &mut |_, _| {});
+            let r = execute(
+                &g,
+                &plan(d.path(), Shard::WHOLE, true, 16),
+                &inner,
+                &mut |_, _| {},
+            );
             let other = execute(
                 &g,
                 &plan(d.path(), Shard::new(1, 2).unwrap(), false, 16),
@@ -329,7 +334,13 @@ fn a_shard_being_written_is_locked_against_a_second_sweep() {
         }
         inner(p)
     };
-    execute(&g, &plan(d.path(), Shard::WHOLE, false, 16), &f, &mut |_, _| {}).unwrap();
+    execute(
+        &g,
+        &plan(d.path(), Shard::WHOLE, false, 16),
+        &f,
+        &mut |_, _| {},
+    )
+    .unwrap();
     let (same, other) = second.into_inner().unwrap().expect("point 3 ran");
     let e = same.unwrap_err().to_string();
     assert!(
@@ -340,7 +351,13 @@ fn a_shard_being_written_is_locked_against_a_second_sweep() {
     );
     other.unwrap();
     // Released when the first sweep ended: resuming now works.
-    execute(&g, &plan(d.path(), Shard::WHOLE, true, 16), &inner, &mut |_, _| {}).unwrap();
+    execute(
+        &g,
+        &plan(d.path(), Shard::WHOLE, true, 16),
+        &inner,
+        &mut |_, _| {},
+    )
+    .unwrap();
 }
 
 #[test]
