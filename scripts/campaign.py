@@ -38,7 +38,8 @@ BAD_OBJECTIVES = ["", "rosen1d:c=", "rosen1d:c=nan", "rosen1d:c=-1", "nosuch", "
                   "expr:1/x", "expr:sqrt(x)", "lsq:n=100000000000"]
 X0 = ["1", "2", "-1.5", "1,1", "0.5,0.5", "-1.2,1", "1,2,3", "0", "0.1"]
 BAD_X0 = ["", "1,,2", "nan", "inf", "1e400", "abc", "1;2;", ",", "1 2", "--1", "0x10",
-          "1e308,1e308", "-0", "1\n2"]
+          "1e308,1e308", "-0", "1\n2", "@", "@/nonexistent.npy", "@/dev/null", "@/etc/passwd",
+          "@.", "@x0.npy"]
 OPTIMIZERS = ["sgd:lr=0.01", "adam:lr=1e-2", "adam:lr=0.01,beta1=0.99", "rmsprop:lr=0.001",
               "adagrad:lr=0.1", "sgd:lr=0.01,momentum=0.9", "adamw", "nadam", "radam", "lion",
               "adamax", "adadelta", "kadam", "scalar-rmsprop", "nag-c",
@@ -189,6 +190,11 @@ def prepare(d):
     os.mkfifo(os.path.join(d, "fifo"))
     os.makedirs(os.path.join(d, "ro"))
     os.chmod(os.path.join(d, "ro"), 0o555)
+    # A truncated .npy (valid magic, a header promising more data than follows) for --x0 @x0.npy.
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }"
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    with open(os.path.join(d, "x0.npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 24)
 
 
 def limit(mem_gb):
