@@ -402,6 +402,33 @@ fn outputs_have_no_nan_and_stops_are_reported() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(!stdout(&o).contains("NaN") && stderr(&o).contains("non-finite loss"));
+    // An order fitted from two learning rates has no error estimate: said so, not `± NaN`.
+    let conv = d.path().join("conv");
+    let o = optdyn(&[
+        "converge",
+        "--objective",
+        "sphere",
+        "--x0",
+        "2",
+        "--optimizer",
+        "sgd",
+        "--models",
+        "gradient-flow",
+        "--lrs",
+        "1e-3,1e-2",
+        "--t-end",
+        "1",
+        "--out",
+        conv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("(no error estimate)") && !stdout(&o).contains("NaN"),
+        "{}",
+        stdout(&o)
+    );
+    let svg = std::fs::read_to_string(conv.join("convergence.svg")).unwrap();
+    assert!(!svg.contains("NaN"));
     // Model stops name the optimizer step and print t compactly.
     let o = optdyn(&[
         "run",

@@ -85,10 +85,11 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
     Ok(text)
 }
 
-/// `p ± stderr` of a fit, or `n/a`.
+/// `p ± stderr` of a fit (`p (no error estimate)` from two points), or `n/a`.
 pub fn fit_text(f: &Option<PowerFit>) -> String {
     match f {
-        Some(f) => format!("{:.3} ± {:.3}", f.p, f.p_stderr),
+        Some(f) if f.p_stderr.is_finite() => format!("{:.3} ± {:.3}", f.p, f.p_stderr),
+        Some(f) => format!("{:.3} (no error estimate)", f.p),
         None => "n/a".into(),
     }
 }

@@ -188,7 +188,10 @@ pub fn convergence_figure(c: &Convergence, dir: &Path) -> Result<Vec<PathBuf>> {
     f.log_y = true;
     for m in &c.models {
         let label = match &m.fit_t {
-            Some(p) => format!("{} (p = {:.2} ± {:.2})", m.model, p.p, p.p_stderr),
+            Some(p) if p.p_stderr.is_finite() => {
+                format!("{} (p = {:.2} ± {:.2})", m.model, p.p, p.p_stderr)
+            }
+            Some(p) => format!("{} (p = {:.2})", m.model, p.p),
             None => m.model.clone(),
         };
         f.series
