@@ -168,6 +168,7 @@ fn sizes_that_cannot_fit_are_refused_up_front() {
             ],
             "lsq: n = 1000000000000 samples",
         ),
+        (vec!["stability", "--steps", "1e9"], "stability: a map of"),
     ];
     for (args, needle) in cases {
         let o = Command::new(BIN).args(&args).envs(limit).output().unwrap();

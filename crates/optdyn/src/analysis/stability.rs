@@ -99,7 +99,9 @@ pub fn map(
             beta1s.len(),
             beta2s.len()
         ),
-        count * 80.0 + rayon::current_num_threads() as f64 * steps as f64 * 8.0,
+        // Per cell in flight (one per thread): the update history |u_n| and, for the fit over
+        // its second half, the step numbers and logarithms (16 bytes per step in all).
+        count * 80.0 + rayon::current_num_threads() as f64 * steps as f64 * 16.0,
         "use fewer --beta1/--beta2 values or --steps",
     )?;
     let cells: Vec<(f64, f64)> = beta2s
