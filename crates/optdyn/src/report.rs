@@ -29,8 +29,8 @@ pub fn slug(s: &str) -> String {
 }
 
 /// Writes a comparison into `dir`: `discrete.csv`, `model-<label>.csv` per model, `table.csv`
-/// (`model,E_T,E_f,rhs_evals,steps,seconds,stop`; `E_T`, `E_f` empty when a run stopped early) and the figures (trajectories, gap over time,
-/// dynamics panel; `eps` is the optimizer's ε for the update scale `|m|/(√v+ε)`). Returns the
+/// (`model,E_T,E_f,rhs_evals,steps,seconds,stop`; `E_T`, `E_f` empty when a run stopped early)
+/// and the figures (trajectories, gap over time, dynamics panel; `eps` is the optimizer's ε for the update scale `|m|/(√v+ε)`). Returns the
 /// table as aligned text.
 pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> {
     io::write_atomic(
@@ -42,6 +42,13 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
         "{:<34} {:>12} {:>12} {:>10} {:>9}  stop\n",
         "model", "E_T", "E_f", "rhs evals", "ms"
     );
+    let sci = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.4e}")
+        } else {
+            "—".to_string()
+        }
+    };
     if !c.discrete.stop.is_ok() {
         text.push_str(&format!(
             "{:<34} {:>12} {:>12} {:>10} {:>9}  {}\n",
@@ -63,13 +70,6 @@ pub fn write_comparison(c: &Comparison, eps: f64, dir: &Path) -> Result<String> 
             fmt_f64(m.seconds),
             m.trajectory.stop
         ));
-        let sci = |v: f64| {
-            if v.is_finite() {
-                format!("{v:.4e}")
-            } else {
-                "—".to_string()
-            }
-        };
         text.push_str(&format!(
             "{:<34} {:>12} {:>12} {:>10} {:>9.2}  {}\n",
             m.model,
@@ -126,8 +126,9 @@ pub fn write_convergence(c: &Convergence, dir: &Path) -> Result<String> {
     Ok(text)
 }
 
-/// Writes an lr scan into `dir`: `basins.csv` (`lr,steps,discrete_x0,model_x0`, NaN where a
-/// run diverged) and the figure final `x0` vs lr.
+/// Writes an lr scan into `dir`: `basins.csv` (`lr,steps,discrete_x0,model_x0,discrete_status,
+/// model_status`; an end point is empty where its run diverged, the status says so:
+/// `finished|diverged|none`) and the figure final `x0` vs lr.
 pub fn write_lr_scan(
     dir: &Path,
     lrs: &[f64],
