@@ -27,7 +27,7 @@ pub struct RunArgs {
     /// End time T (K = round(T / lr)).
     #[arg(long, value_parser = crate::values::positive_finite)]
     t_end: Option<f64>,
-    /// Integrator for --model (default rk4 with dt = lr/10).
+    /// Integrator for --model (default rk4 with dt = lr/10; volterra:substeps=10 for a model with a power-law, soe or user kernel).
     #[arg(long)]
     integrator: Option<String>,
     /// Record every N-th step (the first and last are always recorded).
@@ -66,7 +66,11 @@ pub fn run(a: &RunArgs) -> Result<u8> {
         .as_deref()
         .map(|m| model::parse(m, opt.as_ref(), problem.objective().clone()))
         .transpose()?;
-    let integ = common::integrator(Some(a.integrator.as_deref().unwrap_or("rk4:substeps=10")))?
+    let default = match &model {
+        Some(m) if m.memory_form().is_some() => "volterra:substeps=10",
+        _ => "rk4:substeps=10",
+    };
+    let integ = common::integrator(Some(a.integrator.as_deref().unwrap_or(default)))?
         .expect("a default integrator");
     let mut run = match &model {
         None => Run::discrete(&problem, opt.as_ref()).record_state(a.state),

@@ -869,7 +869,7 @@ fn specs_are_validated() {
     );
     assert_eq!(
         err("adam-ide1:foo=1", "adam"),
-        "adam-ide1: unknown key 'foo' (allowed: t0, rate)"
+        "adam-ide1: unknown key 'foo' (allowed: t0, rate, kernel, kernel_m, kernel_v)"
     );
     assert_eq!(
         err("adam-ide1", "adam:beta1=1.2"),

@@ -106,7 +106,7 @@ pub(crate) fn check_models(
         let m = factory.build(optimizer, problem.objective().clone())?;
         if let Some(i) = integrator {
             i.validate()?;
-            i.check_system(m.as_ref())?;
+            crate::integrate::memory_compatible(i, m.as_ref())?;
         }
     }
     Ok(())

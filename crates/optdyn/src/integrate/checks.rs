@@ -69,3 +69,19 @@ pub(crate) fn is_steady(sys: &dyn OdeSystem, t: f64, y: &[f64], dy: &mut [f64], 
     sys.rhs(t, y, dy);
     dy.iter().fold(0.0f64, |m, v| m.max(v.abs())) < tol
 }
+
+/// Refuses a system with memory kernels without a finite state ([`OdeSystem::memory_form`]) to an
+/// integrator that cannot march their history, and a plain system to one that only marches
+/// memories.
+pub(crate) fn memory_compatible(
+    integrator: &dyn super::Integrator,
+    sys: &dyn OdeSystem,
+) -> crate::Result<()> {
+    if sys.memory_form().is_some() && !integrator.marches_memory() {
+        return Err(crate::Error::spec(format!(
+            "{}: this model's memory kernel has no finite state (power law, user kernel); it is solved by --integrator volterra[:substeps=N,memory=soe|quadrature]",
+            integrator.name()
+        )));
+    }
+    integrator.check_system(sys)
+}

@@ -52,17 +52,22 @@ impl<S: Stepper> FixedStep<S> {
 
     /// The step size for a solve: `dt`, or `lr / substeps` with the options' `lr`.
     fn resolve_dt(&self, opts: &SolveOptions) -> Result<f64> {
-        match self.step {
-            StepSize::Dt(dt) => Ok(dt),
-            StepSize::Substeps(k) => match opts.lr {
-                Some(lr) if lr > 0.0 && lr.is_finite() => Ok(lr / k as f64),
-                Some(lr) => Err(Error::param(&self.label, "lr", lr, Allowed::Positive)),
-                None => Err(Error::spec(format!(
-                    "{}: substeps needs the optimizer's learning rate (SolveOptions::lr); give dt=… instead",
-                    self.label
-                ))),
-            },
-        }
+        resolve_step(self.step, &self.label, opts)
+    }
+}
+
+/// The step size of a solve: `dt`, or `lr / substeps` with the options' `lr` (an error naming
+/// `label` without one).
+pub(crate) fn resolve_step(step: StepSize, label: &str, opts: &SolveOptions) -> Result<f64> {
+    match step {
+        StepSize::Dt(dt) => Ok(dt),
+        StepSize::Substeps(k) => match opts.lr {
+            Some(lr) if lr > 0.0 && lr.is_finite() => Ok(lr / k as f64),
+            Some(lr) => Err(Error::param(label, "lr", lr, Allowed::Positive)),
+            None => Err(Error::spec(format!(
+                "{label}: substeps needs the optimizer's learning rate (SolveOptions::lr); give dt=… instead"
+            ))),
+        },
     }
 }
 

@@ -24,6 +24,13 @@ pub trait OdeSystem: Sync {
     fn second_order_layout(&self) -> bool {
         false
     }
+    /// The memory form of a system whose memory kernels have no finite state (a nonlocal model
+    /// with `kernel=power:…`, `soe:…` or a user kernel): only an integrator that marches the
+    /// history ([`Integrator::marches_memory`], [`super::Volterra`]) can solve it, and `rhs` is
+    /// then its field with the memory frozen (`dM = 0`).
+    fn memory_form(&self) -> Option<&dyn super::MemorySystem> {
+        None
+    }
 }
 
 /// Work counters of a solve, as scipy's `nfev`/`njev` and diffrax's `stats`.
@@ -185,6 +192,11 @@ pub trait Integrator: Send + Sync {
     /// dense Jacobian on a large state); the run engine calls it before a solve.
     fn check_system(&self, _sys: &dyn OdeSystem) -> Result<()> {
         Ok(())
+    }
+    /// True for an integrator that marches memory kernels without a finite state
+    /// ([`OdeSystem::memory_form`]); every other integrator is refused such a system.
+    fn marches_memory(&self) -> bool {
+        false
     }
 }
 

@@ -12,7 +12,10 @@
 //!   ([`Dopri5::tol`]);
 //! - implicit with a Newton solve ([`implicit`]): `backward-euler`, `trapezoid`;
 //! - second-order systems `x'' = A(t, x, v)` ([`second_order`]): `newmark`,
-//!   `central-difference`, `staggered`, `verlet`, `symplectic-euler`.
+//!   `central-difference`, `staggered`, `verlet`, `symplectic-euler`;
+//! - memory kernels without a finite state ([`volterra`]): `volterra` (trapezoidal
+//!   predictor–corrector with product-integrated memories, exact history or fast
+//!   sum-of-exponentials path).
 //!
 //! Second-order schemes act on any system whose state is laid out `[x (n), v (n)]` with
 //! `F(t, [x, v]) = [v, A(t, x, v)]` that declares it ([`OdeSystem::second_order_layout`]); they
@@ -47,7 +50,9 @@ pub mod problems;
 mod registry;
 pub mod second_order;
 mod times;
+pub mod volterra;
 
+pub(crate) use checks::memory_compatible;
 pub use dopri5::Dopri5;
 pub use events::{Direction, Event, EventFn, EventHit};
 pub use explicit::{ExplicitRk, Rk4, Ssprk2, Ssprk3};
@@ -59,3 +64,4 @@ pub use interface::{
 pub use registry::{catalog, parse, registry, step_size, Entry};
 pub use second_order::{Newmark, Staggered, SymplecticEuler, Verlet};
 pub use times::SampleTimes;
+pub use volterra::{Memory, MemoryMethod, MemorySystem, Volterra};

@@ -80,7 +80,7 @@ const fn info(
     }
 }
 
-static REGISTRY: [Entry; 15] = [
+static REGISTRY: [Entry; 16] = [
     Entry {
         info: info("euler", "forward Euler y += h F(t, y), order 1", &FIXED_PARAMS),
         build: |s| fixed(ExplicitRk::euler(), s, &FIXED_PARAMS),
@@ -201,6 +201,14 @@ static REGISTRY: [Entry; 15] = [
             &FIXED_PARAMS,
         ),
         build: |s| fixed(SymplecticEuler, s, &FIXED_PARAMS),
+    },
+    Entry {
+        info: info(
+            "volterra",
+            "memory kernels without a finite state (kernel=power/soe/user): trapezoidal predictor-corrector, product-integrated memories, order 2",
+            &super::volterra::PARAMS,
+        ),
+        build: |s| Ok(Box::new(super::Volterra::from_spec(s)?)),
     },
 ];
 

@@ -13,15 +13,30 @@
 //! * [`HistoryQuadrature`] — for any kernel (a user `K(s)`, the power law `s^(−a)`): product
 //!   integration `y_n = Σ_l (Wa_l u_{n−1−l} + Wb_l u_{n−l})` with the lag weights of the hat
 //!   functions, `Wa_l = ∫_{lh}^{(l+1)h} K(s)(s − lh)/h ds`, `Wb_l = ∫_{lh}^{(l+1)h} K(s)((l+1)h − s)/h ds`
-//!   (closed form for the power law, 8-point Gauss–Legendre otherwise). O(n) per step.
+//!   ([`Kernel::hat_weights`]). O(n) per step.
 //!
 //! The fast path for arbitrary kernels is a sum-of-exponentials fit ([`SumOfExponentials`]:
 //! the exponential-sum quadrature of `s^(−a) = Γ(a)⁻¹ ∫ x^{a−1} e^{−sx} dx` for the power law, a
 //! least-squares fit on log-spaced rates for a user kernel), which turns the memory term back into
 //! a [`Recursion`].
+//!
+//! For a whole run, [`MemoryKernel`] is a model's kernel choice (the paper's, `power:a=…`,
+//! `soe:terms=…`, a user closure), [`MemoryFit`] the fast path's fit on `[h, T]` with its
+//! error bound, and [`MemoryPath`] marches many channels at once (exact quadrature, the
+//! sum-of-exponentials fast path, or a state-space recursion).
 
 use crate::{Error, Result};
 use std::sync::Arc;
+
+mod choice;
+mod fit;
+mod gauss;
+mod path;
+mod weights;
+
+pub use choice::{MemoryKernel, PowerScale};
+pub use fit::{relative_error, MemoryFit};
+pub use path::{MemoryPath, QuadraturePath, SoePath, StateSpacePath};
 
 /// Largest state-space dimension supported by [`StateSpace`].
 pub const MAX_DIM: usize = 4;
@@ -236,27 +251,40 @@ impl Recursion {
     }
 }
 
-impl Convolution for Recursion {
-    fn push(&mut self, u: f64) -> f64 {
+impl Recursion {
+    /// The state after the next sample `u` (the current one before the first sample).
+    fn advanced(&self, u: f64) -> [f64; MAX_DIM] {
         let d = self.ss.d;
         let n = d + 2;
-        if let Some(u0) = self.prev {
-            let slope = (u - u0) / self.h;
-            let mut x = [0.0; MAX_DIM];
-            for (i, xi) in x.iter_mut().enumerate().take(d) {
-                let row = &self.e[i * n..i * n + n];
-                *xi = row[d] * u0
-                    + row[d + 1] * slope
-                    + row[..d]
-                        .iter()
-                        .zip(&self.x)
-                        .map(|(e, xj)| e * xj)
-                        .sum::<f64>();
-            }
-            self.x = x;
+        let Some(u0) = self.prev else {
+            return self.x;
+        };
+        let slope = (u - u0) / self.h;
+        let mut x = [0.0; MAX_DIM];
+        for (i, xi) in x.iter_mut().enumerate().take(d) {
+            let row = &self.e[i * n..i * n + n];
+            *xi = row[d] * u0
+                + row[d + 1] * slope
+                + row[..d]
+                    .iter()
+                    .zip(&self.x)
+                    .map(|(e, xj)| e * xj)
+                    .sum::<f64>();
         }
+        x
+    }
+
+    /// The output `y_{n+1}` if the next sample were `u`, without storing it.
+    pub fn peek(&self, u: f64) -> f64 {
+        self.ss.output(&self.advanced(u)[..self.ss.d])
+    }
+}
+
+impl Convolution for Recursion {
+    fn push(&mut self, u: f64) -> f64 {
+        self.x = self.advanced(u);
         self.prev = Some(u);
-        self.ss.output(&self.x[..d])
+        self.ss.output(&self.x[..self.ss.d])
     }
 }
 
@@ -272,6 +300,8 @@ pub enum Kernel {
         /// Exponent `a` in `s^(−a)`.
         exponent: f64,
     },
+    /// An explicit sum of exponentials `Σ w_j e^{−r_j s}` (any number of terms).
+    Sum(SumOfExponentials),
     /// A user kernel `K(s)`, assumed bounded and smooth on each grid interval.
     Custom(Arc<dyn Fn(f64) -> f64 + Send + Sync>),
 }
@@ -281,6 +311,7 @@ impl std::fmt::Debug for Kernel {
         match self {
             Kernel::StateSpace(s) => write!(f, "StateSpace({s:?})"),
             Kernel::PowerLaw { coef, exponent } => write!(f, "PowerLaw({coef}·s^-{exponent})"),
+            Kernel::Sum(s) => write!(f, "Sum({:?})", s.terms),
             Kernel::Custom(_) => write!(f, "Custom"),
         }
     }
@@ -292,6 +323,7 @@ impl Kernel {
         match self {
             Kernel::StateSpace(ss) => ss.eval(s),
             Kernel::PowerLaw { coef, exponent } => coef * s.powf(-exponent),
+            Kernel::Sum(soe) => soe.eval(s),
             Kernel::Custom(k) => k(s),
         }
     }
@@ -370,34 +402,6 @@ impl HistoryQuadrature {
         self.wa.reserve(n);
         self.wb.reserve(n);
     }
-
-    /// Lag weights `(Wa_l, Wb_l)` on `[lh, (l+1)h]`.
-    fn weights(&self, l: usize) -> (f64, f64) {
-        let h = self.h;
-        let lo = l as f64 * h;
-        let hi = lo + h;
-        match &self.kernel {
-            Kernel::PowerLaw { coef, exponent } => {
-                // ∫ s^{-a} ds and ∫ s^{1-a} ds in closed form.
-                let a = *exponent;
-                let i0 = (hi.powf(1.0 - a) - lo.powf(1.0 - a)) / (1.0 - a);
-                let i1 = (hi.powf(2.0 - a) - lo.powf(2.0 - a)) / (2.0 - a);
-                let wa = (i1 - lo * i0) / h;
-                let wb = (hi * i0 - i1) / h;
-                (coef * wa, coef * wb)
-            }
-            k => {
-                let (mut wa, mut wb) = (0.0, 0.0);
-                for (x, w) in GL8_X.iter().zip(GL8_W) {
-                    let s = lo + 0.5 * h * (x + 1.0);
-                    let ks = k.eval(s) * w * 0.5 * h;
-                    wa += ks * (s - lo) / h;
-                    wb += ks * (hi - s) / h;
-                }
-                (wa, wb)
-            }
-        }
-    }
 }
 
 impl Convolution for HistoryQuadrature {
@@ -407,7 +411,7 @@ impl Convolution for HistoryQuadrature {
         if n == 0 {
             return 0.0;
         }
-        let (wa, wb) = self.weights(n - 1);
+        let (wa, wb) = self.kernel.hat_weights(n - 1, self.h);
         self.wa.push(wa);
         self.wb.push(wb);
         let mut y = 0.0;

@@ -10,6 +10,7 @@
 //! Regime: clock `t = k·lr`. torch's ε (default 1e-10, outside the root) is kept; Heredia's
 //! continuous code has none (the difference is below 1e-10·|g|/v). State `[θ, V]`.
 
+use super::nonlocal::{read_kernel, KernelModel, KERNEL_KEY};
 use super::{canonical, clock_lr, optimizer_as, oriented, Model};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
@@ -19,11 +20,14 @@ use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::Result;
 use std::sync::Arc;
 
-const PARAMS: [ParamInfo; 1] = [ParamInfo {
-    key: "v0",
-    default: "window",
-    help: "window: v = V + g(θ)² (the author's ∫_0^{t+lr}); zero: v = V (literal ∫_0^t)",
-}];
+const PARAMS: [ParamInfo; 2] = [
+    ParamInfo {
+        key: "v0",
+        default: "window",
+        help: "window: v = V + g(θ)² (the author's ∫_0^{t+lr}); zero: v = V (literal ∫_0^t)",
+    },
+    KERNEL_KEY,
+];
 
 /// Catalog entry.
 pub const INFO: ComponentInfo = ComponentInfo {
@@ -50,16 +54,8 @@ impl AdagradIde {
     /// the default) or the literal `v = V`.
     /// The ranges are the model's own: `ε ≥ 0` (Heredia's continuous form has none).
     pub fn of(adagrad: &Adagrad, window: bool, obj: Arc<dyn Objective>) -> Result<Self> {
-        let w = "adagrad";
-        let lr = clock_lr(w, adagrad.lr)?;
-        check::non_negative(w, "lr_decay", adagrad.lr_decay)?;
-        check::non_negative(w, "eps", adagrad.eps)?;
-        check::non_negative(w, "weight_decay", adagrad.weight_decay)?;
-        check::non_negative(
-            w,
-            "initial_accumulator_value",
-            adagrad.initial_accumulator_value,
-        )?;
+        let lr = clock_lr("adagrad", adagrad.lr)?;
+        check_adagrad(adagrad)?;
         let obj = oriented(obj, adagrad.maximize);
         Ok(AdagradIde {
             name: canonical(
@@ -81,15 +77,41 @@ impl AdagradIde {
         })
     }
 
-    /// Builds `adagrad-ide1[:v0=window|zero]` for an `adagrad` optimizer.
-    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+    /// Builds `adagrad-ide1[:v0=window|zero,kernel=…]` for an `adagrad` optimizer: this model
+    /// with the paper's kernel, or a [`KernelModel`] with another.
+    pub fn from_spec(
+        s: &Spec,
+        opt: &dyn Optimizer<f64>,
+        obj: Arc<dyn Objective>,
+    ) -> Result<Box<dyn Model>> {
         let adagrad: &Adagrad = optimizer_as(&s.name, opt, &["adagrad"])?;
         let window = s.choice("v0", "window", &["window", "zero"])? == "window";
+        let kernel = read_kernel(s)?;
         s.finish(&PARAMS)?;
-        let mut m = Self::of(adagrad, window, obj)?;
-        m.name = s.to_string();
-        Ok(m)
+        if kernel.is_paper() {
+            let mut m = Self::of(adagrad, window, obj)?;
+            m.name = s.to_string();
+            return Ok(Box::new(m));
+        }
+        Ok(Box::new(
+            KernelModel::adagrad(adagrad, window, kernel, obj)?.named(s.to_string()),
+        ))
     }
+}
+
+/// The AdaGrad options every AdaGrad IDE bounds: `lr_decay`, `eps`, `weight_decay` and
+/// `initial_accumulator_value` `≥ 0`.
+pub(crate) fn check_adagrad(adagrad: &Adagrad) -> Result<()> {
+    let w = "adagrad";
+    check::non_negative(w, "lr_decay", adagrad.lr_decay)?;
+    check::non_negative(w, "eps", adagrad.eps)?;
+    check::non_negative(w, "weight_decay", adagrad.weight_decay)?;
+    check::non_negative(
+        w,
+        "initial_accumulator_value",
+        adagrad.initial_accumulator_value,
+    )?;
+    Ok(())
 }
 
 impl OdeSystem for AdagradIde {

@@ -34,6 +34,7 @@
 //! Weight decay: `adam`'s L2 (`g ← g + λθ`) enters g; `adamw`'s decoupled decay adds `−λθ` to
 //! the direction.
 
+use super::nonlocal::{read_kernels, KernelModel, KERNEL_KEY, KERNEL_M_KEY, KERNEL_V_KEY};
 use super::{canonical, optimizer_as, oriented, AdamHyper, BiasFactor, Model, Rate};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
@@ -45,7 +46,7 @@ use crate::spec::{ComponentInfo, ParamInfo, Spec};
 use crate::Result;
 use std::sync::Arc;
 
-const PARAMS1: [ParamInfo; 2] = [
+const PARAMS1: [ParamInfo; 5] = [
     ParamInfo {
         key: "t0",
         default: "0",
@@ -56,9 +57,12 @@ const PARAMS1: [ParamInfo; 2] = [
         default: "taylor",
         help: "kernel rate: taylor (λ = (1−β)/lr) or exact (λ = −ln β / lr, needs β > 0)",
     },
+    KERNEL_KEY,
+    KERNEL_M_KEY,
+    KERNEL_V_KEY,
 ];
 
-const PARAMS2: [ParamInfo; 2] = [
+const PARAMS2: [ParamInfo; 5] = [
     ParamInfo {
         key: "u0",
         default: "0",
@@ -69,6 +73,9 @@ const PARAMS2: [ParamInfo; 2] = [
         default: "0",
         help: "start time: 0 or lr",
     },
+    KERNEL_KEY,
+    KERNEL_M_KEY,
+    KERNEL_V_KEY,
 ];
 
 /// Catalog entry of `adam-ide1`.
@@ -104,7 +111,7 @@ impl Start {
         })
     }
 
-    fn time(self, lr: f64) -> f64 {
+    pub(crate) fn time(self, lr: f64) -> f64 {
         match self {
             Start::Zero => 0.0,
             Start::Lr => lr,
@@ -237,15 +244,26 @@ impl AdamIde1 {
         })
     }
 
-    /// Builds `adam-ide1[:t0=0|lr,rate=taylor|exact]` for an `adam`/`adamw` optimizer.
-    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+    /// Builds `adam-ide1[:t0=0|lr,rate=taylor|exact,kernel_m=…,kernel_v=…]` for an
+    /// `adam`/`adamw` optimizer: this model with the paper's kernels, or a [`KernelModel`].
+    pub fn from_spec(
+        s: &Spec,
+        opt: &dyn Optimizer<f64>,
+        obj: Arc<dyn Objective>,
+    ) -> Result<Box<dyn Model>> {
         let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
         let start = Start::read(s)?;
         let rate = Rate::read(s)?;
+        let kernels = read_kernels(s)?;
         s.finish(&PARAMS1)?;
-        let mut m = Self::with(adam, start, rate, obj)?;
-        m.name = s.to_string();
-        Ok(m)
+        if kernels.0.is_paper() && kernels.1.is_paper() {
+            let mut m = Self::with(adam, start, rate, obj)?;
+            m.name = s.to_string();
+            return Ok(Box::new(m));
+        }
+        Ok(Box::new(
+            KernelModel::adam1(adam, start, rate, kernels, obj)?.named(s.to_string()),
+        ))
     }
 }
 
@@ -343,15 +361,26 @@ impl AdamIde2 {
         })
     }
 
-    /// Builds `adam-ide2[:u0=…,t0=0|lr]` for an `adam`/`adamw` optimizer.
-    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+    /// Builds `adam-ide2[:u0=…,t0=0|lr,kernel_m=…,kernel_v=…]` for an `adam`/`adamw`
+    /// optimizer: this model with the paper's kernels, or a [`KernelModel`].
+    pub fn from_spec(
+        s: &Spec,
+        opt: &dyn Optimizer<f64>,
+        obj: Arc<dyn Objective>,
+    ) -> Result<Box<dyn Model>> {
         let adam: &Adam = optimizer_as(&s.name, opt, &["adam", "adamw"])?;
         let u0 = s.f64("u0", 0.0)?;
         let start = Start::read(s)?;
+        let kernels = read_kernels(s)?;
         s.finish(&PARAMS2)?;
-        let mut m = Self::with(adam, u0, start, obj)?;
-        m.name = s.to_string();
-        Ok(m)
+        if kernels.0.is_paper() && kernels.1.is_paper() {
+            let mut m = Self::with(adam, u0, start, obj)?;
+            m.name = s.to_string();
+            return Ok(Box::new(m));
+        }
+        Ok(Box::new(
+            KernelModel::adam2(adam, u0, start, kernels, obj)?.named(s.to_string()),
+        ))
     }
 }
 

@@ -18,7 +18,9 @@
 //! clock is `k·√lr`, e.g. the heavy-ball and Nesterov ODEs, is rescaled to it and says so).
 //!
 //! Memory terms are [`crate::kernel::StateSpace`] kernels integrated as auxiliary states (never a
-//! re-integration of the history). Right-hand sides allocate nothing: the gradient is written
+//! re-integration of the history); a kernel without a finite state (power law, user kernel;
+//! `kernel=…` on the nonlocal models, [`nonlocal`]) makes the model a Volterra system that the
+//! `volterra` integrator marches. Right-hand sides allocate nothing: the gradient is written
 //! straight into the slice of `dz` whose final value is computed from it (e.g. `dm` for the Adam
 //! IDE, then overwritten coordinate by coordinate), and models that need a second `n`-vector
 //! (a Hessian-vector product, per-sample gradients) use a per-thread scratch buffer that grows
@@ -34,6 +36,7 @@ pub mod gradient_flow;
 pub mod heavy_ball;
 pub mod high_resolution;
 pub mod nesterov;
+pub mod nonlocal;
 mod registry;
 pub mod rmsprop_ide;
 
@@ -47,6 +50,7 @@ pub use gradient_flow::FirstOrderFlow;
 pub use heavy_ball::HeavyBall;
 pub use high_resolution::HighResolution;
 pub use nesterov::Nesterov;
+pub use nonlocal::KernelModel;
 pub use registry::{catalog, from_spec, parse, registry, Entry, ModelFactory, ModelSpec};
 pub use rmsprop_ide::RmspropIde;
 

@@ -65,19 +65,19 @@ static REGISTRY: [Entry; 17] = [
     },
     Entry {
         info: adagrad_ide::INFO,
-        build: |s, o, f| boxed(AdagradIde::from_spec(s, o, f)),
+        build: |s, o, f| AdagradIde::from_spec(s, o, f),
     },
     Entry {
         info: rmsprop_ide::INFO,
-        build: |s, o, f| boxed(RmspropIde::from_spec(s, o, f)),
+        build: |s, o, f| RmspropIde::from_spec(s, o, f),
     },
     Entry {
         info: adam_ide::INFO1,
-        build: |s, o, f| boxed(AdamIde1::from_spec(s, o, f)),
+        build: |s, o, f| AdamIde1::from_spec(s, o, f),
     },
     Entry {
         info: adam_ide::INFO2,
-        build: |s, o, f| boxed(AdamIde2::from_spec(s, o, f)),
+        build: |s, o, f| AdamIde2::from_spec(s, o, f),
     },
     Entry {
         info: adam_field::INFO,

@@ -12,6 +12,7 @@
 //! (mimics `v_1`); `zero` — the literal `∫_0^t` (then `θ'(0) = −g/ε` and `θ' ~ t^{−1/2}`: an
 //! integrable singularity that needs an adaptive integrator). State `[θ, v]`.
 
+use super::nonlocal::{read_kernel, KernelModel, KERNEL_KEY};
 use super::{canonical, clock_lr, optimizer_as, oriented, Model, Rate};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
@@ -22,7 +23,7 @@ use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 use std::sync::Arc;
 
-const PARAMS: [ParamInfo; 2] = [
+const PARAMS: [ParamInfo; 3] = [
     ParamInfo {
         key: "v0",
         default: "window",
@@ -33,6 +34,7 @@ const PARAMS: [ParamInfo; 2] = [
         default: "taylor",
         help: "kernel rate: taylor (λ = (1−β)/lr) or exact (λ = −ln β / lr, needs β > 0)",
     },
+    KERNEL_KEY,
 ];
 
 /// Catalog entry.
@@ -75,24 +77,7 @@ impl RmspropIde {
     /// The RMSProp IDE with start-up value `v0` and kernel rate `rate`.
     pub fn with(rmsprop: &RmsProp, v0: V0, rate: Rate, obj: Arc<dyn Objective>) -> Result<Self> {
         let model = "rmsprop-ide1";
-        check::non_negative("rmsprop", "eps", rmsprop.eps)?;
-        check::non_negative("rmsprop", "weight_decay", rmsprop.weight_decay)?;
-        if rmsprop.momentum != 0.0 {
-            return Err(Error::not_modelled(
-                model,
-                "momentum",
-                rmsprop.momentum,
-                "momentum=0",
-            ));
-        }
-        if rmsprop.centered {
-            return Err(Error::not_modelled(
-                model,
-                "centered",
-                true,
-                "centered=false",
-            ));
-        }
+        check_rmsprop(model, rmsprop)?;
         let lr = clock_lr("rmsprop", rmsprop.lr)?;
         let beta = check::in_closed_open("rmsprop", "alpha", rmsprop.alpha, 0.0, 1.0)?;
         let lambda = rate.lambda(model, "alpha", beta, lr)?;
@@ -120,8 +105,13 @@ impl RmspropIde {
         })
     }
 
-    /// Builds `rmsprop-ide1[:v0=…,rate=…]` for an `rmsprop` optimizer.
-    pub fn from_spec(s: &Spec, opt: &dyn Optimizer<f64>, obj: Arc<dyn Objective>) -> Result<Self> {
+    /// Builds `rmsprop-ide1[:v0=…,rate=…,kernel=…]` for an `rmsprop` optimizer: this model with
+    /// the paper's kernel, or a [`KernelModel`] with another.
+    pub fn from_spec(
+        s: &Spec,
+        opt: &dyn Optimizer<f64>,
+        obj: Arc<dyn Objective>,
+    ) -> Result<Box<dyn Model>> {
         let rmsprop: &RmsProp = optimizer_as(&s.name, opt, &["rmsprop"])?;
         let v0 = match s
             .choice("v0", "window", &["window", "first", "zero"])?
@@ -132,11 +122,49 @@ impl RmspropIde {
             _ => V0::Window,
         };
         let rate = Rate::read(s)?;
+        let kernel = read_kernel(s)?;
         s.finish(&PARAMS)?;
-        let mut m = Self::with(rmsprop, v0, rate, obj)?;
-        m.name = s.to_string();
-        Ok(m)
+        if kernel.is_paper() {
+            let mut m = Self::with(rmsprop, v0, rate, obj)?;
+            m.name = s.to_string();
+            return Ok(Box::new(m));
+        }
+        if v0 == V0::First {
+            return Err(Error::spec(format!(
+                "{}: v0=first is the exponential kernel's start-up value; with kernel={} use v0=window or v0=zero",
+                s.name,
+                kernel.text()
+            )));
+        }
+        Ok(Box::new(
+            KernelModel::rmsprop(rmsprop, v0 == V0::Window, rate, kernel, obj)?
+                .named(s.to_string()),
+        ))
     }
+}
+
+/// The RMSProp options every RMSProp IDE refuses or bounds: `ε ≥ 0`, `weight_decay ≥ 0`,
+/// `momentum = 0`, `centered = false`.
+pub(crate) fn check_rmsprop(model: &str, rmsprop: &RmsProp) -> Result<()> {
+    check::non_negative("rmsprop", "eps", rmsprop.eps)?;
+    check::non_negative("rmsprop", "weight_decay", rmsprop.weight_decay)?;
+    if rmsprop.momentum != 0.0 {
+        return Err(Error::not_modelled(
+            model,
+            "momentum",
+            rmsprop.momentum,
+            "momentum=0",
+        ));
+    }
+    if rmsprop.centered {
+        return Err(Error::not_modelled(
+            model,
+            "centered",
+            true,
+            "centered=false",
+        ));
+    }
+    Ok(())
 }
 
 impl V0 {

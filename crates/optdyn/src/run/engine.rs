@@ -10,7 +10,7 @@ use super::recorder::Recorder;
 use super::sample::{End, Kind, RunInfo, Sample};
 use crate::block::{self, Block};
 use crate::integrate::{
-    Event, FixedStep, Integrator, Rk4, SampleTimes, Sink, SolveOptions, StepSize,
+    Event, FixedStep, Integrator, Rk4, SampleTimes, Sink, SolveOptions, StepSize, Volterra,
 };
 use crate::model::Model;
 use crate::objective::Objective;
@@ -160,7 +160,8 @@ impl<'a> Run<'a> {
         )
     }
 
-    /// The integrator of a model run (default `rk4:substeps=10`).
+    /// The integrator of a model run (default `rk4:substeps=10`, or `volterra:substeps=10` for a
+    /// model whose memory kernel has no finite state).
     #[must_use]
     pub fn integrator(mut self, integrator: &'a dyn Integrator) -> Self {
         if let Dynamics::Model { integrator: i, .. } = &mut self.dynamics {
@@ -299,13 +300,17 @@ impl<'a> Run<'a> {
                 integrator,
                 events,
             } => {
-                let default;
+                let (rk4, volterra);
                 let integ: &dyn Integrator = match integrator {
                     Some(i) => *i,
+                    None if model.memory_form().is_some() => {
+                        volterra = Volterra::substeps(10);
+                        &volterra
+                    }
                     None => {
-                        default =
+                        rk4 =
                             FixedStep::new(Rk4, StepSize::Substeps(10)).labelled("rk4:substeps=10");
-                        &default
+                        &rk4
                     }
                 };
                 self.model_loop(*model, integ, *lr, events, steps, &mut fan)
@@ -420,7 +425,7 @@ impl<'a> Run<'a> {
     ) -> Result<End> {
         check::positive("model", "lr", lr)?;
         integrator.validate()?;
-        integrator.check_system(model)?;
+        crate::integrate::memory_compatible(integrator, model)?;
         let n = model.n();
         if n != self.problem.dim() {
             return Err(Error::spec(format!(
