@@ -4,9 +4,11 @@
 
 use crate::common::{self, ProblemArgs};
 use optdyn::analysis::sharpness::{threshold, Sharpness};
+use optdyn::integrate::Volterra;
 use optdyn::io::{self, CsvRows, CsvWriter, Format};
 use optdyn::model;
 use optdyn::run::{Recorder, Run};
+use optdyn::spec::Spec;
 use optdyn::{Error, Result};
 use std::path::PathBuf;
 
@@ -70,8 +72,8 @@ pub fn run(a: &RunArgs) -> Result<u8> {
         Some(m) if m.memory_form().is_some() => "volterra:substeps=10",
         _ => "rk4:substeps=10",
     };
-    let integ = common::integrator(Some(a.integrator.as_deref().unwrap_or(default)))?
-        .expect("a default integrator");
+    let integ_spec = a.integrator.as_deref().unwrap_or(default);
+    let integ = common::integrator(Some(integ_spec))?.expect("a default integrator");
     let mut run = match &model {
         None => Run::discrete(&problem, opt.as_ref()).record_state(a.state),
         Some(m) => Run::model(&problem, m.as_ref(), lr).integrator(integ.as_ref()),
@@ -95,6 +97,17 @@ pub fn run(a: &RunArgs) -> Result<u8> {
     let mut manifest = io::manifest_base("run");
     if model.is_some() {
         manifest["integrator"] = serde_json::json!(integ.name());
+    }
+    if let Some(ms) = model.as_ref().and_then(|m| m.memory_form()) {
+        if integ.marches_memory() {
+            let v = Volterra::from_spec(&Spec::parse(integ_spec)?)?;
+            let h = v.step_for(lr);
+            let lines = v.describe(ms.kernels(), h, (steps as f64 * lr / h).round() as usize)?;
+            for l in &lines {
+                note!("memory: {l}");
+            }
+            manifest["memory"] = serde_json::json!(lines);
+        }
     }
     manifest["objective"] = serde_json::json!(a.problem.objective);
     manifest["x0"] = serde_json::json!(problem.x0());

@@ -194,6 +194,43 @@ impl Volterra {
             .collect()
     }
 
+    /// One line per kernel saying how its memory is computed on a run of `steps` steps of size
+    /// `h`: the fit's terms and measured error bound (fast path), or that the path is exact.
+    pub fn describe(&self, kernels: &[Kernel], h: f64, steps: usize) -> Result<Vec<String>> {
+        kernels
+            .iter()
+            .map(|k| {
+                Ok(match (self.method, k) {
+                    (MemoryMethod::Quadrature, _) => {
+                        format!("{k}: exact history quadrature over {steps} steps")
+                    }
+                    (MemoryMethod::Soe { .. }, Kernel::StateSpace(_)) => {
+                        format!("{k}: exact state-space recursion")
+                    }
+                    (MemoryMethod::Soe { tol }, _) => {
+                        let fit = MemoryFit::new(k, h, steps as f64 * h, tol)?;
+                        format!(
+                            "{k}: {} exponentials on [h, T] = [{}, {}], measured relative error {:.1e} (tol {})",
+                            fit.sum.terms.len(),
+                            fmt_f64(h),
+                            fmt_f64(steps as f64 * h),
+                            fit.bound,
+                            fmt_f64(tol)
+                        )
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The step size on the clock of learning rate `lr`.
+    pub fn step_for(&self, lr: f64) -> f64 {
+        match self.step {
+            StepSize::Dt(dt) => dt,
+            StepSize::Substeps(k) => lr / f64::from(k),
+        }
+    }
+
     /// The grid index of every sample, or why a sample is off the grid `t0 + n·h`.
     fn grid_indices(&self, t0: f64, h: f64, opts: &SolveOptions) -> Result<Vec<usize>> {
         opts.t_eval

@@ -317,6 +317,21 @@ impl std::fmt::Debug for Kernel {
     }
 }
 
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::spec::fmt_f64 as n;
+        match self {
+            Kernel::StateSpace(s) if s.d == 1 => {
+                write!(f, "{}·e^(-{}s)", n(s.b[0] * s.c[0]), n(-s.a[0]))
+            }
+            Kernel::StateSpace(s) => write!(f, "state-space kernel of dimension {}", s.d),
+            Kernel::PowerLaw { coef, exponent } => write!(f, "{}·s^(-{})", n(*coef), n(*exponent)),
+            Kernel::Sum(s) => write!(f, "sum of {} exponentials", s.terms.len()),
+            Kernel::Custom(_) => write!(f, "user kernel"),
+        }
+    }
+}
+
 impl Kernel {
     /// `K(s)` for `s > 0`.
     pub fn eval(&self, s: f64) -> f64 {
