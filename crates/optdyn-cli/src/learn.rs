@@ -1,9 +1,11 @@
 //! `optdyn learn`: the learning-problem experiments of Gould–Tanaka and Dereich–Jentzen–Kassing,
-//! and the edge of stability (the library's `experiments::learn_files`).
+//! the edge of stability (the library's `experiments::learn_files`) and what long memory changes
+//! in Adam's continuous model (`experiments::memory`).
 
 use optdyn::experiments::eos::EosConfig;
 use optdyn::experiments::learn_files;
 use optdyn::experiments::learning::{ComparisonConfig, ErmConfig, StabilityConfig};
+use optdyn::experiments::memory::{self, MemoryConfig};
 use optdyn::{io, Error, Result};
 use std::path::PathBuf;
 
@@ -12,9 +14,12 @@ use std::path::PathBuf;
 pub struct LearnArgs {
     /// Experiment: `kadam` (Adam vs 2-Adam vs layer-norm Adam), `stability` ((β1, β2) update
     /// growth on a training problem), `erm` (Dereich–Jentzen–Kassing checks) or `eos` (edge of
-    /// stability: sharpness of GD and Adam against their thresholds, GD vs its central flow).
+    /// stability: sharpness of GD and Adam against their thresholds, GD vs its central flow) or
+    /// `memory` (discrete Adam vs its exponential-kernel IDE vs power-law memory: trajectories,
+    /// basin-switch thresholds vs lr on rosen1d, loss curves on a small MLP).
     experiment: String,
-    /// Optimizer steps (default: the experiment's own).
+    /// Optimizer steps (default: the experiment's own; memory: the rosen1d trajectory and the
+    /// learning run, not the basin scan, whose runs have a fixed horizon in time units).
     #[arg(long, value_parser = crate::values::count)]
     steps: Option<u64>,
     /// Seeds, comma-separated (kadam, erm).
@@ -82,9 +87,22 @@ pub fn run(a: &LearnArgs) -> Result<u8> {
             }
             learn_files::eos(&cfg, &dir)?
         }
+        "memory" => {
+            let mut cfg = MemoryConfig::default();
+            if let Some(s) = a.steps {
+                cfg.steps = s;
+                cfg.learning_steps = s;
+            }
+            if a.seeds.is_some() {
+                return Err(Error::spec(
+                    "learn memory: --seeds does not apply (one initialisation, seed 0)",
+                ));
+            }
+            memory::files(&cfg, &dir)?
+        }
         other => {
             return Err(Error::spec(format!(
-                "learn: unknown experiment '{other}' (allowed: kadam, stability, erm, eos)"
+                "learn: unknown experiment '{other}' (allowed: kadam, stability, erm, eos, memory)"
             )));
         }
     };

@@ -1,9 +1,10 @@
 //! The experiments layer: the seed papers' reproductions ([`reproduce`]), the learning-problem
-//! experiments ([`learning`], [`eos`]) and the built-in demo report ([`demo`]). Each builds on the run
+//! experiments ([`learning`], [`eos`], [`memory`]) and the built-in demo report ([`demo`]). Each builds on the run
 //! engine and the analyses, writes its data and figures, and returns what it measured.
 
 pub mod demo;
 pub mod eos;
 pub mod learn_files;
 pub mod learning;
+pub mod memory;
 pub mod reproduce;
