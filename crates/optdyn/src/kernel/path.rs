@@ -107,7 +107,9 @@ impl MemoryPath for QuadraturePath {
     }
 }
 
-/// The sum-of-exponentials fast path (see the module doc).
+/// The sum-of-exponentials fast path (see the module doc). The history sum
+/// `S(n) = Σ_j e^{−r_j h} P_j(n)` is accumulated while the terms are advanced, so a peek costs
+/// `O(channels)` and a push one pass over the `J × channels` terms.
 pub struct SoePath {
     local: (f64, f64),
     decay: Vec<f64>,
@@ -115,6 +117,8 @@ pub struct SoePath {
     b: Vec<f64>,
     /// `P_j(n)` per term and channel, `terms × channels`.
     p: Vec<f64>,
+    /// `S(n)` per channel.
+    history: Vec<f64>,
     prev: Vec<f64>,
     started: bool,
 }
@@ -135,21 +139,17 @@ impl SoePath {
             decay,
             a,
             b,
+            history: vec![0.0; channels],
             prev: vec![0.0; channels],
             started: false,
         })
     }
 
-    fn history(&self, u: &[f64], out: &mut [f64]) {
-        let c = self.prev.len();
+    /// `y_{n+1} = Wa_0 u_n + Wb_0 u_{n+1} + S(n)`.
+    fn value(&self, u: &[f64], out: &mut [f64]) {
         let (la, lb) = self.local;
-        for ((o, x), y) in out.iter_mut().zip(&self.prev).zip(u) {
-            *o = la * x + lb * y;
-        }
-        for (j, &e) in self.decay.iter().enumerate() {
-            for (o, p) in out.iter_mut().zip(&self.p[j * c..(j + 1) * c]) {
-                *o += e * p;
-            }
+        for (((o, x), y), s) in out.iter_mut().zip(&self.prev).zip(u).zip(&self.history) {
+            *o = la * x + lb * y + s;
         }
     }
 }
@@ -157,7 +157,7 @@ impl SoePath {
 impl MemoryPath for SoePath {
     fn peek(&self, u: &[f64], out: &mut [f64]) {
         if self.started {
-            self.history(u, out);
+            self.value(u, out);
         } else {
             out.fill(0.0);
         }
@@ -167,12 +167,19 @@ impl MemoryPath for SoePath {
             out.fill(0.0);
             self.started = true;
         } else {
-            self.history(u, out);
+            self.value(u, out);
             let c = self.prev.len();
+            self.history.fill(0.0);
             for (j, &e) in self.decay.iter().enumerate() {
                 let (aj, bj) = (self.a[j], self.b[j]);
-                for ((p, x), y) in self.p[j * c..(j + 1) * c].iter_mut().zip(&self.prev).zip(u) {
+                for (((p, s), x), y) in self.p[j * c..(j + 1) * c]
+                    .iter_mut()
+                    .zip(self.history.iter_mut())
+                    .zip(&self.prev)
+                    .zip(u)
+                {
                     *p = e * *p + aj * x + bj * y;
+                    *s += e * *p;
                 }
             }
         }
