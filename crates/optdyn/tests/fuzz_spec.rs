@@ -337,12 +337,72 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Memory-kernel specs (`power:a=…;c=…;T=…`, `soe:terms=w/r;…`) with awkward numbers, as
+/// `adam-ide1:kernel_m=…` and `rmsprop-ide1:kernel=…`.
+fn kernel_specs() -> impl Strategy<Value = String> {
+    let num = || select(NUMBERS.to_vec()).prop_map(str::to_string);
+    let power = (
+        num(),
+        proptest::option::of((select(vec!["c", "T", "x"]), num())),
+    )
+        .prop_map(|(a, extra)| match extra {
+            Some((k, v)) => format!("power:a={a};{k}={v}"),
+            None => format!("power:a={a}"),
+        });
+    let soe = proptest::collection::vec((num(), num()), 0..4).prop_map(|terms| {
+        let t: Vec<String> = terms.iter().map(|(w, r)| format!("{w}/{r}")).collect();
+        format!("soe:terms={}", t.join(";"))
+    });
+    (prop_oneof![power, soe], any::<bool>()).prop_map(|(k, adam)| {
+        if adam {
+            format!("adam-ide1:kernel_m={k}")
+        } else {
+            format!("rmsprop-ide1:kernel={k}")
+        }
+    })
+}
+
+/// A kernel model that builds survives a short run by the memory integrator (both paths): it
+/// finishes or stops with a one-line reason, never panics.
+fn run_kernel_model(text: &str) -> Result<(), TestCaseError> {
+    let p = Problem::parse("rosen1d:c=4", vec![-1.5]).unwrap();
+    let opt = if text.starts_with("adam") {
+        optim::parse("adam:lr=0.01").unwrap()
+    } else {
+        optim::parse("rmsprop:lr=0.01").unwrap()
+    };
+    let m = match model::parse(text, opt.as_ref(), p.objective().clone()) {
+        Ok(m) => m,
+        Err(e) => return fuzz::one_line(&e, text),
+    };
+    for spec in [
+        "volterra:substeps=2",
+        "volterra:substeps=2,memory=quadrature",
+    ] {
+        let integ = integrate::parse(spec).unwrap();
+        match Run::model(&p, m.as_ref(), 0.01)
+            .integrator(integ.as_ref())
+            .steps(5)
+            .execute(&mut [])
+        {
+            Ok(end) => prop_assert!(!end.stop.to_string().contains('\n'), "{text}: {}", end.stop),
+            Err(e) => fuzz::one_line(&e, text)?,
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(fuzz::config(1024))]
 
     #[test]
     fn random_text_never_panics(text in random()) {
         check(&text)?;
+    }
+
+    #[test]
+    fn kernel_specs_never_panic(text in kernel_specs()) {
+        run_kernel_model(&text)?;
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl MemoryFit {
                 let mut dy = std::f64::consts::PI.powi(2) / (4.0 / tol).ln();
                 let mut last = f64::INFINITY;
                 for _ in 0..12 {
-                    let sum = power_sum(*coef, *exponent, h, horizon, tol, dy);
+                    let sum = power_sum(*coef, *exponent, h, horizon, tol, dy)?;
                     let bound = relative_error(kernel, &sum, h, horizon)?;
                     if bound <= tol {
                         return Ok(MemoryFit { sum, bound });
@@ -96,11 +96,28 @@ impl MemoryFit {
     }
 }
 
+/// Most trapezoid nodes a fit may use before compression (an exponent `a` near 0 needs about
+/// `ln(1/tol)/(a·Δy)` slow nodes: `a = 1e-3` needs ~6·10⁴).
+const MAX_NODES: f64 = 1e6;
+
 /// The trapezoid-rule sum for `coef·s^{−a}` with step `dy`, slow terms compressed.
-fn power_sum(coef: f64, a: f64, h: f64, horizon: f64, tol: f64, dy: f64) -> SumOfExponentials {
+fn power_sum(
+    coef: f64,
+    a: f64,
+    h: f64,
+    horizon: f64,
+    tol: f64,
+    dy: f64,
+) -> Result<SumOfExponentials> {
     let g = gamma(a);
     let y_hi = (40.0 / h).ln();
     let y_lo = -horizon.ln() + (0.25 * tol * a * g).ln() / a;
+    let nodes = (y_hi - y_lo) / dy;
+    if !(nodes.is_finite() && nodes <= MAX_NODES) {
+        return Err(Error::numerical(format!(
+            "kernel: the sum-of-exponentials fit of s^(-{a}) needs about {nodes:.1e} nodes (more than {MAX_NODES:e}); use a larger exponent or memory=quadrature"
+        )));
+    }
     let (mut terms, mut slow_x, mut slow_c) = (Vec::new(), Vec::new(), Vec::new());
     let mut k = 0u32;
     loop {
@@ -120,7 +137,7 @@ fn power_sum(coef: f64, a: f64, h: f64, horizon: f64, tol: f64, dy: f64) -> SumO
     for (x, w) in gauss_rule(&slow_x, &slow_c, SLOW_NODES) {
         terms.push((w, x.max(0.0) / horizon));
     }
-    SumOfExponentials { terms }
+    Ok(SumOfExponentials { terms })
 }
 
 /// The measured relative error of `sum` against `kernel` on `[h, horizon]` (see the module doc);
