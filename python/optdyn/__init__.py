@@ -4,7 +4,8 @@ Run a discrete optimizer (SGD, heavy ball, Nesterov, AdaGrad, RMSProp, Adam, Ada
 ``torch.optim``'s exact semantics) beside its continuous-time models (gradient flow, inertial
 ODEs, integro-differential equations with memory kernels) on the same objective and the same
 clock ``t_k = k·lr``, and measure how well they agree — with built-in pieces or your own
-objective, update rule and model, as numpy callables.
+objective, update rule, model and memory kernel ``K(s)`` (:class:`KernelModel`), as numpy
+callables.
 
 Quick start::
 
@@ -45,7 +46,7 @@ from .api import (
     stability,
     sweep,
 )
-from .model import CustomModel
+from .model import CustomModel, KernelModel
 from .trajectory import Stop, Trajectory
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "__version__",
     "optim",
     "CustomModel",
+    "KernelModel",
     "Trajectory",
     "Stop",
     "run",

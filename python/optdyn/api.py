@@ -9,7 +9,8 @@ Python objects:
   it; otherwise a central difference of the gradient is used);
 * optimizer: ``"adam:lr=1e-3"``, an :mod:`optdyn.optim` instance, or an update rule with ``lr``,
   ``init(n) -> state`` and ``step(x, g, state) -> (x_new, state)``;
-* model: ``"adam-ide1"`` or an :class:`optdyn.CustomModel`.
+* model: ``"adam-ide1"``, an :class:`optdyn.KernelModel` (a nonlocal model with your own
+  memory kernel ``K(s)``) or an :class:`optdyn.CustomModel`.
 
 Runs execute in Rust with the interpreter released; an exception raised by your callable
 propagates unchanged (with a note naming the step), a wrong shape or a non-finite value at a
@@ -60,8 +61,9 @@ def run(
             learning rate sets the clock.
         steps: number of optimizer steps ``K`` (or give ``t_end``).
         t_end: end time ``T`` (``K = round(T/lr)``).
-        model: a continuous model of the optimizer to integrate instead (spec or
-            :class:`optdyn.CustomModel`), sampled at ``t0 + k·lr``.
+        model: a continuous model of the optimizer to integrate instead (spec,
+            :class:`optdyn.KernelModel` or :class:`optdyn.CustomModel`), sampled at
+            ``t0 + k·lr``.
         integrator: integrator spec for the model (default ``"rk4:substeps=10"``; e.g.
             ``"dopri5:rtol=1e-10,atol=1e-12"``).
         every: keep every ``every``-th sample (and the last).
@@ -125,8 +127,8 @@ def compare(
 
     Args:
         objective, x0, optimizer: as for :func:`run`.
-        models: ``"adam-ide1+adam-ide2:u0=1"``, or a list of specs, :class:`CustomModel` objects
-            and factories ``lr -> CustomModel``.
+        models: ``"adam-ide1+adam-ide2:u0=1"``, or a list of specs, :class:`KernelModel` and
+            :class:`CustomModel` objects and factories ``lr -> CustomModel``.
         t_end / steps: the horizon (``K = round(T/lr)``) or the number of steps.
         integrator: integrator spec for the models (default ``"rk4:substeps=10"``).
         every: sample every ``every``-th step.

@@ -505,8 +505,9 @@ impl Model for PyModel {
     }
 }
 
-/// A `CustomModel`, or a factory `lr -> CustomModel`, for the analyses that rebuild models per
-/// learning rate. `x0` is the probe whose `initial_state` fixes the dimension.
+/// A `CustomModel`, or a factory `lr -> CustomModel` (or `lr -> KernelModel`), for the analyses
+/// that rebuild models per learning rate. `x0` is the probe whose `initial_state` fixes the
+/// dimension.
 pub struct PyModelFactory {
     label: String,
     obj: Py<PyAny>,
@@ -521,8 +522,8 @@ impl PyModelFactory {
         let is_factory = !obj.hasattr("rhs")?;
         if is_factory && !obj.is_callable() {
             return Err(PyTypeError::new_err(format!(
-                "models must be spec strings, optdyn.CustomModel objects or callables \
-                 lr -> CustomModel, got {}",
+                "models must be spec strings, optdyn.KernelModel or optdyn.CustomModel objects \
+                 or callables lr -> CustomModel, got {}",
                 type_name(obj)
             )));
         }
@@ -548,19 +549,27 @@ impl ModelFactory for PyModelFactory {
     fn build(
         &self,
         opt: &dyn Optimizer<f64>,
-        _obj: Arc<dyn Objective>,
+        objective: Arc<dyn Objective>,
     ) -> optdyn::Result<Box<dyn Model>> {
-        let r = Python::attach(|py| {
+        let r = Python::attach(|py| -> PyResult<Box<dyn Model>> {
             let obj = self.obj.bind(py);
             let custom = if self.is_factory {
                 obj.call1((opt.lr(),))?
             } else {
                 obj.clone()
             };
-            PyModel::new(&custom, &self.x0, self.slot.clone())
+            if crate::kernels::is_kernel_model(&custom)? {
+                let k = crate::kernels::PyKernelModel::new(&custom, self.slot.clone())?;
+                return crate::errors::IntoPy::py(k.build(opt, objective.clone()));
+            }
+            Ok(Box::new(PyModel::new(
+                &custom,
+                &self.x0,
+                self.slot.clone(),
+            )?))
         });
         match r {
-            Ok(m) => Ok(Box::new(m)),
+            Ok(m) => Ok(m),
             Err(e) => {
                 self.slot
                     .set(e, format!("building the model '{}'", self.label));

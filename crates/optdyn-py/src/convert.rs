@@ -3,6 +3,7 @@
 
 use crate::callables::{to_vec, type_name, PyModel, PyModelFactory, PyObjective, PyOptimizer};
 use crate::errors::{ErrorSlot, IntoPy};
+use crate::kernels::{is_kernel_model, PyKernelModel};
 use numpy::{PyArray1, PyArrayMethods};
 use optdyn::block;
 use optdyn::integrate::{self, Integrator, Stats};
@@ -50,13 +51,18 @@ pub fn optimizer(obj: &Bound<'_, PyAny>, slot: &ErrorSlot) -> PyResult<Box<dyn O
     }
 }
 
-/// The model of `opt` on the problem: a spec string or a `CustomModel`.
+/// The model of `opt` on the problem: a spec string, a `KernelModel` or a `CustomModel`.
 pub fn model(
     obj: &Bound<'_, PyAny>,
     opt: &dyn Optimizer<f64>,
     problem: &Problem,
     slot: &ErrorSlot,
 ) -> PyResult<Box<dyn Model>> {
+    if is_kernel_model(obj)? {
+        let k = PyKernelModel::new(obj, slot.clone())?;
+        let built = k.build(opt, problem.objective().clone());
+        return slot.check(obj.py(), built)?.py();
+    }
     match spec_text(obj)? {
         Some(s) => model::parse(&s, opt, problem.objective().clone()).py(),
         None => Ok(Box::new(PyModel::new(obj, problem.x0(), slot.clone())?)),
@@ -68,6 +74,9 @@ fn factory(
     problem: &Problem,
     slot: &ErrorSlot,
 ) -> PyResult<Box<dyn ModelFactory>> {
+    if is_kernel_model(obj)? {
+        return Ok(Box::new(PyKernelModel::new(obj, slot.clone())?));
+    }
     match spec_text(obj)? {
         Some(s) => Ok(Box::new(ModelSpec::parse(&s).py()?)),
         None => Ok(Box::new(PyModelFactory::new(
@@ -79,7 +88,8 @@ fn factory(
 }
 
 /// The models of a comparison: a spec list (`"adam-ide1+adam-ide2:u0=1"` or `"a,b"`), or a
-/// sequence of specs, `CustomModel`s and factories `lr -> CustomModel`.
+/// sequence of specs, `KernelModel`s, `CustomModel`s and factories `lr -> CustomModel` (or
+/// `lr -> KernelModel`).
 pub fn factories(
     models: &Bound<'_, PyAny>,
     problem: &Problem,
@@ -101,7 +111,7 @@ pub fn factories(
             .map(|s| Ok(Box::new(ModelSpec::parse(s).py()?) as Box<dyn ModelFactory>))
             .collect();
     }
-    if models.hasattr("rhs")? {
+    if models.hasattr("rhs")? || is_kernel_model(models)? {
         return Ok(vec![factory(models, problem, slot)?]);
     }
     let items = models.try_iter().map_err(|_| {

@@ -10,6 +10,7 @@ mod api_sweep;
 mod callables;
 mod convert;
 mod errors;
+mod kernels;
 
 use pyo3::prelude::*;
 
@@ -31,5 +32,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api_experiments::learn, m)?)?;
     m.add_function(wrap_pyfunction!(api_experiments::catalogs, m)?)?;
     m.add_function(wrap_pyfunction!(api_experiments::check_optimizer, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::kernel_model_spec, m)?)?;
     Ok(())
 }
