@@ -107,10 +107,11 @@ class KernelModel:
     * ``"volterra:substeps=S,memory=quadrature"`` (exact history): ``8·N`` evaluations per
       memory, tabulated once before the first step (``O(N²)`` work in Rust);
     * the fast path (``memory=soe``, the default) fits the callable once by a sum of
-      exponentials (a few thousand evaluations). The least-squares fit of a user kernel can
-      miss its tolerance (a singular kernel such as ``s**-0.5``, or a fast-decaying one over a
-      long run); the run then stops with the reason (``Trajectory.stop``, "failed … use
-      memory=quadrature or a larger tol") — use ``memory=quadrature``;
+      exponentials on ``[h, T]`` (least squares with 8 to 128 rates, a few thousand
+      evaluations; measured on ``[1e-3, 10]``: ``s**-0.5`` and ``1/(1+s)**2`` to 2e-13,
+      ``5*exp(-5*s)`` to 6e-10 relative). A kernel whose fit misses ``tol`` stops the run
+      with the reason (``Trajectory.stop``, "failed … use memory=quadrature or a larger
+      tol");
     * ``rmsprop-ide1`` with ``v0="window"`` also integrates ``K`` over a moving window at every
       field evaluation (128 evaluations, two field evaluations per grid step), and
       ``adagrad-ide1`` over ``[0, lr]`` once when built (128).

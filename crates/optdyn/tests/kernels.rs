@@ -145,13 +145,14 @@ fn sum_of_exponentials_fast_path_for_the_power_law() {
 #[test]
 fn least_squares_fit_of_a_user_kernel() {
     let user = Kernel::Custom(Arc::new(|s: f64| 1.0 / (1.0 + s).powi(2)));
-    let soe = SumOfExponentials::fit(&user, 1e-3, 50.0, 16).unwrap();
+    let soe = SumOfExponentials::fit(&user, 1e-3, 50.0, 32).unwrap();
     let mut worst = 0.0f64;
     for i in 0..200 {
         let s = 1e-3 * (5e4f64).powf(i as f64 / 199.0);
         worst = worst.max((soe.eval(s) / user.eval(s) - 1.0).abs());
     }
-    assert!(worst < 1e-3, "fit relative error {worst:e}");
+    // Measured 2.8e-6 with 32 rates on [1e-3, 50] (MemoryFit doubles the rates to meet a tol).
+    assert!(worst < 1e-5, "fit relative error {worst:e}");
     // A custom exponential kernel: quadrature equals the exact recursion.
     let h = 0.01;
     let mut quad = Kernel::Custom(Arc::new(|s: f64| 2.0 * (-s).exp()))

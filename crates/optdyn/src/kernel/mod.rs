@@ -499,7 +499,10 @@ impl SumOfExponentials {
     }
 
     /// Least-squares fit of a kernel on `[s_min, s_max]` with `n` rates log-spaced in
-    /// `[1/s_max, 1/s_min]`, sampled at `8n` log-spaced points (relative residual weighting).
+    /// `[0.1/s_max, 40/s_min]`, sampled at `8n` log-spaced points, residuals weighted by
+    /// `1/max(|K(s)|, 10⁻⁶·max|K|)` (relative error, floored where the kernel has decayed —
+    /// the measure [`super::MemoryFit`] reports), singular values below `10⁻¹⁵` of the largest
+    /// dropped.
     pub fn fit(kernel: &Kernel, s_min: f64, s_max: f64, n: usize) -> Result<Self> {
         if !(s_min > 0.0 && s_max > s_min) || n == 0 {
             return Err(Error::spec(format!(
@@ -507,29 +510,39 @@ impl SumOfExponentials {
             )));
         }
         let m = 8 * n;
+        let (r_lo, r_hi) = (0.1 / s_max, 40.0 / s_min);
         let rate = |j: usize| {
             let f = if n == 1 {
                 0.0
             } else {
                 j as f64 / (n - 1) as f64
             };
-            (1.0 / s_max) * (s_max / s_min).powf(f)
+            r_lo * (r_hi / r_lo).powf(f)
         };
-        let point = |i: usize| s_min * (s_max / s_min).powf(i as f64 / (m - 1) as f64);
+        let points: Vec<f64> = (0..m)
+            .map(|i| s_min * (s_max / s_min).powf(i as f64 / (m - 1) as f64))
+            .collect();
+        let values: Vec<f64> = points.iter().map(|&s| kernel.eval(s)).collect();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::spec(format!(
+                "kernel: K(s) is not finite at s = {} ({})",
+                points[i], values[i]
+            )));
+        }
+        let floor = 1e-6 * values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let mut a = nalgebra::DMatrix::<f64>::zeros(m, n);
         let mut rhs = nalgebra::DVector::<f64>::zeros(m);
-        for i in 0..m {
-            let s = point(i);
-            let k = kernel.eval(s);
-            let wgt = if k.abs() > 0.0 { 1.0 / k.abs() } else { 1.0 };
+        for (i, (&s, &k)) in points.iter().zip(&values).enumerate() {
+            let wgt = 1.0 / k.abs().max(floor).max(f64::MIN_POSITIVE);
             for j in 0..n {
                 a[(i, j)] = wgt * (-rate(j) * s).exp();
             }
             rhs[i] = wgt * k;
         }
         let svd = a.svd(true, true);
+        let cut = 1e-15 * svd.singular_values.max();
         let w = svd
-            .solve(&rhs, 1e-14)
+            .solve(&rhs, cut)
             .map_err(|e| Error::numerical(format!("kernel: fit failed: {e}")))?;
         Ok(SumOfExponentials {
             terms: (0..n).map(|j| (w[j], rate(j))).collect(),
