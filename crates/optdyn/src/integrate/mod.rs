@@ -13,6 +13,8 @@
 //! - implicit with a Newton solve ([`implicit`]): `backward-euler`, `trapezoid`;
 //! - second-order systems `x'' = A(t, x, v)` ([`second_order`]): `newmark`,
 //!   `central-difference`, `staggered`, `verlet`, `symplectic-euler`;
+//! - stochastic differential equations ([`sde`]): Euler–Maruyama and Milstein with reproducible
+//!   Brownian increments, parallel ensembles, Talay–Tubaro weak order 2;
 //! - memory kernels without a finite state ([`volterra`]): `volterra` (trapezoidal
 //!   predictor–corrector with product-integrated memories, exact history or fast
 //!   sum-of-exponentials path).
@@ -48,6 +50,7 @@ pub mod implicit;
 mod interface;
 pub mod problems;
 mod registry;
+pub mod sde;
 pub mod second_order;
 mod times;
 pub mod volterra;
