@@ -45,11 +45,11 @@ pub struct SdeGrid {
 }
 
 impl SdeGrid {
-    /// Checks `t_end > t0`, both finite, `steps ≥ 1`.
+    /// Checks `t_end > t0`, both finite (checked first, so the comparison sees no NaN), `steps ≥ 1`.
     pub fn check(&self) -> Result<f64> {
         check::within("sde", "t0", self.t0, Allowed::Finite)?;
         check::within("sde", "t_end", self.t_end, Allowed::Finite)?;
-        if !(self.t_end > self.t0) {
+        if self.t_end <= self.t0 {
             return Err(Error::spec(format!(
                 "sde: t_end must be > t0, got t0 = {}, t_end = {}",
                 self.t0, self.t_end
