@@ -6,6 +6,7 @@ pub mod compare;
 pub mod converge;
 pub mod fit;
 pub mod lyapunov;
+pub mod moments;
 pub mod sharpness;
 pub mod spectrum;
 pub mod stability;

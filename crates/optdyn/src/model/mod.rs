@@ -39,6 +39,7 @@ pub mod nesterov;
 pub mod nonlocal;
 mod registry;
 pub mod rmsprop_ide;
+pub mod sme;
 
 pub use adagrad_ide::AdagradIde;
 pub use adam_field::AdamField;
@@ -53,6 +54,7 @@ pub use nesterov::Nesterov;
 pub use nonlocal::KernelModel;
 pub use registry::{catalog, from_spec, parse, registry, Entry, ModelFactory, ModelSpec};
 pub use rmsprop_ide::RmspropIde;
+pub use sme::{Sme, SmeOrder};
 
 use crate::block::Block;
 use crate::integrate::OdeSystem;
