@@ -168,6 +168,28 @@ impl Spec {
         }
     }
 
+    /// A copy without the pairs of `keys` (every key unread).
+    pub fn without(&self, keys: &[&str]) -> Spec {
+        let pairs: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| !keys.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let rest = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let n = pairs.len();
+        Spec {
+            name: self.name.clone(),
+            pairs,
+            rest,
+            used: Mutex::new(vec![false; n]),
+        }
+    }
+
     /// The raw text of `key`, marking it as used.
     pub fn raw(&self, key: &str) -> Option<&str> {
         let i = self.pairs.iter().position(|(k, _)| k == key)?;

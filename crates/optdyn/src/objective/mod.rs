@@ -7,10 +7,12 @@ pub mod builtin;
 pub mod closure;
 pub mod data;
 pub mod expr;
+pub mod noise;
 pub mod scale_invariant;
 pub mod transform;
 
 pub use closure::FnObjective;
+pub use noise::GradientNoise;
 pub use transform::{L2Penalty, Negated};
 
 use crate::spec::{ComponentInfo, Spec};
@@ -196,15 +198,24 @@ pub fn catalog() -> Vec<ComponentInfo> {
     registry().iter().map(|e| e.info).collect()
 }
 
-/// Builds an objective from a parsed spec through the [`registry`].
+/// Builds an objective from a parsed spec through the [`registry`]; the keys `grad_noise`,
+/// `grad_noise_diag`, `grad_noise_seed` (any objective but `expr:`) wrap it in
+/// [`GradientNoise`].
 pub fn from_spec(s: &Spec, dim: usize) -> Result<Box<dyn Objective>> {
-    match registry().iter().find(|e| e.info.name == s.name) {
-        Some(e) => (e.build)(s, dim),
-        None => Err(crate::Error::unknown_name(
-            "objective",
-            &s.name,
-            registry().iter().map(|e| e.info.name),
-        )),
+    let (inner, noise) = noise::split(s)?;
+    let built = match registry().iter().find(|e| e.info.name == inner.name) {
+        Some(e) => (e.build)(&inner, dim)?,
+        None => {
+            return Err(crate::Error::unknown_name(
+                "objective",
+                &inner.name,
+                registry().iter().map(|e| e.info.name),
+            ))
+        }
+    };
+    match noise {
+        Some((sigma, seed)) => Ok(Box::new(GradientNoise::new(built, &sigma, seed)?)),
+        None => Ok(built),
     }
 }
 

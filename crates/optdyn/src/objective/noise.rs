@@ -1,0 +1,120 @@
+//! Gradient noise you can state: any objective spec (but `expr:`) takes `grad_noise=σ`
+//! (additive `N(0, σ²I)` on the gradient the optimizer sees), or `grad_noise_diag=σ0;σ1;…`
+//! (`N(0, diag σ²)`), with `grad_noise_seed=S` (default 0). (Not `noise=`: the data objectives
+//! already use `noise` for the noise of their labels.) The noise of step `k` is drawn from the ChaCha8 stream `k` of
+//! the seed, so a run is reproducible and step `k`'s noise does not depend on earlier draws.
+//! Values, full gradients and Hessians stay the objective's own: only
+//! [`Objective::gradient_at_step`] (what a discrete optimizer sees) is noisy, which is the
+//! setting of the stochastic modified equations ([`crate::model::sme`], covariance `Σ = diag σ²`).
+
+use super::Objective;
+use crate::error::Allowed;
+use crate::spec::{check, Spec};
+use crate::{Error, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// An objective whose step gradients carry additive Gaussian noise (see the module doc).
+pub struct GradientNoise {
+    inner: Box<dyn Objective>,
+    sigma: Vec<f64>,
+    seed: u64,
+}
+
+impl GradientNoise {
+    /// `inner` with noise standard deviations `sigma` (one for all coordinates, or one each).
+    pub fn new(inner: Box<dyn Objective>, sigma: &[f64], seed: u64) -> Result<Self> {
+        let n = inner.dim();
+        if sigma.len() != 1 && sigma.len() != n {
+            return Err(Error::spec(format!(
+                "{}: grad_noise_diag has {} entries, expected the dimension {n}",
+                inner.name(),
+                sigma.len()
+            )));
+        }
+        for &s in sigma {
+            check::within(&inner.name(), "grad_noise", s, Allowed::NonNegative)?;
+            check::within(&inner.name(), "grad_noise", s, Allowed::Finite)?;
+        }
+        let sigma = (0..n)
+            .map(|i| sigma[if sigma.len() == 1 { 0 } else { i }])
+            .collect();
+        Ok(GradientNoise { inner, sigma, seed })
+    }
+
+    /// The noise standard deviation of each coordinate (`Σ^{1/2}` of the SMEs).
+    pub fn sigma(&self) -> &[f64] {
+        &self.sigma
+    }
+}
+
+/// Noise standard deviations and seed, as read from a spec.
+pub(crate) type NoiseKeys = (Vec<f64>, u64);
+
+/// Splits the noise keys off `s`: the spec without them and the noise, if any was asked for.
+pub(crate) fn split(s: &Spec) -> Result<(Spec, Option<NoiseKeys>)> {
+    let has = |k: &str| s.has(k);
+    if !has("grad_noise") && !has("grad_noise_diag") && !has("grad_noise_seed") {
+        return Ok((s.clone(), None));
+    }
+    if has("grad_noise") && has("grad_noise_diag") {
+        return Err(Error::spec(format!(
+            "{}: give grad_noise or grad_noise_diag, not both",
+            s.name
+        )));
+    }
+    let sigma = match s.f64_list("grad_noise_diag")? {
+        Some(v) => v,
+        None => vec![s.f64("grad_noise", 0.0)?],
+    };
+    let seed = s.u64("grad_noise_seed", 0)?;
+    Ok((
+        s.without(&["grad_noise", "grad_noise_diag", "grad_noise_seed"]),
+        Some((sigma, seed)),
+    ))
+}
+
+impl Objective for GradientNoise {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        self.inner.value(x)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        self.inner.gradient(x, g)
+    }
+    fn value_gradient(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        self.inner.value_gradient(x, g)
+    }
+    fn hvp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
+        self.inner.hvp(x, v, out)
+    }
+    fn curvature_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        self.inner.curvature_gradient(x, u, out)
+    }
+    /// The inner objective's step gradient plus `σ ⊙ ξ_k`, `ξ_k ~ N(0, I)` from stream `step`.
+    fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
+        let f = self.inner.gradient_at_step(x, step, g);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(step);
+        for (gi, s) in g.iter_mut().zip(&self.sigma) {
+            let u1: f64 = 1.0 - rng.random::<f64>();
+            let u2: f64 = rng.random::<f64>();
+            *gi += s * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+        }
+        f
+    }
+    fn num_samples(&self) -> usize {
+        self.inner.num_samples()
+    }
+    fn sample_gradient(&self, i: usize, x: &[f64], g: &mut [f64]) -> f64 {
+        self.inner.sample_gradient(i, x, g)
+    }
+    fn min_value(&self) -> Option<f64> {
+        self.inner.min_value()
+    }
+}
