@@ -7,12 +7,11 @@
 //! [`Objective::gradient_at_step`] (what a discrete optimizer sees) is noisy, which is the
 //! setting of the stochastic modified equations ([`crate::model::sme`], covariance `Σ = diag σ²`).
 
+use super::data::datasets;
 use super::Objective;
 use crate::error::Allowed;
 use crate::spec::{check, Spec};
 use crate::{Error, Result};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// An objective whose step gradients carry additive Gaussian noise (see the module doc).
 pub struct GradientNoise {
@@ -99,12 +98,9 @@ impl Objective for GradientNoise {
     /// The inner objective's step gradient plus `σ ⊙ ξ_k`, `ξ_k ~ N(0, I)` from stream `step`.
     fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
         let f = self.inner.gradient_at_step(x, step, g);
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        rng.set_stream(step);
+        let mut rng = datasets::rng(self.seed, step);
         for (gi, s) in g.iter_mut().zip(&self.sigma) {
-            let u1: f64 = 1.0 - rng.random::<f64>();
-            let u2: f64 = rng.random::<f64>();
-            *gi += s * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            *gi += s * datasets::normal(&mut rng);
         }
         f
     }
