@@ -23,11 +23,12 @@ impl SdeSystem for Gbm {
     fn drift(&self, _t: f64, x: &[f64], out: &mut [f64]) {
         out[0] = self.mu * x[0];
     }
-    fn diffusion(&self, _t: f64, x: &[f64], out: &mut [f64]) {
-        out[0] = self.sigma * x[0];
+    fn noise(&self, _t: f64, x: &[f64], dw: &[f64], out: &mut [f64]) {
+        out[0] = self.sigma * x[0] * dw[0];
     }
-    fn diffusion_slope(&self, _t: f64, _x: &[f64], out: &mut [f64]) -> bool {
-        out[0] = self.sigma;
+    fn diagonal(&self, _t: f64, x: &[f64], s: &mut [f64], slope: &mut [f64]) -> bool {
+        s[0] = self.sigma * x[0];
+        slope[0] = self.sigma;
         true
     }
 }
@@ -45,11 +46,15 @@ impl SdeSystem for Ou {
     fn drift(&self, _t: f64, x: &[f64], out: &mut [f64]) {
         out[0] = -self.lambda * x[0];
     }
-    fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
-        out[0] = self.sigma;
+    fn noise(&self, _t: f64, _x: &[f64], dw: &[f64], out: &mut [f64]) {
+        out[0] = self.sigma * dw[0];
     }
-    fn diffusion_slope(&self, _t: f64, _x: &[f64], out: &mut [f64]) -> bool {
-        out[0] = 0.0;
+    fn diagonal(&self, _t: f64, _x: &[f64], s: &mut [f64], slope: &mut [f64]) -> bool {
+        s[0] = self.sigma;
+        slope[0] = 0.0;
+        true
+    }
+    fn additive_noise(&self) -> bool {
         true
     }
 }
@@ -204,8 +209,8 @@ impl SdeSystem for NoSlope {
     fn drift(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
         out[0] = 0.0;
     }
-    fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
-        out[0] = 1.0;
+    fn noise(&self, _t: f64, _x: &[f64], dw: &[f64], out: &mut [f64]) {
+        out[0] = dw[0];
     }
 }
 

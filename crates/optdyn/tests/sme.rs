@@ -9,7 +9,7 @@ use optdyn::analysis::moments::{Functional, LinearGaussian};
 use optdyn::integrate::sde::{
     mean_and_error, solve_paths, Brownian, SdeGrid, SdeScheme, SdeSystem,
 };
-use optdyn::model::{Sme, SmeOrder};
+use optdyn::model::{GradientCovariance, Sme, SmeOrder};
 use optdyn::objective::{self, Objective};
 use optdyn::optim::{Optimizer, Sgd};
 use std::sync::Arc;
@@ -20,6 +20,10 @@ const SIGMA: f64 = 0.5;
 
 fn quadratic() -> Arc<dyn Objective> {
     objective::parse("quadratic:diag=2", 1).unwrap().into()
+}
+
+fn additive(sigma: f64) -> GradientCovariance {
+    GradientCovariance::additive(&[sigma], 1).unwrap()
 }
 
 fn problem() -> LinearGaussian {
@@ -60,10 +64,10 @@ fn the_sme_systems_are_the_ou_processes_of_the_moment_formulas() {
         (SmeOrder::First, C),
         (SmeOrder::Second, C + 0.5 * 0.1 * C * C),
     ] {
-        let sme = Sme::of(&sgd, order, &[SIGMA], obj.clone()).unwrap();
+        let sme = Sme::of(&sgd, order, additive(SIGMA), obj.clone()).unwrap();
         let (mut f, mut s) = ([0.0], [0.0]);
         sme.drift(0.0, &[0.7], &mut f);
-        sme.diffusion(0.0, &[0.7], &mut s);
+        sme.noise(0.0, &[0.7], &[1.0], &mut s);
         assert!((f[0] + kappa * 0.7).abs() < 1e-15, "{order:?}: {}", f[0]);
         assert!((s[0] - 0.1f64.sqrt() * SIGMA).abs() < 1e-15);
     }
@@ -109,7 +113,7 @@ fn ensembles_match_the_exact_moments() {
     // The SMEs by Milstein with 10 substeps per SGD step: their E x² within 4 standard errors
     // plus the scheme's O(h) bias of the formula's value.
     for order in [SmeOrder::First, SmeOrder::Second] {
-        let sme = Sme::of(&sgd, order, &[SIGMA], obj.clone()).unwrap();
+        let sme = Sme::of(&sgd, order, additive(SIGMA), obj.clone()).unwrap();
         let t = steps as f64 * lr;
         let grid = SdeGrid {
             t0: 0.0,
@@ -151,15 +155,17 @@ fn bad_input_is_refused() {
     let e = Sme::of(
         &Sgd::default().momentum(0.9),
         SmeOrder::First,
-        &[0.1],
+        additive(0.1),
         obj.clone(),
     )
     .err()
     .unwrap()
     .to_string();
     assert!(e.contains("momentum"), "{e}");
-    assert!(Sme::of(&Sgd::default(), SmeOrder::First, &[-0.1], obj.clone()).is_err());
-    assert!(Sme::of(&Sgd::default(), SmeOrder::First, &[0.1, 0.1], obj).is_err());
+    assert!(GradientCovariance::additive(&[-0.1], 1).is_err());
+    assert!(GradientCovariance::additive(&[0.1, 0.1], 1).is_err());
+    let two = GradientCovariance::additive(&[0.1], 2).unwrap();
+    assert!(Sme::of(&Sgd::default(), SmeOrder::First, two, obj).is_err());
 }
 
 /// `quadratic:diag=2,grad_noise=0.5,grad_noise_seed=S` through the run engine: over 4000 seeds the final

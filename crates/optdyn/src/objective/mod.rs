@@ -12,7 +12,7 @@ pub mod scale_invariant;
 pub mod transform;
 
 pub use closure::FnObjective;
-pub use noise::GradientNoise;
+pub use noise::{GradientNoise, StepNoise};
 pub use transform::{L2Penalty, Negated};
 
 use crate::spec::{ComponentInfo, Spec};
@@ -84,6 +84,13 @@ pub trait Objective: Send + Sync {
     /// Known minimum value `f*`, if any (used for `f − f*` monitors).
     fn min_value(&self) -> Option<f64> {
         None
+    }
+    /// The law of the randomness in [`Objective::gradient_at_step`], for the stochastic models:
+    /// the default says the step gradients are exact; an objective that overrides
+    /// `gradient_at_step` with noise states its law here, or returns `None` when it has none
+    /// that the models can use.
+    fn step_noise(&self) -> Option<StepNoise> {
+        Some(StepNoise::default())
     }
 }
 

@@ -13,6 +13,25 @@ use crate::error::Allowed;
 use crate::spec::{check, Spec};
 use crate::{Error, Result};
 
+/// The law of the noise in an objective's step gradients ([`Objective::step_noise`]): the
+/// gradient of step `k` is `ḡ_B(x) + σ ⊙ ξ_k`, with `ḡ_B` the mean over a minibatch of `B` of
+/// the `N` samples drawn without replacement (or the full gradient), and `ξ_k ~ N(0, I)`
+/// independent of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepNoise {
+    /// Additive standard deviations `σ_i`, one per coordinate (empty: none).
+    pub additive: Vec<f64>,
+    /// The minibatch size `B < N`, when step gradients are minibatch means.
+    pub batch: Option<usize>,
+}
+
+impl StepNoise {
+    /// Whether the step gradients are exact.
+    pub fn is_exact(&self) -> bool {
+        self.batch.is_none() && self.additive.iter().all(|&s| s == 0.0)
+    }
+}
+
 /// An objective whose step gradients carry additive Gaussian noise (see the module doc).
 pub struct GradientNoise {
     inner: Box<dyn Objective>,
@@ -112,5 +131,21 @@ impl Objective for GradientNoise {
     }
     fn min_value(&self) -> Option<f64> {
         self.inner.min_value()
+    }
+    /// The inner objective's noise with the additive `σ` added (a stated inner additive noise
+    /// and this one add in variance; `None` when the inner noise has no stated law).
+    fn step_noise(&self) -> Option<StepNoise> {
+        let mut noise = self.inner.step_noise()?;
+        noise.additive = if noise.additive.is_empty() {
+            self.sigma.clone()
+        } else {
+            noise
+                .additive
+                .iter()
+                .zip(&self.sigma)
+                .map(|(a, b)| a.hypot(*b))
+                .collect()
+        };
+        Some(noise)
     }
 }

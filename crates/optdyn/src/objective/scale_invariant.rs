@@ -71,6 +71,13 @@ impl Objective for NoiseLoss {
     fn hvp(&self, _x: &[f64], _v: &[f64], out: &mut [f64]) {
         out.fill(0.0);
     }
+    /// Additive `N(0, σ²I)`: the gradient of step `k` is `σ ξ_k` about the mean 0.
+    fn step_noise(&self) -> Option<crate::objective::StepNoise> {
+        Some(crate::objective::StepNoise {
+            additive: vec![self.sigma; self.dim],
+            batch: None,
+        })
+    }
     fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
         let mut r = datasets::rng(self.seed, step);
         let mut l = 0.0;
@@ -193,6 +200,10 @@ impl Objective for ScaleInvariant {
             }
             o += s;
         }
+    }
+    /// The projection makes the noise state-dependent in a way no stated law covers.
+    fn step_noise(&self) -> Option<crate::objective::StepNoise> {
+        None
     }
     fn gradient_at_step(&self, x: &[f64], step: u64, g: &mut [f64]) -> f64 {
         self.with_u(x, |u| {

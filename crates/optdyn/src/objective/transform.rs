@@ -52,6 +52,10 @@ impl Objective for Negated {
         g.iter_mut().for_each(|v| *v = -*v);
         -f
     }
+    /// Negating the gradient keeps the noise's law (it is symmetric).
+    fn step_noise(&self) -> Option<super::StepNoise> {
+        self.0.step_noise()
+    }
 }
 
 /// `f + (λ/2)‖θ‖²` (per sample too, so the mean over samples is the whole objective).
@@ -114,6 +118,10 @@ impl Objective for L2Penalty {
         let f = self.inner.sample_gradient(i, x, g);
         self.add_gradient(x, g);
         f + self.penalty(x)
+    }
+    /// The penalty's gradient is exact, so the noise is the inner objective's.
+    fn step_noise(&self) -> Option<super::StepNoise> {
+        self.inner.step_noise()
     }
 }
 

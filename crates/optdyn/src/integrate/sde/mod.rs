@@ -1,5 +1,6 @@
-//! Stochastic differential equations `dX = f(t, X) dt + σ(t, X) dW` (Itô, diagonal noise:
-//! `dX_i = f_i dt + σ_i dW_i`), their schemes ([`SdeScheme`]: Euler–Maruyama, Milstein) with
+//! Stochastic differential equations `dX = f(t, X) dt + σ(t, X) dW` (Itô; `W` of any dimension),
+//! their schemes ([`SdeScheme`]: Euler–Maruyama, Milstein for diagonal noise, a weak order-2
+//! scheme for additive noise) with
 //! reproducible Brownian increments ([`Brownian`]), ensembles of paths solved in parallel
 //! ([`solve_paths`]; the same seed gives the same paths at any thread count), and weak order 2
 //! by Talay–Tubaro extrapolation ([`talay_tubaro`]).
@@ -18,17 +19,28 @@ use crate::spec::check;
 use crate::{Error, Result};
 use rayon::prelude::*;
 
-/// An SDE with diagonal noise.
+/// An Itô SDE `dX = f(t, X) dt + σ(t, X) dW` with `X ∈ Rⁿ` and a Brownian motion `W ∈ R^d`.
 pub trait SdeSystem: Sync {
-    /// Length of the state.
+    /// Length `n` of the state.
     fn dim(&self) -> usize;
+    /// Dimension `d` of the Brownian motion (default `n`).
+    fn noise_dim(&self) -> usize {
+        self.dim()
+    }
     /// The drift `f(t, x)`, written into `out`.
     fn drift(&self, t: f64, x: &[f64], out: &mut [f64]);
-    /// The diffusion `σ_i(t, x)` of each coordinate, written into `out`.
-    fn diffusion(&self, t: f64, x: &[f64], out: &mut [f64]);
-    /// `∂σ_i/∂x_i` into `out` and `true`, or `false` when the system does not give it
-    /// (Milstein needs it).
-    fn diffusion_slope(&self, _t: f64, _x: &[f64], _out: &mut [f64]) -> bool {
+    /// The noise term `σ(t, x)·ΔW` (the `n × d` diffusion applied to increments `dw` of length
+    /// `d`), written into `out`.
+    fn noise(&self, t: f64, x: &[f64], dw: &[f64], out: &mut [f64]);
+    /// For diagonal noise (`d = n`, `σ = diag(s)`): writes `s_i(t, x)` into `s` and
+    /// `∂s_i/∂x_i` into `slope` and returns `true`; `false` (the default) otherwise. Milstein
+    /// needs it.
+    fn diagonal(&self, _t: f64, _x: &[f64], _s: &mut [f64], _slope: &mut [f64]) -> bool {
+        false
+    }
+    /// Whether `σ` depends on neither `t` nor `x` (additive noise), which the weak order-2
+    /// scheme needs. Default `false`.
+    fn additive_noise(&self) -> bool {
         false
     }
 }
@@ -82,7 +94,7 @@ pub fn solve_path(
         )));
     }
     let mut x = x0.to_vec();
-    let mut dw = vec![0.0; n];
+    let mut dw = vec![0.0; sys.noise_dim()];
     let mut work = vec![0.0; scheme.work_len(n)];
     for k in 0..grid.steps {
         let t = grid.t0 + k as f64 * h;
@@ -159,7 +171,8 @@ pub fn talay_tubaro(
         .map(|p| {
             let mut path = brownian.path(p);
             let (mut fine, mut coarse) = (x0.to_vec(), x0.to_vec());
-            let (mut dw1, mut dw2, mut dw) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let d = sys.noise_dim();
+            let (mut dw1, mut dw2, mut dw) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
             let mut work = vec![0.0; scheme.work_len(n)];
             for k in 0..grid.steps {
                 let t = grid.t0 + k as f64 * h;
@@ -167,7 +180,7 @@ pub fn talay_tubaro(
                 path.increments(0.5 * h, &mut dw2);
                 scheme.step(sys, t, 0.5 * h, &mut fine, &dw1, &mut work);
                 scheme.step(sys, t + 0.5 * h, 0.5 * h, &mut fine, &dw2, &mut work);
-                for i in 0..n {
+                for i in 0..d {
                     dw[i] = dw1[i] + dw2[i];
                 }
                 scheme.step(sys, t, h, &mut coarse, &dw, &mut work);

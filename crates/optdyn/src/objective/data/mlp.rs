@@ -470,6 +470,14 @@ impl Objective for Mlp {
             l
         })
     }
+    /// Minibatch means of `batch` samples drawn without replacement (exact at full batch).
+    fn step_noise(&self) -> Option<crate::objective::StepNoise> {
+        let n = self.data.n;
+        Some(crate::objective::StepNoise {
+            additive: Vec::new(),
+            batch: (!self.batching.is_full(n)).then_some(self.batching.batch),
+        })
+    }
     fn num_samples(&self) -> usize {
         self.data.n
     }
