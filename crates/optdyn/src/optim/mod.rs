@@ -121,6 +121,12 @@ pub trait Optimizer<F: Real = f64>: AsAny + Send + Sync + std::fmt::Debug {
     fn validate(&self) -> Result<()> {
         Ok(())
     }
+    /// `Some((a, b))` when a step consumes the combination `a·g₁ + b·g₂` of two independent
+    /// draws of the step gradient (the SVAG wrapper); the run engine then draws both. `None`
+    /// (the default): one draw.
+    fn gradient_mix(&self) -> Option<(f64, f64)> {
+        None
+    }
     /// The same optimizer with learning rate `lr`.
     fn with_lr(&self, lr: f64) -> Result<Box<dyn Optimizer<F>>> {
         let _ = lr;

@@ -3,16 +3,18 @@
 //! (run, compare, converge, sweep, basins, monitor, spectrum, reproduce, learn, demo) runs
 //! through here, so the sample times are computed in one place.
 
+use super::draws::{Draws, PathObjective};
 use super::measure::{Measure, Measures};
 use super::observer::{Fanout, Observer};
 use super::problem::Problem;
 use super::recorder::Recorder;
 use super::sample::{End, Kind, RunInfo, Sample};
 use crate::block::{self, Block};
+use crate::integrate::sde::{Brownian, SdeSolver};
 use crate::integrate::{
     Event, FixedStep, Integrator, Rk4, SampleTimes, Sink, SolveOptions, StepSize, Volterra,
 };
-use crate::model::Model;
+use crate::model::{Model, SdeModel};
 use crate::objective::Objective;
 use crate::optim::Optimizer;
 use crate::spec::check;
@@ -94,13 +96,18 @@ impl Limits {
     }
 }
 
-enum Dynamics<'a> {
+#[derive(Clone)]
+pub(crate) enum Dynamics<'a> {
     Discrete(&'a dyn Optimizer<f64>),
     Model {
         model: &'a dyn Model,
         lr: f64,
         integrator: Option<&'a dyn Integrator>,
         events: Vec<Event>,
+    },
+    Sde {
+        model: &'a dyn SdeModel,
+        solver: Option<SdeSolver>,
     },
 }
 
@@ -117,16 +124,20 @@ enum Length {
 /// Row `k` holds `x_k` (after `k` steps) and the loss and gradient the optimizer saw at `x_k`
 /// (for minibatch objectives, the batch of step `k+1`; at the last step, the full objective).
 /// A model is integrated by `integrator` (default RK4 with `dt = lr/10`) and sampled at the same
-/// times; its loss and gradient are the full objective's. A non-finite or diverging sample stops
-/// the run; the samples before it are kept and the stop reason names the step.
+/// times; its loss and gradient are the full objective's. A stochastic model ([`Run::sde`]) is
+/// sampled at `t0 + k·clock` along Brownian path [`Run::draws`]. A non-finite or diverging
+/// sample stops the run; the samples before it are kept and the stop reason names the step.
+/// [`Run::ensemble`] runs many paths.
+#[derive(Clone)]
 pub struct Run<'a> {
-    problem: &'a Problem,
-    dynamics: Dynamics<'a>,
+    pub(crate) problem: &'a Problem,
+    pub(crate) dynamics: Dynamics<'a>,
     length: Length,
-    every: u64,
+    pub(crate) every: u64,
     limits: Limits,
     record_state: bool,
-    measures: Vec<&'a dyn Measure>,
+    pub(crate) measures: Vec<&'a dyn Measure>,
+    pub(crate) draws: Option<Draws>,
 }
 
 impl<'a> Run<'a> {
@@ -139,6 +150,7 @@ impl<'a> Run<'a> {
             limits: Limits::default(),
             record_state: false,
             measures: Vec::new(),
+            draws: None,
         }
     }
 
@@ -158,6 +170,35 @@ impl<'a> Run<'a> {
                 events: Vec::new(),
             },
         )
+    }
+
+    /// A stochastic model on the problem, on the model's own clock ([`SdeModel::clock`]).
+    pub fn sde(problem: &'a Problem, model: &'a dyn SdeModel) -> Self {
+        Self::new(
+            problem,
+            Dynamics::Sde {
+                model,
+                solver: None,
+            },
+        )
+    }
+
+    /// The solver of a stochastic model run (default [`SdeSolver::default_for`] the model).
+    #[must_use]
+    pub fn sde_solver(mut self, solver: SdeSolver) -> Self {
+        if let Dynamics::Sde { solver: s, .. } = &mut self.dynamics {
+            *s = Some(solver);
+        }
+        self
+    }
+
+    /// The random draws of the run: path `draws.path` of ensemble seed `draws.seed` (see
+    /// [`Draws`]). Without it a discrete run asks the objective for the draws of the plain step
+    /// indices and a stochastic model follows Brownian path 0 of seed 0.
+    #[must_use]
+    pub fn draws(mut self, draws: Draws) -> Self {
+        self.draws = Some(draws);
+        self
     }
 
     /// The integrator of a model run (default `rk4:substeps=10`, or `volterra:substeps=10` for a
@@ -238,6 +279,7 @@ impl<'a> Run<'a> {
         match &self.dynamics {
             Dynamics::Discrete(o) => o.lr(),
             Dynamics::Model { lr, .. } => *lr,
+            Dynamics::Sde { model, .. } => model.clock(),
         }
     }
 
@@ -315,6 +357,10 @@ impl<'a> Run<'a> {
                 };
                 self.model_loop(*model, integ, *lr, events, steps, &mut fan)
             }
+            Dynamics::Sde { model, solver } => {
+                let solver = solver.unwrap_or_else(|| SdeSolver::default_for(*model));
+                self.sde_loop(*model, solver, steps, &mut fan)
+            }
         }
     }
 
@@ -332,7 +378,18 @@ impl<'a> Run<'a> {
         fan: &mut Fanout<'_, '_>,
     ) -> Result<End> {
         opt.validate()?;
-        let obj: &dyn Objective = self.problem.objective().as_ref();
+        let folded;
+        let obj: &dyn Objective = match self.draws {
+            Some(draws) => {
+                folded = PathObjective {
+                    inner: self.problem.objective().as_ref(),
+                    draws,
+                };
+                &folded
+            }
+            None => self.problem.objective().as_ref(),
+        };
+        let mix = opt.gradient_mix();
         let n = self.problem.dim();
         let lr = opt.lr();
         let blocks: Vec<Block> = if self.record_state {
@@ -356,14 +413,22 @@ impl<'a> Run<'a> {
         let mut state = opt.init(n);
         let mut x = self.problem.x0().to_vec();
         let mut g = vec![0.0; n];
+        let mut g2 = vec![0.0; if mix.is_some() { n } else { 0 }];
         let mut flat = vec![0.0; block::total(&blocks)];
         let mut end = End::default();
         for k in 0..=steps {
             let t = k as f64 * lr;
-            let loss = if k < steps {
-                obj.gradient_at_step(&x, k + 1, &mut g)
-            } else {
-                obj.value_gradient(&x, &mut g)
+            let loss = match mix {
+                _ if k == steps => obj.value_gradient(&x, &mut g),
+                None => obj.gradient_at_step(&x, k + 1, &mut g),
+                Some((a, b)) => {
+                    let f1 = obj.gradient_at_step(&x, k + 1, &mut g);
+                    let f2 = obj.gradient_at_step(&x, (k + 1) | SECOND_DRAW, &mut g2);
+                    for (gi, hi) in g.iter_mut().zip(&g2) {
+                        *gi = a * *gi + b * hi;
+                    }
+                    0.5 * (f1 + f2)
+                }
             };
             let bad = self.limits.check(&x, loss, &g, k, t);
             let recorded = k % self.every == 0 || k == steps;
@@ -408,6 +473,123 @@ impl<'a> Run<'a> {
             }
             if k < steps {
                 opt.step(&mut state, &mut x, &g);
+            }
+        }
+        fan.finish(&end)?;
+        Ok(end)
+    }
+
+    /// Steps a stochastic model with `solver` along the run's Brownian path, sampling
+    /// `t_k = t0 + k·clock` (exact grid points: `substeps` scheme steps per optimizer step).
+    fn sde_loop(
+        &self,
+        model: &dyn SdeModel,
+        solver: SdeSolver,
+        steps: u64,
+        fan: &mut Fanout<'_, '_>,
+    ) -> Result<End> {
+        let clock = model.clock();
+        check::positive("model", "clock", clock)?;
+        solver.check(model)?;
+        let n = model.n();
+        if n != self.problem.dim() {
+            return Err(Error::spec(format!(
+                "model '{}' has dimension {n} but the problem has {}",
+                model.name(),
+                self.problem.dim()
+            )));
+        }
+        let blocks = model.blocks();
+        let mut z = model.initial_state(self.problem.x0());
+        if z.len() != model.dim() || block::total(&blocks) + n != model.dim() {
+            return Err(Error::spec(format!(
+                "model '{}': initial state of length {} and blocks of total {} do not fit dim {} = n + blocks",
+                model.name(),
+                z.len(),
+                block::total(&blocks),
+                model.dim()
+            )));
+        }
+        let t0 = model.t0();
+        let mut info = RunInfo {
+            kind: Kind::Model,
+            n,
+            lr: clock,
+            t0,
+            steps,
+            every: self.every,
+            blocks: blocks.clone(),
+            measured: Vec::new(),
+        };
+        let (mut measures, names) = Measures::start(&self.measures, &info)?;
+        info.measured = names;
+        fan.start(&info)?;
+        let draws = self.draws.unwrap_or_default();
+        let brownian = Brownian {
+            seed: draws.seed,
+            antithetic: draws.antithetic,
+        };
+        let mut path = brownian.path(draws.path);
+        let obj: &dyn Objective = self.problem.objective().as_ref();
+        let h = clock / f64::from(solver.substeps);
+        let mut g = vec![0.0; n];
+        let mut dw = vec![0.0; model.noise_dim()];
+        let mut work = vec![0.0; solver.scheme.work_len(model.dim())];
+        let mut end = End::default();
+        for k in 0..=steps {
+            let t = t0 + k as f64 * clock;
+            let x = &z[..n];
+            let loss = obj.value_gradient(x, &mut g);
+            let bad = self.limits.check(x, loss, &g, k, t).or_else(|| {
+                z[n..]
+                    .iter()
+                    .position(|v| !v.is_finite())
+                    .map(|i| StopReason::NonFinite {
+                        step: k,
+                        t,
+                        what: format!("state entry {}", n + i),
+                    })
+            });
+            let mut sample = Sample {
+                step: k,
+                t,
+                loss,
+                grad: &g,
+                x,
+                state: &z[n..],
+                blocks: &blocks,
+                z: &z,
+                measured: &[],
+            };
+            if let Some(stop) = bad {
+                measures.clear();
+                sample.measured = measures.values();
+                fan.reject(&sample, &stop);
+                end.stop = stop;
+                end.unreached = Some(k);
+                break;
+            }
+            if k % self.every == 0 || k == steps {
+                if let ControlFlow::Break(stop) = measures.measure(&sample) {
+                    end.stop = stop;
+                    end.unreached = Some(k);
+                    break;
+                }
+                sample.measured = measures.values();
+                if let ControlFlow::Break(stop) = fan.observe(&sample) {
+                    end.stop = stop;
+                    end.samples += 1;
+                    end.unreached = (k < steps).then_some(k + 1);
+                    break;
+                }
+                end.samples += 1;
+            }
+            if k < steps {
+                for j in 0..solver.substeps {
+                    let tj = t + f64::from(j) * h;
+                    path.increments(h, &mut dw);
+                    solver.scheme.step(model, tj, h, &mut z, &dw, &mut work);
+                }
             }
         }
         fan.finish(&end)?;
@@ -500,6 +682,10 @@ impl<'a> Run<'a> {
         Ok(end)
     }
 }
+
+/// The bit that marks the second independent draw of a step whose optimizer mixes two
+/// ([`Optimizer::gradient_mix`]): step `k`'s draws are `k` and `k | 2⁶³`.
+const SECOND_DRAW: u64 = 1 << 63;
 
 /// Turns the integrator's samples into run samples: loss and gradient at θ, the checks, the
 /// observers.

@@ -26,14 +26,18 @@
 //! # Ok::<(), optdyn::Error>(())
 //! ```
 
+mod draws;
 mod engine;
+mod ensemble;
 mod measure;
 mod observer;
 mod problem;
 mod recorder;
 mod sample;
 
+pub use draws::Draws;
 pub use engine::{Limits, Run};
+pub use ensemble::{Ensemble, EnsembleResult};
 pub use measure::Measure;
 pub use observer::Observer;
 pub use problem::Problem;

@@ -10,9 +10,11 @@
 
 mod brownian;
 mod schemes;
+mod solver;
 
 pub use brownian::{Brownian, BrownianPath};
 pub use schemes::SdeScheme;
+pub use solver::{SdeSolver, CATALOG};
 
 use crate::error::Allowed;
 use crate::spec::check;
