@@ -121,8 +121,14 @@ pub fn integrator(spec: Option<&str>) -> Result<Option<Box<dyn Integrator>>> {
     spec.map(integrate::parse).transpose()
 }
 
-/// Splits a model list: `+` separates specs; without `+`, commas separate plain names.
-pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
+/// Splits a model list into spec texts: `+` separates specs; without `+`, commas separate plain
+/// names.
+pub fn model_texts(text: &str) -> Result<Vec<String>> {
+    if text.trim().is_empty() {
+        return Err(Error::spec(
+            "--models is empty (give at least one model, e.g. adam-ide1; see optdyn list)",
+        ));
+    }
     let parts: Vec<&str> = if text.contains('+') {
         text.split('+').collect()
     } else if text.contains(':') {
@@ -130,11 +136,6 @@ pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
     } else {
         text.split(',').collect()
     };
-    if text.trim().is_empty() {
-        return Err(Error::spec(
-            "--models is empty (give at least one model, e.g. adam-ide1; see optdyn list)",
-        ));
-    }
     parts
         .into_iter()
         .map(str::trim)
@@ -143,9 +144,17 @@ pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
             if s.is_empty() {
                 Err(Error::spec(format!("--models: model {} is empty", i + 1)))
             } else {
-                ModelSpec::parse(s)
+                Ok(s.to_string())
             }
         })
+        .collect()
+}
+
+/// Splits a model list: `+` separates specs; without `+`, commas separate plain names.
+pub fn models(text: &str) -> Result<Vec<ModelSpec>> {
+    model_texts(text)?
+        .iter()
+        .map(|s| ModelSpec::parse(s))
         .collect()
 }
 

@@ -4,10 +4,12 @@
 
 use crate::common::{self, ProblemArgs};
 use optdyn::analysis::sharpness::{threshold, Sharpness};
+use optdyn::integrate::sde::SdeSolver;
 use optdyn::integrate::Volterra;
 use optdyn::io::{self, CsvRows, CsvWriter, Format};
 use optdyn::model;
-use optdyn::run::{Recorder, Run};
+use optdyn::report;
+use optdyn::run::{Draws, Ensemble, Recorder, Run};
 use optdyn::spec::Spec;
 use optdyn::{Error, Result};
 use std::path::PathBuf;
@@ -55,10 +57,34 @@ pub struct RunArgs {
     /// With --sharpness: also record the eigenvectors (columns sharp{i}_u{j}).
     #[arg(long, requires = "sharpness")]
     sharpness_vectors: bool,
+    /// Run an ensemble of M paths (a discrete optimizer on an objective with noisy step
+    /// gradients, or a stochastic model) in parallel and write per recorded step the mean, its
+    /// standard error and the --quantiles of every x_i and the loss.
+    #[arg(long, value_name = "M", value_parser = crate::values::positive_count_usize)]
+    paths: Option<usize>,
+    /// Seed of the random draws (ensemble paths, or the single path of a stochastic run).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// With --paths: quantiles of the bands.
+    #[arg(long, default_value = "0.05,0.5,0.95", requires = "paths")]
+    quantiles: String,
+    /// With --paths and --out: also write every path to FILE.paths.csv (path,step,t,x…,loss).
+    #[arg(long, requires = "paths")]
+    all_paths: bool,
+    /// With --paths and a stochastic model: antithetic Brownian pairs (M even).
+    #[arg(long, requires = "paths")]
+    antithetic: bool,
 }
 
 /// Executes `optdyn run`.
 pub fn run(a: &RunArgs) -> Result<u8> {
+    let stochastic = a
+        .model
+        .as_deref()
+        .is_some_and(|m| Spec::parse(m).is_ok_and(|s| model::is_sde(&s.name)));
+    if stochastic || a.paths.is_some() {
+        return stochastic_run(a);
+    }
     let format = Format::parse(&a.format)?;
     let problem = a.problem.problem()?;
     let opt = common::optimizer(&a.optimizer)?;
@@ -78,6 +104,13 @@ pub fn run(a: &RunArgs) -> Result<u8> {
         None => Run::discrete(&problem, opt.as_ref()).record_state(a.state),
         Some(m) => Run::model(&problem, m.as_ref(), lr).integrator(integ.as_ref()),
     };
+    if let Some(seed) = a.seed {
+        run = run.draws(Draws {
+            seed,
+            path: 0,
+            antithetic: false,
+        });
+    }
     run = match (a.steps, a.t_end) {
         (Some(k), _) => run.steps(k),
         (None, Some(t)) => run.t_end(t),
@@ -165,4 +198,174 @@ pub fn run(a: &RunArgs) -> Result<u8> {
         note!("optdyn: run stopped: {stop}");
         Ok(crate::EXIT_STOPPED)
     }
+}
+
+/// A stochastic model run (one path, streamed like any run) or an ensemble (`--paths`).
+fn stochastic_run(a: &RunArgs) -> Result<u8> {
+    if a.sharpness.is_some() || a.state {
+        return Err(Error::spec(
+            "--sharpness and --state apply to single deterministic-clock runs, not to stochastic models or --paths",
+        ));
+    }
+    let format = Format::parse(&a.format)?;
+    let problem = a.problem.problem()?;
+    let opt = common::optimizer(&a.optimizer)?;
+    let model = a
+        .model
+        .as_deref()
+        .map(|m| model::parse_sde(m, opt.as_ref(), problem.objective().clone()))
+        .transpose()?;
+    let solver = match (&model, a.integrator.as_deref()) {
+        (Some(_), Some(text)) => Some(SdeSolver::parse(text)?),
+        (Some(m), None) => Some(SdeSolver::default_for(m.as_ref())),
+        (None, _) => None,
+    };
+    let mut run = match (&model, solver) {
+        (Some(m), Some(sv)) => Run::sde(&problem, m.as_ref()).sde_solver(sv),
+        _ => Run::discrete(&problem, opt.as_ref()),
+    };
+    run = match (a.steps, a.t_end) {
+        (Some(k), _) => run.steps(k),
+        (None, Some(t)) => run.t_end(t),
+        (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
+    };
+    let run = run.every(a.every).max_abs(a.max_abs);
+    let steps = run.num_steps()?;
+    let seed = a.seed.unwrap_or(0);
+    let mut manifest = io::manifest_base("run");
+    manifest["objective"] = serde_json::json!(a.problem.objective);
+    manifest["x0"] = serde_json::json!(problem.x0());
+    manifest["optimizer"] = serde_json::json!(a.optimizer);
+    manifest["model"] = serde_json::json!(a.model);
+    manifest["integrator"] = serde_json::json!(solver.map(|s| s.name()));
+    manifest["clock"] = serde_json::json!(run.lr());
+    manifest["steps"] = serde_json::json!(steps);
+    manifest["every"] = serde_json::json!(a.every);
+    manifest["seed"] = serde_json::json!(seed);
+    let Some(paths) = a.paths else {
+        let run = run.draws(Draws {
+            seed,
+            path: 0,
+            antithetic: false,
+        });
+        let tr = run.trajectory()?;
+        let text = io::render(&tr, format);
+        match &a.out {
+            Some(path) => io::write_atomic(path, text.as_bytes())?,
+            None => out!("{text}")?,
+        }
+        manifest["stop"] = serde_json::json!(tr.stop);
+        manifest["rows"] = serde_json::json!(tr.len());
+        if let Some(path) = &a.out {
+            io::write_json(&io::manifest_path(path), &manifest)?;
+            note!("wrote {} rows to {}", tr.len(), path.display());
+        }
+        return Ok(if tr.stop.is_ok() {
+            0
+        } else {
+            note!("optdyn: run stopped: {}", tr.stop);
+            crate::EXIT_STOPPED
+        });
+    };
+    let quantiles = optdyn::spec::parse_list(&a.quantiles)
+        .map_err(|e| Error::spec(format!("--quantiles: {e}")))?;
+    if a.all_paths && a.out.is_none() {
+        return Err(Error::spec(
+            "--all-paths writes FILE.paths.csv beside --out FILE; give --out",
+        ));
+    }
+    let ens = Ensemble::new(paths, seed).antithetic(a.antithetic);
+    let result = run.ensemble(&ens)?;
+    let csv = report::ensemble_bands_csv(&result, &quantiles)?;
+    let text = match format {
+        Format::Csv => csv,
+        Format::Json => {
+            let (columns, rows) = result.bands(&quantiles)?;
+            let rows: Vec<Vec<serde_json::Value>> = rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|v| {
+                            if v.is_finite() {
+                                serde_json::json!(v)
+                            } else {
+                                serde_json::Value::Null
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            serde_json::json!({"columns": columns, "rows": rows}).to_string()
+        }
+    };
+    let stopped = result.stopped();
+    for (p, why) in stopped.iter().take(5) {
+        note!("optdyn: path {p} stopped: {why}");
+    }
+    if stopped.len() > 5 {
+        note!("optdyn: … and {} more paths stopped", stopped.len() - 5);
+    }
+    if !stopped.is_empty() {
+        note!(
+            "optdyn: {} of {paths} paths stopped; the statistics at each step are over the paths still running (column 'paths')",
+            stopped.len()
+        );
+    }
+    manifest["paths"] = serde_json::json!(paths);
+    manifest["antithetic"] = serde_json::json!(a.antithetic);
+    manifest["quantiles"] = serde_json::json!(quantiles);
+    manifest["stopped"] = serde_json::json!(stopped
+        .iter()
+        .map(|(p, why)| serde_json::json!({"path": p, "stop": why}))
+        .collect::<Vec<_>>());
+    match &a.out {
+        Some(path) => {
+            io::write_atomic(path, text.as_bytes())?;
+            if a.all_paths {
+                let pp = sibling(path, "paths.csv");
+                io::write_atomic(&pp, report::ensemble_paths_csv(&result).as_bytes())?;
+                manifest["all_paths"] = serde_json::json!(pp);
+            }
+            let label = a.model.as_deref().unwrap_or(&a.optimizer);
+            let stem = path.with_file_name(format!(
+                "{}_bands",
+                path.file_stem()
+                    .map_or("out".into(), |s| s.to_string_lossy())
+            ));
+            report::ensemble_figure(
+                &[(label, &result)],
+                0,
+                (quantiles_lo(&quantiles), quantiles_hi(&quantiles)),
+                &stem,
+            )?;
+            io::write_json(&io::manifest_path(path), &manifest)?;
+            note!(
+                "wrote {} samples of {paths} paths to {}",
+                result.steps().len(),
+                path.display()
+            );
+        }
+        None => out!("{text}")?,
+    }
+    Ok(if stopped.is_empty() {
+        0
+    } else {
+        crate::EXIT_STOPPED
+    })
+}
+
+/// `dir/stem.ext` → `dir/stem.suffix`.
+fn sibling(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+fn quantiles_lo(q: &[f64]) -> f64 {
+    q.iter().copied().fold(f64::INFINITY, f64::min).min(0.5)
+}
+
+fn quantiles_hi(q: &[f64]) -> f64 {
+    q.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(0.5)
 }

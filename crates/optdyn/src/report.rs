@@ -10,8 +10,10 @@ use crate::analysis::lyapunov::ModelMonitors;
 use crate::analysis::sharpness::Threshold;
 use crate::analysis::spectrum::SpectrumSample;
 use crate::analysis::stability::StabilityCell;
+use crate::analysis::weak::WeakConvergence;
 use crate::io::{self, fmt_cell, fmt_f64};
 use crate::plot::{figures, save_figure, save_panels, Figure, Legend, Series, Style};
+use crate::run::EnsembleResult;
 use crate::Result;
 use std::path::Path;
 
@@ -124,6 +126,194 @@ pub fn write_convergence(c: &Convergence, dir: &Path) -> Result<String> {
     )?;
     figures::convergence_figure(c, dir)?;
     Ok(text)
+}
+
+/// Writes a weak-convergence study into `dir`: `convergence.csv`
+/// (`model,lr,steps,weak_error,stderr,resolved`), `convergence.json` and the log-log figure with
+/// ±2 standard-error bands. Returns the fitted orders as text.
+pub fn write_weak_convergence(c: &WeakConvergence, dir: &Path) -> Result<String> {
+    let mut csv = String::from("model,lr,steps,weak_error,stderr,resolved\n");
+    let mut text = format!(
+        "weak error |E F(θ_K) − E F(X_T)|, F = {}, T = {}, {}{}\n",
+        c.functional,
+        fmt_f64(c.t_end),
+        c.method,
+        c.paths
+            .map(|p| format!(" ({p} paths per ensemble, seed {})", c.seed.unwrap_or(0)))
+            .unwrap_or_default()
+    );
+    let mut f = Figure::new(
+        &format!(
+            "weak error of E {} at T = {} vs learning rate",
+            c.functional,
+            fmt_f64(c.t_end)
+        ),
+        "learning rate",
+        "|E F(θ_K) − E F(X_T)|",
+    );
+    f.log_x = true;
+    f.log_y = true;
+    for m in &c.models {
+        for (i, lr) in c.lrs.iter().enumerate() {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                m.model,
+                fmt_f64(*lr),
+                c.steps[i],
+                fmt_cell(m.error[i]),
+                fmt_cell(m.stderr[i]),
+                m.resolved[i]
+            ));
+        }
+        let unresolved: Vec<String> = c
+            .lrs
+            .iter()
+            .zip(&m.resolved)
+            .filter(|(_, r)| !**r)
+            .map(|(l, _)| fmt_f64(*l))
+            .collect();
+        text.push_str(&format!(
+            "{:<34} weak order = {}{}\n",
+            m.model,
+            fit_text(&m.fit),
+            if unresolved.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (lr {} unresolved: error < 2 standard errors; not fitted)",
+                    unresolved.join(", ")
+                )
+            }
+        ));
+        let label = match &m.fit {
+            Some(p) => format!("{} (p = {:.2})", m.model, p.p),
+            None => m.model.clone(),
+        };
+        let lo = m
+            .error
+            .iter()
+            .zip(&m.stderr)
+            .map(|(e, s)| e - 2.0 * s)
+            .collect();
+        let hi = m
+            .error
+            .iter()
+            .zip(&m.stderr)
+            .map(|(e, s)| e + 2.0 * s)
+            .collect();
+        f.series.push(
+            Series::line(label, c.lrs.clone(), m.error.clone())
+                .styled(Style::LinePoints)
+                .with_band(lo, hi),
+        );
+    }
+    if c.stopped.iter().any(|&s| s > 0) {
+        text.push_str(&format!(
+            "discrete paths stopped (diverged) per lr: {:?}; the expectations are over the rest\n",
+            c.stopped
+        ));
+    }
+    io::write_atomic(&dir.join("convergence.csv"), csv.as_bytes())?;
+    io::write_json(
+        &dir.join("convergence.json"),
+        &serde_json::to_value(c).expect("serialisable"),
+    )?;
+    save_figure(&f, &dir.join("convergence"))?;
+    Ok(text)
+}
+
+/// An ensemble's bands table as CSV ([`EnsembleResult::bands`]: `step,t,paths`, then per column
+/// `mean_c,se_c,q{q}_c…`); `step` and `paths` as integers, missing values empty.
+pub fn ensemble_bands_csv(e: &EnsembleResult, quantiles: &[f64]) -> Result<String> {
+    let (header, rows) = e.bands(quantiles)?;
+    let mut out = io::csv_header(&header);
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{}",
+            r[0] as u64,
+            fmt_cell(r[1]),
+            r[2] as u64
+        ));
+        for v in &r[3..] {
+            out.push(',');
+            out.push_str(&fmt_cell(*v));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Every path of an ensemble as long-format CSV: `path,step,t,x0…,loss` (a path's rows end
+/// where it stopped).
+pub fn ensemble_paths_csv(e: &EnsembleResult) -> String {
+    let n = e.dim();
+    let mut cols = vec!["path".to_string(), "step".into(), "t".into()];
+    cols.extend((0..n).map(|i| format!("x{i}")));
+    cols.push("loss".into());
+    let mut out = io::csv_header(&cols);
+    for p in 0..e.paths() {
+        for (s, step) in e.steps().iter().enumerate() {
+            let row = e.row(p, s);
+            if row.iter().any(|v| !v.is_finite()) {
+                break;
+            }
+            out.push_str(&format!("{p},{step},{}", fmt_f64(e.times()[s])));
+            for v in row {
+                out.push(',');
+                out.push_str(&fmt_f64(*v));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The ensembles' mean of `x_col` (or the loss at `col = n`) over time with the `lo`–`hi`
+/// quantile band, one series per labelled ensemble, saved as `stem.svg`/`.png`.
+pub fn ensemble_figure(
+    ensembles: &[(&str, &EnsembleResult)],
+    col: usize,
+    (lo, hi): (f64, f64),
+    stem: &Path,
+) -> Result<()> {
+    let name = |e: &EnsembleResult| {
+        if col == e.dim() {
+            "loss".to_string()
+        } else {
+            format!("x{col}")
+        }
+    };
+    let what = ensembles.first().map_or("x0".to_string(), |(_, e)| name(e));
+    let mut f = Figure::new(
+        &format!(
+            "ensemble mean of {what} with its {}–{} quantile band",
+            fmt_f64(lo),
+            fmt_f64(hi)
+        ),
+        "t",
+        &what,
+    );
+    for (label, e) in ensembles {
+        let ns = e.steps().len();
+        let mean = (0..ns)
+            .map(|s| e.expect(s, |r| r[col]).map_or(f64::NAN, |m| m.0))
+            .collect();
+        let q = |q: f64| -> Vec<f64> {
+            (0..ns)
+                .map(|s| e.quantile(s, col, q).unwrap_or(f64::NAN))
+                .collect()
+        };
+        f.series.push(
+            Series::line(
+                format!("{label} ({} paths)", e.paths()),
+                e.times().to_vec(),
+                mean,
+            )
+            .with_band(q(lo), q(hi)),
+        );
+    }
+    save_figure(&f, stem)?;
+    Ok(())
 }
 
 /// Writes an lr scan into `dir`: `basins.csv` (`lr,steps,discrete_x0,model_x0,discrete_status,

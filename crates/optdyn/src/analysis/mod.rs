@@ -11,3 +11,4 @@ pub mod sharpness;
 pub mod spectrum;
 pub mod stability;
 pub mod sweep;
+pub mod weak;

@@ -13,6 +13,7 @@
 
 use crate::error::Allowed;
 use crate::model::SmeOrder;
+use crate::objective::Objective;
 use crate::spec::check;
 use crate::{Error, Result};
 
@@ -145,25 +146,166 @@ impl LinearGaussian {
         }
         let steps = steps as u64;
         let (d, m) = (self.sgd(lr, steps), self.sme(lr, steps as f64 * lr, order));
-        Ok(match f {
-            Functional::X => d
-                .mean
-                .iter()
-                .zip(&m.mean)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt(),
-            Functional::X2 => (d.second.iter().sum::<f64>() - m.second.iter().sum::<f64>()).abs(),
-            Functional::Loss => {
-                let e = |s: &[f64]| -> f64 {
-                    0.5 * s
-                        .iter()
-                        .zip(&self.curvature)
-                        .map(|(v, c)| c * v)
-                        .sum::<f64>()
-                };
-                (e(&d.second) - e(&m.second)).abs()
+        Ok(gap(&d, &m, &self.curvature, None, f))
+    }
+}
+
+/// `|F(d) − F(m)|` from per-coordinate moments in coordinates `z` where `f = ½ Σ c_i z_i² + f*`
+/// and `x = Q(z − shift)` (`shift = None`: `x = z`).
+fn gap(d: &Moments, m: &Moments, curvature: &[f64], shift: Option<&[f64]>, f: Functional) -> f64 {
+    match f {
+        Functional::X => d
+            .mean
+            .iter()
+            .zip(&m.mean)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt(),
+        // E‖x‖² = Σ E(z_i − s_i)² = Σ (E z_i² − 2 s_i E z_i + s_i²).
+        Functional::X2 => {
+            let e = |mo: &Moments| -> f64 {
+                (0..mo.mean.len())
+                    .map(|i| {
+                        let s = shift.map_or(0.0, |s| s[i]);
+                        mo.second[i] - 2.0 * s * mo.mean[i] + s * s
+                    })
+                    .sum()
+            };
+            (e(d) - e(m)).abs()
+        }
+        Functional::Loss => {
+            let e = |s: &[f64]| -> f64 {
+                0.5 * s.iter().zip(curvature).map(|(v, c)| c * v).sum::<f64>()
+            };
+            (e(&d.second) - e(&m.second)).abs()
+        }
+    }
+}
+
+/// A convex quadratic `f(x) = ½ xᵀHx + bᵀx + f0` (any symmetric `H ⪰ 0`) with additive
+/// gradient noise `N(0, diag σ²)`, read off an objective and checked to be one, for exact weak
+/// errors of SGD and its SMEs. In the eigenbasis `H = Q Λ Qᵀ` and centred coordinates
+/// `z = Qᵀx + s`, `s_i = (Qᵀb)_i/λ_i`, SGD is `z ← z − lr(Λz + ξ̃)` with `Cov ξ̃ = Qᵀ diag(σ²) Q`;
+/// each `z_i`'s mean and second moment follow the one-dimensional recursions of
+/// [`LinearGaussian`] with curvature `λ_i` and noise variance `(Qᵀ diag(σ²) Q)_ii` (the
+/// off-diagonal covariances never enter `E z_i`, `E z_i²`), and `E f − f* = ½ Σ λ_i E z_i²`,
+/// `E‖x‖² = Σ E(z_i − s_i)²`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuadraticGaussian {
+    diag: LinearGaussian,
+    shift: Vec<f64>,
+}
+
+impl QuadraticGaussian {
+    /// Reads `H = ∇²f(x0)` and `b = ∇f(0)` off `obj` (with SGD's coupled `weight_decay` λ
+    /// added as `λI`), checks that `∇f(x) = Hx + b` and `∇²f` is constant at two more points
+    /// (relative 1e-9), that `H ⪰ 0` and `b` has no component along a flat direction, and that
+    /// the step gradients carry additive noise only ([`Objective::step_noise`]).
+    pub fn of(obj: &dyn Objective, x0: &[f64], weight_decay: f64) -> Result<Self> {
+        let n = obj.dim();
+        let not = |why: String| {
+            Error::spec(format!(
+                "--moments exact needs a convex quadratic objective with additive gradient noise (grad_noise=…): {why}"
+            ))
+        };
+        let noise = match obj.step_noise() {
+            Some(s) if s.batch.is_none() && !s.is_exact() => s.additive,
+            Some(s) if s.batch.is_some() => {
+                return Err(not(
+                    "minibatch noise depends on the state, so its moments do not close".into(),
+                ))
             }
+            Some(_) => return Err(not("the step gradients are exact".into())),
+            None => return Err(not("the objective states no law for its noise".into())),
+        };
+        let hess = |x: &[f64]| {
+            let mut h = obj.hessian(x);
+            for i in 0..n {
+                h[i * n + i] += weight_decay;
+            }
+            h
+        };
+        let grad = |x: &[f64]| {
+            let mut g = vec![0.0; n];
+            obj.gradient(x, &mut g);
+            for i in 0..n {
+                g[i] += weight_decay * x[i];
+            }
+            g
+        };
+        let h = hess(x0);
+        let scale = h.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+        let b = grad(&vec![0.0; n]);
+        let probe: Vec<f64> = x0
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 1.0 + i as f64 - 0.5 * v)
+            .collect();
+        for p in [x0, &probe[..]] {
+            let g = grad(p);
+            let size = 1.0 + scale * crate::vector::norm(p) + crate::vector::norm(&b);
+            for i in 0..n {
+                let hp: f64 = (0..n).map(|j| h[i * n + j] * p[j]).sum();
+                if (g[i] - hp - b[i]).abs() > 1e-9 * size {
+                    return Err(not(format!("the gradient is not affine (entry {i})")));
+                }
+            }
+        }
+        let h2 = hess(&probe);
+        for i in 0..n * n {
+            if (h[i] - h2[i]).abs() > 1e-9 * scale
+                || (h[i] - h[(i % n) * n + i / n]).abs() > 1e-9 * scale
+            {
+                return Err(not("the Hessian is not constant and symmetric".into()));
+            }
+        }
+        let eig = nalgebra::SymmetricEigen::new(nalgebra::DMatrix::from_row_slice(n, n, &h));
+        let q = &eig.eigenvectors;
+        let (mut curvature, mut sigma, mut z0, mut shift) = (vec![], vec![], vec![], vec![]);
+        for k in 0..n {
+            let lambda = eig.eigenvalues[k];
+            if lambda < -1e-12 * scale {
+                return Err(not(format!("H has the negative eigenvalue {lambda:e}")));
+            }
+            let qk = q.column(k);
+            let bt: f64 = (0..n).map(|i| qk[i] * b[i]).sum();
+            let flat = lambda.abs() <= 1e-12 * scale;
+            if flat && bt.abs() > 1e-9 * (1.0 + crate::vector::norm(&b)) {
+                return Err(not("a flat direction has a linear term (no minimum)".into()));
+            }
+            let s = if flat { 0.0 } else { bt / lambda };
+            let var: f64 = (0..n).map(|i| qk[i] * qk[i] * noise[i] * noise[i]).sum();
+            let y0: f64 = (0..n).map(|i| qk[i] * x0[i]).sum();
+            curvature.push(if flat { 0.0 } else { lambda });
+            sigma.push(var.sqrt());
+            z0.push(y0 + s);
+            shift.push(s);
+        }
+        Ok(QuadraticGaussian {
+            diag: LinearGaussian::new(curvature, sigma, z0)?,
+            shift,
         })
+    }
+
+    /// `|E F(θ_K) − E F(X_T)|` for SGD with `lr` against its SME of `order` at `T = K·lr`,
+    /// `K = round(t_end/lr)` (as [`LinearGaussian::weak_error`]).
+    pub fn weak_error(&self, lr: f64, t_end: f64, order: SmeOrder, f: Functional) -> Result<f64> {
+        check::within("moments", "lr", lr, Allowed::Positive)?;
+        check::within("moments", "t_end", t_end, Allowed::Positive)?;
+        let steps = (t_end / lr).round();
+        if !(1.0..=1e9).contains(&steps) {
+            return Err(Error::spec(format!(
+                "moments: t_end/lr = {steps} steps is outside 1..=1e9"
+            )));
+        }
+        let steps = steps as u64;
+        let d = self.diag.sgd(lr, steps);
+        let m = self.diag.sme(lr, steps as f64 * lr, order);
+        Ok(gap(&d, &m, &self.diag.curvature, Some(&self.shift), f))
+    }
+
+    /// The diagonal problem in the eigen-coordinates `z`.
+    pub fn eigen_problem(&self) -> &LinearGaussian {
+        &self.diag
     }
 }

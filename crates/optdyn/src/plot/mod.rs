@@ -39,6 +39,9 @@ pub struct Series {
     pub y: Vec<f64>,
     /// Drawing style.
     pub style: Style,
+    /// A shaded band `(lower, upper)` at the same abscissae (quantiles, error bars), drawn
+    /// beneath the series.
+    pub band: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl Series {
@@ -49,7 +52,14 @@ impl Series {
             x,
             y,
             style: Style::Line,
+            band: None,
         }
+    }
+
+    /// The same series over a shaded band from `lower` to `upper`.
+    pub fn with_band(mut self, lower: Vec<f64>, upper: Vec<f64>) -> Self {
+        self.band = Some((lower, upper));
+        self
     }
 
     /// The same series with another style.
@@ -187,6 +197,24 @@ fn finite_range(vals: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)
     }
 }
 
+/// The band's polygon: the lower edge left to right, the upper edge back (points where either
+/// edge is not drawable on the axes are left out).
+fn band_polygon(s: &Series, log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
+    let Some((lo, hi)) = &s.band else {
+        return Vec::new();
+    };
+    let ok = |x: f64, y: f64| {
+        x.is_finite() && y.is_finite() && (!log_x || x > 0.0) && (!log_y || y > 0.0)
+    };
+    let keep: Vec<usize> = (0..s.x.len().min(lo.len()).min(hi.len()))
+        .filter(|&i| ok(s.x[i], lo[i]) && ok(s.x[i], hi[i]))
+        .collect();
+    keep.iter()
+        .map(|&i| (s.x[i], lo[i]))
+        .chain(keep.iter().rev().map(|&i| (s.x[i], hi[i])))
+        .collect()
+}
+
 fn points(s: &Series, log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
     s.x.iter()
         .zip(&s.y)
@@ -199,6 +227,18 @@ fn points(s: &Series, log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
 
 macro_rules! draw_series_on {
     ($chart:expr, $fig:expr) => {{
+        for (i, s) in $fig.series.iter().enumerate() {
+            let band = band_polygon(s, $fig.log_x, $fig.log_y);
+            if band.len() >= 4 {
+                let color = PALETTE[i % PALETTE.len()];
+                $chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        color.mix(0.18).filled(),
+                    )))
+                    .map_err(err)?;
+            }
+        }
         for (i, s) in $fig.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let pts = points(s, $fig.log_x, $fig.log_y);
@@ -325,7 +365,11 @@ where
     let (y0, y1) = finite_range(
         fig.series
             .iter()
-            .flat_map(|s| points(s, fig.log_x, fig.log_y))
+            .flat_map(|s| {
+                let mut p = points(s, fig.log_x, fig.log_y);
+                p.extend(band_polygon(s, fig.log_x, fig.log_y));
+                p
+            })
             .map(|p| p.1),
         fig.log_y,
     )
