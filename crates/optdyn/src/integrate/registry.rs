@@ -219,7 +219,11 @@ pub fn registry() -> &'static [Entry] {
 
 /// Every integrator name with its parameters and defaults, for `optdyn list integrators`.
 pub fn catalog() -> Vec<ComponentInfo> {
-    registry().iter().map(|e| e.info).collect()
+    registry()
+        .iter()
+        .map(|e| e.info)
+        .chain(super::sde::CATALOG)
+        .collect()
 }
 
 /// Builds an integrator from a spec (see [`catalog`] for every name and key), e.g. `rk4`

@@ -106,9 +106,14 @@ pub fn registry() -> &'static [Entry] {
     &REGISTRY
 }
 
-/// Every model with its optimizer and parameters, for `optdyn list models`.
+/// Every model with its optimizer and parameters, for `optdyn list models` (the deterministic
+/// models, then the stochastic ones of [`super::sde_registry`]).
 pub fn catalog() -> Vec<ComponentInfo> {
-    registry().iter().map(|e| e.info).collect()
+    registry()
+        .iter()
+        .map(|e| e.info)
+        .chain(super::sde_registry().iter().map(|e| e.info))
+        .collect()
 }
 
 fn entry(name: &str) -> Result<&'static Entry> {
