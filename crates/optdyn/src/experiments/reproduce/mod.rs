@@ -9,6 +9,7 @@ pub mod heredia2024;
 pub mod heredia2025;
 pub mod high_resolution;
 pub mod lecture;
+pub mod sde_weak;
 
 use crate::Result;
 use serde::Serialize;
@@ -206,6 +207,11 @@ pub fn targets() -> Vec<Target> {
             name: "hr-odes",
             summary: "beyond the seeds: high-resolution ODEs of heavy ball, NAG-SC, NAG-C — O(lr) vs the low-resolution O(√lr)",
             run: high_resolution::run,
+        },
+        Target {
+            name: "sde-weak",
+            summary: "beyond the seeds: SGD's SMEs (Li-Tai-E) weak orders 1 and 2 on the OU case, exact and Monte Carlo; Euler-Maruyama/weak2 orders in dt",
+            run: sde_weak::run,
         },
     ]
 }
