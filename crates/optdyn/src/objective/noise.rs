@@ -8,6 +8,8 @@
 //! setting of the stochastic modified equations ([`crate::model::sme`], covariance `Σ = diag σ²`).
 
 use super::data::datasets;
+use rand::Rng;
+use rand_distr::StandardNormal;
 use super::Objective;
 use crate::error::Allowed;
 use crate::spec::{check, Spec};
@@ -119,7 +121,8 @@ impl Objective for GradientNoise {
         let f = self.inner.gradient_at_step(x, step, g);
         let mut rng = datasets::rng(self.seed, step);
         for (gi, s) in g.iter_mut().zip(&self.sigma) {
-            *gi += s * datasets::normal(&mut rng);
+            let z: f64 = rng.sample(StandardNormal);
+            *gi += s * z;
         }
         f
     }
