@@ -29,6 +29,7 @@
 pub mod adagrad_ide;
 pub mod adam_field;
 pub mod adam_ide;
+pub mod adaptive_sde;
 pub mod barakat_bianchi;
 pub mod central_flow;
 pub mod gould_tanaka;
@@ -46,6 +47,7 @@ pub mod sme;
 pub use adagrad_ide::AdagradIde;
 pub use adam_field::AdamField;
 pub use adam_ide::{AdamIde1, AdamIde2, Start};
+pub use adaptive_sde::{AdamSde, RmspropSde};
 pub use barakat_bianchi::BarakatBianchi;
 pub use central_flow::{CentralFlow, RmspropCentralFlow};
 pub use gould_tanaka::GouldTanaka;

@@ -2,6 +2,7 @@
 //! the registry of the built-in ones (`sgd-sme1`, `sgd-sme2`, `rmsprop-sde`, `adam-sde`), which
 //! read the gradient noise from the objective ([`crate::objective::Objective::step_noise`]).
 
+use super::adaptive_sde::{self, AdamSde, RmspropSde};
 use super::optimizer_as;
 use super::sme::{self, Sme, SmeOrder};
 use crate::block::Block;
@@ -59,7 +60,7 @@ fn sme_of(
     Ok(Box::new(Sme::of(sgd, order, noise, obj)?))
 }
 
-static SDE_REGISTRY: [SdeEntry; 2] = [
+static SDE_REGISTRY: [SdeEntry; 4] = [
     SdeEntry {
         info: sme::INFO1,
         build: sme_of,
@@ -67,6 +68,14 @@ static SDE_REGISTRY: [SdeEntry; 2] = [
     SdeEntry {
         info: sme::INFO2,
         build: sme_of,
+    },
+    SdeEntry {
+        info: adaptive_sde::RMSPROP_INFO,
+        build: RmspropSde::from_spec,
+    },
+    SdeEntry {
+        info: adaptive_sde::ADAM_INFO,
+        build: AdamSde::from_spec,
     },
 ];
 
