@@ -5,8 +5,8 @@
 //! even number of paths then carries no sampling error at all).
 
 use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 
 /// The Brownian motion of an ensemble: a seed and the antithetic option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,7 @@ mod tests {
             lag += d[0] * prev;
             prev = d[0];
         }
-        assert!(lag.abs() / n as f64 < 4.0 * 0.25 / (n as f64).sqrt(), "{lag}");
+        assert!((lag.abs() / n as f64) < 4.0 * 0.25 / (n as f64).sqrt(), "{lag}");
         let (mean, var) = (s1 / n as f64, s2 / n as f64);
         assert!(mean.abs() < 4.0 * 0.5 / (n as f64).sqrt(), "{mean}");
         assert!(
