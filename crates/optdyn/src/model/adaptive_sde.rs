@@ -36,8 +36,12 @@
 //!
 //! (all coordinatewise). The blocks `v` and `m` are the optimizer's buffers of the same names.
 //!
-//! **Start.** `rmsprop-sde` starts at `t0 = 0` from the optimizer's state `v = 0` (torch's
-//! RMSprop has no bias correction, so nothing is singular; `P(0) = ηε`). For `adam-sde` the
+//! **Start.** From the optimizer's state `v = 0` the RMSprop SDE's noise `Σ^{1/2}dW/(√v + ε)` is
+//! of size `1/ε` (singular as `ε → 0`; explicit solvers blow up), while the discrete RMSprop
+//! never divides by `ε` alone (its first step already has `v = (1 − α)g²`). So `rmsprop-sde`
+//! starts at `t0 = 0` from `θ0` with `v = (1 − α)(∇f(θ0)² + diag Σ(θ0))`, the square average
+//! the first step uses, in expectation (an `O(1 − α) = O(c2 η²)` shift of `v`, within the
+//! model's weak error). For `adam-sde` the
 //! factor `√γ2/γ1 ~ t^{−1/2}` is singular at `t = 0`; how the paper treats it could not be
 //! checked. This model starts at `t0 = η²` (one step) with the buffers the discrete Adam holds
 //! after its first step in expectation, `m = (1 − β1)∇f(θ0)` and
@@ -204,10 +208,20 @@ impl SdeModel for RmspropSde {
     fn clock(&self) -> f64 {
         self.lr * self.lr
     }
-    /// `(θ0, v = 0)`: torch's initial square average.
+    /// `(θ0, (1 − α)(∇f(θ0)² + diag Σ(θ0)))`: the square average after the first discrete
+    /// step, in expectation (from `v = 0` the noise term `Σ^{1/2}dW/ε` is singular).
     fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
-        let mut z = vec![0.0; 2 * self.n];
-        z.iter_mut().zip(x0).for_each(|(zi, xi)| *zi = *xi);
+        let n = self.n;
+        let mut z = vec![0.0; 2 * n];
+        z[..n].iter_mut().zip(x0).for_each(|(zi, xi)| *zi = *xi);
+        let (th, v) = z.split_at_mut(n);
+        let mut g = vec![0.0; n];
+        self.obj.gradient(th, &mut g);
+        self.noise.variance(th, v);
+        let keep = self.c2 * self.lr * self.lr;
+        for i in 0..n {
+            v[i] = keep * (g[i] * g[i] + v[i]);
+        }
         z
     }
     fn blocks(&self) -> Vec<Block> {
