@@ -389,7 +389,7 @@ fn bad_inputs_give_one_line_messages() {
     assert!(err("lion:eps=1e-8").contains("unknown key 'eps'"));
     assert_eq!(
         err("adamm"),
-        "unknown optimizer 'adamm' (known: sgd, adagrad, rmsprop, scalar-rmsprop, adadelta, adam, adamw, adamax, nadam, radam, lion, nag-c, kadam)"
+        "unknown optimizer 'adamm' (known: sgd, adagrad, rmsprop, scalar-rmsprop, adadelta, adam, adamw, adamax, nadam, radam, lion, nag-c, kadam, svag)"
     );
     assert_eq!(
         err("sgd:momentum=abc"),
@@ -400,9 +400,9 @@ fn bad_inputs_give_one_line_messages() {
 #[test]
 fn catalog_defaults_match_built_optimizers() {
     let cat = optim::catalog();
-    assert_eq!(cat.len(), 13);
+    assert_eq!(cat.len(), 14);
     // k-Adam's per-level defaults are descriptive (they refer to other keys); it has its own tests.
-    for info in cat.iter().filter(|c| c.name != "kadam") {
+    for info in cat.iter().filter(|c| c.name != "kadam" && c.name != "svag") {
         let o = optim::parse(info.name).unwrap();
         assert_eq!(o.name(), info.name);
         let lr: f64 = info

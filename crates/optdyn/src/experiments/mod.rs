@@ -1,6 +1,7 @@
 //! The experiments layer: the seed papers' reproductions ([`reproduce`]), the learning-problem
-//! experiments ([`learning`], [`eos`], [`memory`]) and the built-in demo report ([`demo`]). Each builds on the run
-//! engine and the analyses, writes its data and figures, and returns what it measured.
+//! experiments ([`learning`], [`eos`], [`memory`], [`svag`]) and the built-in demo report
+//! ([`demo`]). Each builds on the run engine and the analyses, writes its data and figures, and
+//! returns what it measured.
 
 pub mod demo;
 pub mod eos;
@@ -8,3 +9,4 @@ pub mod learn_files;
 pub mod learning;
 pub mod memory;
 pub mod reproduce;
+pub mod svag;

@@ -24,6 +24,7 @@ mod radam;
 mod rmsprop;
 mod scalar_rmsprop;
 mod sgd;
+pub mod svag;
 
 pub use adadelta::Adadelta;
 pub use adagrad::Adagrad;
@@ -36,6 +37,7 @@ pub use radam::RAdam;
 pub use rmsprop::RmsProp;
 pub use scalar_rmsprop::ScalarRmsProp;
 pub use sgd::Sgd;
+pub use svag::{Svag, SvagInner};
 
 pub mod kadam;
 pub use kadam::KAdam;
@@ -174,7 +176,7 @@ fn boxed<T: Optimizer<f32> + Optimizer<f64> + 'static>(o: T) -> Result<Box<dyn A
     Ok(Box::new(o))
 }
 
-static REGISTRY: [Entry; 13] = [
+static REGISTRY: [Entry; 14] = [
     Entry {
         info: ComponentInfo {
             name: "sgd",
@@ -278,6 +280,10 @@ static REGISTRY: [Entry; 13] = [
             params: KAdam::PARAMS,
         },
         build: |s| boxed(KAdam::from_spec(s)?),
+    },
+    Entry {
+        info: svag::INFO,
+        build: |s| boxed(Svag::from_spec(s)?),
     },
 ];
 
