@@ -8,12 +8,12 @@
 //! setting of the stochastic modified equations ([`crate::model::sme`], covariance `Σ = diag σ²`).
 
 use super::data::datasets;
-use rand::Rng;
-use rand_distr::StandardNormal;
 use super::Objective;
 use crate::error::Allowed;
 use crate::spec::{check, Spec};
 use crate::{Error, Result};
+use rand::Rng;
+use rand_distr::StandardNormal;
 
 /// The law of the noise in an objective's step gradients ([`Objective::step_noise`]): the
 /// gradient of step `k` is `ḡ_B(x) + σ ⊙ ξ_k`, with `ḡ_B` the mean over a minibatch of `B` of
