@@ -36,6 +36,7 @@ from .api import (
     compare,
     converge,
     demo,
+    ensemble,
     learn,
     list,
     merge,
@@ -45,6 +46,7 @@ from .api import (
     spectrum,
     stability,
     sweep,
+    weak_converge,
 )
 from .model import CustomModel, KernelModel
 from .trajectory import Stop, Trajectory
@@ -60,6 +62,8 @@ __all__ = [
     "run",
     "compare",
     "converge",
+    "ensemble",
+    "weak_converge",
     "sweep",
     "merge",
     "basins",

@@ -120,3 +120,33 @@ def kernel_model_spec(model: Any) -> str:
     """Checks an ``optdyn.KernelModel`` and returns its spec text (callables written ``user``)."""
     ...
 def check_optimizer(spec: str) -> float: ...
+def ensemble(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    paths: int,
+    steps: Optional[int] = None,
+    t_end: Optional[float] = None,
+    model: Optional[str] = None,
+    integrator: Optional[str] = None,
+    seed: int = 0,
+    every: int = 1,
+    max_abs: float = 1e12,
+    antithetic: bool = False,
+    quantiles: List[float] = ...,
+    all_paths: bool = False,
+) -> Dict[str, Any]: ...
+def weak_converge(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    models: List[str],
+    lrs: Any,
+    t_end: float,
+    functional: str = "x",
+    paths: int = 1000,
+    seed: int = 0,
+    exact: bool = False,
+    integrator: Optional[str] = None,
+    out: Optional[str] = None,
+) -> Dict[str, Any]: ...

@@ -183,6 +183,139 @@ def converge(
     )
 
 
+def ensemble(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    paths: int,
+    *,
+    steps: Optional[int] = None,
+    t_end: Optional[float] = None,
+    model: Optional[str] = None,
+    integrator: Optional[str] = None,
+    seed: int = 0,
+    every: int = 1,
+    max_abs: float = 1e12,
+    antithetic: bool = False,
+    quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+    all_paths: bool = False,
+) -> Dict[str, Any]:
+    """``paths`` runs of a stochastic optimizer or model in parallel, with per-step statistics.
+
+    A discrete run is stochastic when its objective's step gradients are (``grad_noise=σ``,
+    ``grad_noise_diag=…``, or a data objective with ``batch=B``); path ``p`` draws its own
+    noise, folded from ``(seed, p)``. With ``model`` (``"sgd-sme1"``, ``"sgd-sme2"``,
+    ``"rmsprop-sde"``, ``"adam-sde"``) the stochastic model of the optimizer is integrated along
+    Brownian path ``p`` of ``seed``. The ensemble is the same at any thread count. Paths that
+    diverge stop (``stopped``); statistics at each step are over the paths still running.
+
+    Args:
+        objective, x0, optimizer: as for :func:`run`.
+        paths: number of paths ``M``.
+        steps, t_end: the length (``t_end`` on the run's clock: ``lr`` for SGD models, ``lr²``
+            for the adaptive SDEs).
+        model: a stochastic model spec (see ``optdyn.list("models")``).
+        integrator: ``"euler-maruyama"``, ``"milstein"`` or ``"weak2"`` with ``:substeps=N``
+            (default ``weak2`` for additive noise, else ``euler-maruyama``, 10 substeps).
+        seed: the ensemble seed.
+        every: keep every ``every``-th step (and the last).
+        max_abs: divergence bound on ``max |x_i|``.
+        antithetic: pair path ``2k+1`` with the negated Brownian increments of ``2k`` (models).
+        quantiles: the quantiles of ``bands``.
+        all_paths: also return every path.
+
+    Returns:
+        ``{"n", "paths", "step", "t", "alive", "mean", "se", "quantiles", "bands", "columns",
+        "stopped", ["all_paths"]}``: ``mean`` and ``se`` of shape ``(samples, n + 1)`` (columns
+        ``x0 … x{n-1}, loss``), ``bands[i]`` the ``quantiles[i]`` quantile of the same shape,
+        ``stopped`` a list of ``{"path", "stop"}``, ``all_paths`` of shape
+        ``(paths, samples, n + 1)`` (NaN after a path stopped).
+
+    Example:
+        >>> import optdyn
+        >>> e = optdyn.ensemble("quadratic:diag=2,grad_noise=0.5", [1.0], "sgd:lr=0.05", 500, steps=20, every=20)
+        >>> e["mean"].shape, int(e["alive"][-1])
+        ((2, 2), 500)
+    """
+    return _core.ensemble(
+        objective,
+        x0,
+        optimizer,
+        paths,
+        steps,
+        t_end,
+        model,
+        integrator,
+        seed,
+        every,
+        max_abs,
+        antithetic,
+        [float(q) for q in quantiles],
+        all_paths,
+    )
+
+
+def weak_converge(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    models: Sequence[str],
+    lrs: Union[str, Sequence[float]],
+    t_end: float,
+    *,
+    functional: str = "x",
+    paths: int = 1000,
+    seed: int = 0,
+    exact: bool = False,
+    integrator: Optional[str] = None,
+    out: Optional[PathLike] = None,
+) -> Dict[str, Any]:
+    """The weak error ``|E F(θ_K) − E F(X_T)|`` of stochastic models as the learning rate shrinks.
+
+    For each learning rate, ``K = round(T/lr)`` steps of the optimizer and of each stochastic
+    model; the expectations are Monte Carlo means over ``paths`` paths (with standard errors;
+    points not resolved above two standard errors are not fitted) or, with ``exact=True`` (SGD
+    and ``sgd-sme1``/``sgd-sme2`` on a convex quadratic with additive noise), exact moments.
+
+    Args:
+        objective, x0, optimizer: as for :func:`run`.
+        models: stochastic model specs.
+        lrs: the learning rates (a list, or a range ``"1e-3:1e-1:5:log"``).
+        t_end: the horizon ``T``.
+        functional: ``"x"`` (``‖E θ − E X‖``), ``"x2"`` (``E‖θ‖²``) or ``"loss"`` (``E f``).
+        paths, seed: the Monte Carlo ensembles.
+        exact: exact moments instead of Monte Carlo.
+        integrator: SDE solver spec for the models.
+        out: directory for ``convergence.csv``, ``convergence.json`` and the figure.
+
+    Returns:
+        ``{"lrs", "steps", "t_end", "functional", "method", "paths", "seed", "models":
+        [{"model", "error", "stderr", "resolved", "fit"}]}`` with ``fit = {"p", "p_stderr",
+        "c"}`` or ``None``.
+
+    Example:
+        >>> import optdyn
+        >>> w = optdyn.weak_converge("quadratic:diag=2,grad_noise=0.5", [1.0], "sgd",
+        ...     ["sgd-sme1", "sgd-sme2"], [0.04, 0.02, 0.01, 0.005], 1.0, functional="x2", exact=True)
+        >>> [round(m["fit"]["p"], 2) for m in w["models"]]
+        [0.97, 2.14]
+    """
+    return _core.weak_converge(
+        objective,
+        x0,
+        optimizer,
+        [str(m) for m in models],
+        lrs,
+        t_end,
+        functional,
+        paths,
+        seed,
+        exact,
+        integrator,
+        _path(out),
+    )
+
+
 def sweep(
     objective: str,
     x0: Any,

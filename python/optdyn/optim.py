@@ -387,6 +387,31 @@ class KAdam(Optimizer):
         )
 
 
+class SVAG(Optimizer):
+    """SVAG (Li, Malladi, Arora 2021; Malladi et al. 2022): each step mixes two independent
+    gradient draws ``½(1±√(2ℓ²−1))`` (noise covariance ×ℓ²) and runs ``inner`` (``sgd``,
+    ``rmsprop`` or ``adam``) with its hyperparameters rescaled so that the SDE is unchanged;
+    run ``ℓ²`` times as many steps. ``lr`` is the rescaled rate."""
+
+    _name = "svag"
+
+    def __init__(self, inner: Any = "sgd", l: float = 1.0):  # noqa: E741 (the paper's name)
+        spec = inner if isinstance(inner, str) else inner.spec
+        self._inner = inner
+        super().__init__(l=float(l), inner=spec.replace(",", "|"))
+
+    def with_lr(self, lr: float) -> "Optimizer":
+        """SVAG of the inner optimizer with (unscaled) learning rate ``lr``."""
+        inner = self._inner
+        if isinstance(inner, str):
+            name, _, rest = inner.partition(":")
+            keep = [kv for kv in rest.split(",") if kv and not kv.strip().startswith("lr=")]
+            inner = f"{name}:" + ",".join(keep + [f"lr={lr!r}"])
+        else:
+            inner = inner.with_lr(lr)
+        return SVAG(inner, self.params["l"])
+
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -402,4 +427,5 @@ __all__ = [
     "NAGC",
     "Lion",
     "KAdam",
+    "SVAG",
 ]

@@ -190,7 +190,7 @@ pub fn converge<'py>(
 }
 
 /// A grid given as a range string (`lo:hi:count[:log]`, `a;b;c`) or an array-like.
-fn values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<f64>> {
+pub(crate) fn values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<f64>> {
     match obj.extract::<String>() {
         Ok(s) => range::parse(what, &s).py(),
         Err(_) => crate::callables::to_vec(obj, what),

@@ -6,6 +6,7 @@
 mod api_analyses;
 mod api_experiments;
 mod api_run;
+mod api_stochastic;
 mod api_sweep;
 mod callables;
 mod convert;
@@ -25,6 +26,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api_analyses::stability, m)?)?;
     m.add_function(wrap_pyfunction!(api_analyses::spectrum, m)?)?;
     m.add_function(wrap_pyfunction!(api_analyses::monitor, m)?)?;
+    m.add_function(wrap_pyfunction!(api_stochastic::ensemble, m)?)?;
+    m.add_function(wrap_pyfunction!(api_stochastic::weak_converge, m)?)?;
     m.add_function(wrap_pyfunction!(api_sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(api_sweep::merge, m)?)?;
     m.add_function(wrap_pyfunction!(api_experiments::reproduce, m)?)?;
