@@ -614,6 +614,14 @@ fn specs_parse_and_bad_input_gives_one_line_errors() {
         if c.name == "butcher" || c.name == "dopri5" {
             continue;
         }
+        if optdyn::integrate::sde::SdeSolver::is_sde_scheme(c.name) {
+            // The SDE solvers are listed with the integrators but step stochastic models.
+            let s = optdyn::integrate::sde::SdeSolver::parse(&format!("{}:substeps=3", c.name));
+            assert_eq!(s.unwrap().name(), format!("{}:substeps=3", c.name));
+            let e = parse(c.name).err().unwrap().to_string();
+            assert!(e.contains("stochastic model"), "{e}");
+            continue;
+        }
         let it = parse(&format!("{}:dt=0.01", c.name)).unwrap();
         assert_eq!(it.name(), format!("{}:dt=0.01", c.name));
         assert!(parse(c.name).is_ok());

@@ -235,6 +235,10 @@ pub fn parse(spec: &str) -> Result<Box<dyn Integrator>> {
     let s = Spec::parse(spec)?;
     match registry().iter().find(|e| e.info.name == s.name) {
         Some(e) => (e.build)(&s),
+        None if super::sde::SdeSolver::is_sde_scheme(&s.name) => Err(Error::spec(format!(
+            "integrator '{}' is an SDE solver: it steps a stochastic model (sgd-sme1, sgd-sme2, rmsprop-sde, adam-sde), not a deterministic one",
+            s.name
+        ))),
         None => Err(Error::unknown_name(
             "integrator",
             &s.name,
