@@ -3,10 +3,12 @@
 //! `quantity | paper or closed-form value | optdyn | tolerance | PASS/FAIL`.
 
 pub mod dereich2025;
+pub mod dereich2025_lyapunov;
 pub mod edge_of_stability;
 pub mod gould_tanaka;
 pub mod heredia2024;
 pub mod heredia2025;
+pub mod heredia2025_rho;
 pub mod high_resolution;
 pub mod lecture;
 pub mod sde_weak;
@@ -212,6 +214,16 @@ pub fn targets() -> Vec<Target> {
             name: "sde-weak",
             summary: "beyond the seeds: SGD's SMEs (Li-Tai-E) weak orders 1 and 2 on the OU case, exact and Monte Carlo; Euler-Maruyama/weak2 orders in dt",
             run: sde_weak::run,
+        },
+        Target {
+            name: "heredia2025-rho",
+            summary: "α-refinement limit: sup_[δ,T] gap of adam-ide2 vs adam-ide1 against ρ, three families; u0 and δ",
+            run: heredia2025_rho::run,
+        },
+        Target {
+            name: "dereich2025-lyapunov",
+            summary: "over-parametrised lsq: map of ⟨∇f, F_Adam⟩ ≤ 0 (f a Lyapunov function near the minima), Adam's limits on both sides; contrast d < N: limit is the field's zero",
+            run: dereich2025_lyapunov::run,
         },
     ]
 }
