@@ -101,7 +101,10 @@ mod tests {
             lag += d[0] * prev;
             prev = d[0];
         }
-        assert!((lag.abs() / n as f64) < 4.0 * 0.25 / (n as f64).sqrt(), "{lag}");
+        assert!(
+            (lag.abs() / n as f64) < 4.0 * 0.25 / (n as f64).sqrt(),
+            "{lag}"
+        );
         let (mean, var) = (s1 / n as f64, s2 / n as f64);
         assert!(mean.abs() < 4.0 * 0.5 / (n as f64).sqrt(), "{mean}");
         assert!(
