@@ -165,7 +165,7 @@ fn solve(
 }
 
 /// `θ₁'` at every sample of a first-order run, from the model's right-hand side.
-fn velocity(model: &AdamIde1, tr: &Trajectory) -> Vec<f64> {
+pub(super) fn velocity(model: &AdamIde1, tr: &Trajectory) -> Vec<f64> {
     let mut z = Vec::new();
     let mut dz = vec![0.0; model.dim()];
     (0..tr.len())

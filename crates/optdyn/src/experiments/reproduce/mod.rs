@@ -9,6 +9,7 @@ pub mod gould_tanaka;
 pub mod heredia2024;
 pub mod heredia2025;
 pub mod heredia2025_rho;
+pub mod heredia_decay;
 pub mod high_resolution;
 pub mod lecture;
 pub mod sde_weak;
@@ -224,6 +225,11 @@ pub fn targets() -> Vec<Target> {
             name: "dereich2025-lyapunov",
             summary: "over-parametrised lsq: map of ⟨∇f, F_Adam⟩ ≤ 0 (f a Lyapunov function near the minima), Adam's limits on both sides; contrast d < N: limit is the field's zero",
             run: dereich2025_lyapunov::run,
+        },
+        Target {
+            name: "heredia-decay",
+            summary: "decay rates: envelope fit A e^{−ωt} + B (notebook B, ω reproduced), ω and B per model and lr, ω vs a Lyapunov bound, B vs ρ",
+            run: heredia_decay::run,
         },
     ]
 }
