@@ -212,3 +212,46 @@ fn bad_ensembles_are_one_line_errors() {
         .contains("substeps"));
     assert!(SdeSolver::parse("rk4").is_err());
 }
+
+/// A stochastic model run checks the state at every step but evaluates the loss only where a
+/// sample is delivered; a sample rejected between deliveries still carries its loss and gradient.
+#[test]
+fn sde_paths_stop_between_recorded_samples_with_their_loss() {
+    use optdyn::run::{Observer, Sample};
+    use std::ops::ControlFlow;
+    struct Rejected(Option<(u64, f64, f64, Vec<f64>)>);
+    impl Observer for Rejected {
+        fn observe(&mut self, _: &Sample<'_>) -> ControlFlow<StopReason> {
+            ControlFlow::Continue(())
+        }
+        fn reject(&mut self, s: &Sample<'_>, _: &StopReason) {
+            self.0 = Some((s.step, s.x[0], s.loss, s.grad.to_vec()));
+        }
+    }
+    let p = Problem::parse("quadratic:diag=1,grad_noise=6", vec![0.0]).unwrap();
+    let sgd = Sgd::default().lr(0.1);
+    let model = parse_sde("sgd-sme1", &sgd, p.objective().clone()).unwrap();
+    let mut found = false;
+    for path in 0..40 {
+        let run = Run::sde(&p, model.as_ref())
+            .steps(50)
+            .every(10)
+            .max_abs(3.0)
+            .draws(Draws {
+                seed: 1,
+                path,
+                antithetic: false,
+            });
+        let mut rej = Rejected(None);
+        run.execute(&mut [&mut rej]).unwrap();
+        if let Some((step, x, loss, grad)) = rej.0 {
+            if step % 10 != 0 {
+                assert!(x.abs() > 3.0);
+                assert_eq!(loss, 0.5 * x * x);
+                assert_eq!(grad, [x]);
+                found = true;
+            }
+        }
+    }
+    assert!(found, "no path stopped between recorded samples");
+}

@@ -39,6 +39,27 @@ pub struct Convergence {
     pub models: Vec<ModelConvergence>,
 }
 
+/// Checks a study over learning rates: `T > 0` finite, at least two rates, each `> 0` finite
+/// (`who` names the study in the message).
+pub(crate) fn check_study(who: &str, lrs: &[f64], t_end: f64) -> Result<()> {
+    if !(t_end > 0.0 && t_end.is_finite()) {
+        return Err(Error::spec(format!(
+            "{who}: t_end must be > 0, got {t_end}"
+        )));
+    }
+    if lrs.len() < 2 {
+        return Err(Error::spec(format!(
+            "{who}: give at least two learning rates"
+        )));
+    }
+    if let Some(&lr) = lrs.iter().find(|lr| !(**lr > 0.0 && lr.is_finite())) {
+        return Err(Error::spec(format!(
+            "{who}: every lr must be > 0, got {lr}"
+        )));
+    }
+    Ok(())
+}
+
 /// For each `lr`, runs the optimizer with that learning rate for `K = round(T/lr)` steps and each
 /// model to `T`, records the gaps at `T`, then fits the order per model.
 pub fn converge(
@@ -49,19 +70,7 @@ pub fn converge(
     lrs: &[f64],
     t_end: f64,
 ) -> Result<Convergence> {
-    if !(t_end > 0.0 && t_end.is_finite()) {
-        return Err(Error::spec(format!(
-            "converge: t_end must be > 0, got {t_end}"
-        )));
-    }
-    if lrs.len() < 2 {
-        return Err(Error::spec("converge: give at least two learning rates"));
-    }
-    if let Some(&lr) = lrs.iter().find(|lr| !(**lr > 0.0 && lr.is_finite())) {
-        return Err(Error::spec(format!(
-            "converge: every lr must be > 0, got {lr}"
-        )));
-    }
+    check_study("converge", lrs, t_end)?;
     super::compare::check_models(
         problem,
         optimizer.with_lr(lrs[0])?.as_ref(),

@@ -126,15 +126,7 @@ pub fn weak_converge(
     f: Functional,
     method: WeakMethod,
 ) -> Result<WeakConvergence> {
-    if !(t_end > 0.0 && t_end.is_finite()) {
-        return Err(Error::spec(format!("weak: t_end must be > 0, got {t_end}")));
-    }
-    if lrs.len() < 2 {
-        return Err(Error::spec("weak: give at least two learning rates"));
-    }
-    if let Some(&lr) = lrs.iter().find(|lr| !(**lr > 0.0 && lr.is_finite())) {
-        return Err(Error::spec(format!("weak: every lr must be > 0, got {lr}")));
-    }
+    super::converge::check_study("weak", lrs, t_end)?;
     if models.is_empty() {
         return Err(Error::spec("weak: give at least one stochastic model"));
     }

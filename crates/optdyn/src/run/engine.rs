@@ -539,8 +539,16 @@ impl<'a> Run<'a> {
         for k in 0..=steps {
             let t = t0 + k as f64 * clock;
             let x = &z[..n];
-            let loss = obj.value_gradient(x, &mut g);
-            let bad = self.limits.check(x, loss, &g, k, t).or_else(|| {
+            let recorded = k % self.every == 0 || k == steps;
+            // Between recorded samples only the state is checked (finite, within max_abs): the
+            // loss and gradient are evaluated where a sample is delivered.
+            let mut loss = if recorded {
+                obj.value_gradient(x, &mut g)
+            } else {
+                0.0
+            };
+            let grad: &[f64] = if recorded { &g } else { &[] };
+            let bad = self.limits.check(x, loss, grad, k, t).or_else(|| {
                 z[n..]
                     .iter()
                     .position(|v| !v.is_finite())
@@ -550,11 +558,16 @@ impl<'a> Run<'a> {
                         what: format!("state entry {}", n + i),
                     })
             });
+            // A rejected sample carries its loss and gradient too.
+            if bad.is_some() && !recorded {
+                loss = obj.value_gradient(x, &mut g);
+            }
+            let grad: &[f64] = if recorded || bad.is_some() { &g } else { &[] };
             let mut sample = Sample {
                 step: k,
                 t,
                 loss,
-                grad: &g,
+                grad,
                 x,
                 state: &z[n..],
                 blocks: &blocks,
@@ -569,7 +582,7 @@ impl<'a> Run<'a> {
                 end.unreached = Some(k);
                 break;
             }
-            if k % self.every == 0 || k == steps {
+            if recorded {
                 if let ControlFlow::Break(stop) = measures.measure(&sample) {
                     end.stop = stop;
                     end.unreached = Some(k);
