@@ -1,15 +1,17 @@
-//! `optdyn run`: one discrete run, or one continuous model of the same optimizer on the clock
-//! `t_k = t0 + k·lr`, written as CSV or JSON (streamed to `--out` for CSV) with a manifest
-//! beside the file.
+//! `optdyn run`: one discrete run, or one continuous (deterministic or stochastic) model of the
+//! same optimizer on its clock `t_k = t0 + k·clock`, written as CSV or JSON (streamed to `--out`
+//! for CSV) with a manifest beside the file; with `--paths M`, an ensemble's bands.
 
 use crate::common::{self, ProblemArgs};
 use optdyn::analysis::sharpness::{threshold, Sharpness};
 use optdyn::integrate::sde::SdeSolver;
+use optdyn::integrate::Integrator;
 use optdyn::integrate::Volterra;
 use optdyn::io::{self, CsvRows, CsvWriter, Format};
-use optdyn::model;
+use optdyn::model::{self, Model, SdeModel};
+use optdyn::optim::Optimizer;
 use optdyn::report;
-use optdyn::run::{Draws, Ensemble, Recorder, Run};
+use optdyn::run::{Draws, Ensemble, Problem, Recorder, Run};
 use optdyn::spec::Spec;
 use optdyn::{Error, Result};
 use std::path::PathBuf;
@@ -76,64 +78,135 @@ pub struct RunArgs {
     antithetic: bool,
 }
 
+/// What `--model` and `--integrator` chose: the discrete optimizer, a deterministic model with
+/// its integrator, or a stochastic model with its SDE solver.
+enum Dynamics {
+    Discrete,
+    Ode {
+        model: Box<dyn Model>,
+        integ: Box<dyn Integrator>,
+        spec: String,
+    },
+    Sde {
+        model: Box<dyn SdeModel>,
+        solver: SdeSolver,
+    },
+}
+
+impl Dynamics {
+    fn choose(a: &RunArgs, opt: &dyn Optimizer<f64>, problem: &Problem) -> Result<Self> {
+        let Some(text) = a.model.as_deref() else {
+            return Ok(Dynamics::Discrete);
+        };
+        if model::is_sde(&Spec::parse(text)?.name) {
+            let model = model::parse_sde(text, opt, problem.objective().clone())?;
+            let solver = match a.integrator.as_deref() {
+                Some(spec) => SdeSolver::parse(spec)?,
+                None => SdeSolver::default_for(model.as_ref()),
+            };
+            return Ok(Dynamics::Sde { model, solver });
+        }
+        let model = model::parse(text, opt, problem.objective().clone())?;
+        let default = if model.memory_form().is_some() {
+            "volterra:substeps=10"
+        } else {
+            "rk4:substeps=10"
+        };
+        let spec = a.integrator.as_deref().unwrap_or(default).to_string();
+        let integ = common::integrator(Some(&spec))?.expect("an integrator spec was given");
+        Ok(Dynamics::Ode { model, integ, spec })
+    }
+
+    /// The run of these dynamics, with `--seed` (path 0) when given.
+    fn run<'a>(
+        &'a self,
+        a: &RunArgs,
+        problem: &'a Problem,
+        opt: &'a dyn Optimizer<f64>,
+    ) -> Result<Run<'a>> {
+        let mut run = match self {
+            Dynamics::Discrete => Run::discrete(problem, opt).record_state(a.state),
+            Dynamics::Ode { model, integ, .. } => {
+                Run::model(problem, model.as_ref(), opt.lr()).integrator(integ.as_ref())
+            }
+            Dynamics::Sde { model, solver } => {
+                Run::sde(problem, model.as_ref()).sde_solver(*solver)
+            }
+        };
+        if let Some(seed) = a.seed {
+            run = run.draws(Draws {
+                seed,
+                path: 0,
+                antithetic: false,
+            });
+        }
+        Ok(match (a.steps, a.t_end) {
+            (Some(k), _) => run.steps(k),
+            (None, Some(t)) => run.t_end(t),
+            (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
+        }
+        .every(a.every)
+        .max_abs(a.max_abs))
+    }
+
+    fn integrator(&self) -> Option<String> {
+        match self {
+            Dynamics::Discrete => None,
+            Dynamics::Ode { integ, .. } => Some(integ.name()),
+            Dynamics::Sde { solver, .. } => Some(solver.name()),
+        }
+    }
+}
+
+/// The manifest entries every run writes.
+fn manifest(
+    a: &RunArgs,
+    problem: &Problem,
+    run: &Run<'_>,
+    dynamics: &Dynamics,
+) -> Result<serde_json::Value> {
+    let mut m = io::manifest_base("run");
+    m["objective"] = serde_json::json!(a.problem.objective);
+    m["x0"] = serde_json::json!(problem.x0());
+    m["optimizer"] = serde_json::json!(a.optimizer);
+    m["model"] = serde_json::json!(a.model);
+    if let Some(name) = dynamics.integrator() {
+        m["integrator"] = serde_json::json!(name);
+    }
+    m["clock"] = serde_json::json!(run.lr());
+    m["steps"] = serde_json::json!(run.num_steps()?);
+    m["every"] = serde_json::json!(a.every);
+    if let Some(seed) = a.seed {
+        m["seed"] = serde_json::json!(seed);
+    }
+    Ok(m)
+}
+
 /// Executes `optdyn run`.
 pub fn run(a: &RunArgs) -> Result<u8> {
-    let stochastic = a
-        .model
-        .as_deref()
-        .is_some_and(|m| Spec::parse(m).is_ok_and(|s| model::is_sde(&s.name)));
-    if stochastic || a.paths.is_some() {
-        return stochastic_run(a);
+    if a.paths.is_some() {
+        return ensemble(a);
     }
     let format = Format::parse(&a.format)?;
     let problem = a.problem.problem()?;
     let opt = common::optimizer(&a.optimizer)?;
     let lr = opt.lr();
-    let model = a
-        .model
-        .as_deref()
-        .map(|m| model::parse(m, opt.as_ref(), problem.objective().clone()))
-        .transpose()?;
-    let default = match &model {
-        Some(m) if m.memory_form().is_some() => "volterra:substeps=10",
-        _ => "rk4:substeps=10",
-    };
-    let integ_spec = a.integrator.as_deref().unwrap_or(default);
-    let integ = common::integrator(Some(integ_spec))?.expect("a default integrator");
-    let mut run = match &model {
-        None => Run::discrete(&problem, opt.as_ref()).record_state(a.state),
-        Some(m) => Run::model(&problem, m.as_ref(), lr).integrator(integ.as_ref()),
-    };
-    if let Some(seed) = a.seed {
-        run = run.draws(Draws {
-            seed,
-            path: 0,
-            antithetic: false,
-        });
-    }
-    run = match (a.steps, a.t_end) {
-        (Some(k), _) => run.steps(k),
-        (None, Some(t)) => run.t_end(t),
-        (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
-    };
+    let dynamics = Dynamics::choose(a, opt.as_ref(), &problem)?;
+    let mut run = dynamics.run(a, &problem, opt.as_ref())?;
     let k = common::sharpness_k(a.sharpness)?;
-    let sharp = match &model {
-        None => Sharpness::for_discrete(problem.objective().clone(), k, opt.as_ref()),
-        Some(_) => Sharpness::new(problem.objective().clone(), k),
+    let sharp = match &dynamics {
+        Dynamics::Discrete => Sharpness::for_discrete(problem.objective().clone(), k, opt.as_ref()),
+        _ => Sharpness::new(problem.objective().clone(), k),
     }
     .vectors(a.sharpness_vectors);
     if k > 0 {
         run = run.measure(&sharp);
     }
-    let run = run.every(a.every).max_abs(a.max_abs);
     let steps = run.num_steps()?;
-    let mut manifest = io::manifest_base("run");
-    if model.is_some() {
-        manifest["integrator"] = serde_json::json!(integ.name());
-    }
-    if let Some(ms) = model.as_ref().and_then(|m| m.memory_form()) {
-        if integ.marches_memory() {
-            let v = Volterra::from_spec(&Spec::parse(integ_spec)?)?;
+    let mut manifest = manifest(a, &problem, &run, &dynamics)?;
+    if let Dynamics::Ode { model, integ, spec } = &dynamics {
+        if let (Some(ms), true) = (model.memory_form(), integ.marches_memory()) {
+            let v = Volterra::from_spec(&Spec::parse(spec)?)?;
             let h = v.step_for(lr);
             let lines = v.describe(ms.kernels(), h, (steps as f64 * lr / h).round() as usize)?;
             for l in &lines {
@@ -142,12 +215,6 @@ pub fn run(a: &RunArgs) -> Result<u8> {
             manifest["memory"] = serde_json::json!(lines);
         }
     }
-    manifest["objective"] = serde_json::json!(a.problem.objective);
-    manifest["x0"] = serde_json::json!(problem.x0());
-    manifest["optimizer"] = serde_json::json!(a.optimizer);
-    manifest["model"] = serde_json::json!(a.model);
-    manifest["steps"] = serde_json::json!(steps);
-    manifest["every"] = serde_json::json!(a.every);
     if k > 0 {
         manifest["sharpness_threshold"] = serde_json::json!(threshold(opt.as_ref()));
     }
@@ -200,73 +267,22 @@ pub fn run(a: &RunArgs) -> Result<u8> {
     }
 }
 
-/// A stochastic model run (one path, streamed like any run) or an ensemble (`--paths`).
-fn stochastic_run(a: &RunArgs) -> Result<u8> {
+/// `--paths M`: an ensemble of the discrete optimizer or of a stochastic model, written as bands.
+fn ensemble(a: &RunArgs) -> Result<u8> {
     if a.sharpness.is_some() || a.state {
         return Err(Error::spec(
-            "--sharpness and --state apply to single deterministic-clock runs, not to stochastic models or --paths",
+            "--sharpness and --state apply to single runs, not to --paths ensembles",
         ));
     }
+    let paths = a.paths.unwrap_or(1);
     let format = Format::parse(&a.format)?;
     let problem = a.problem.problem()?;
     let opt = common::optimizer(&a.optimizer)?;
-    let model = a
-        .model
-        .as_deref()
-        .map(|m| model::parse_sde(m, opt.as_ref(), problem.objective().clone()))
-        .transpose()?;
-    let solver = match (&model, a.integrator.as_deref()) {
-        (Some(_), Some(text)) => Some(SdeSolver::parse(text)?),
-        (Some(m), None) => Some(SdeSolver::default_for(m.as_ref())),
-        (None, _) => None,
-    };
-    let mut run = match (&model, solver) {
-        (Some(m), Some(sv)) => Run::sde(&problem, m.as_ref()).sde_solver(sv),
-        _ => Run::discrete(&problem, opt.as_ref()),
-    };
-    run = match (a.steps, a.t_end) {
-        (Some(k), _) => run.steps(k),
-        (None, Some(t)) => run.t_end(t),
-        (None, None) => return Err(Error::spec("give --steps K or --t-end T")),
-    };
-    let run = run.every(a.every).max_abs(a.max_abs);
-    let steps = run.num_steps()?;
+    let dynamics = Dynamics::choose(a, opt.as_ref(), &problem)?;
+    let run = dynamics.run(a, &problem, opt.as_ref())?;
+    let mut manifest = manifest(a, &problem, &run, &dynamics)?;
     let seed = a.seed.unwrap_or(0);
-    let mut manifest = io::manifest_base("run");
-    manifest["objective"] = serde_json::json!(a.problem.objective);
-    manifest["x0"] = serde_json::json!(problem.x0());
-    manifest["optimizer"] = serde_json::json!(a.optimizer);
-    manifest["model"] = serde_json::json!(a.model);
-    manifest["integrator"] = serde_json::json!(solver.map(|s| s.name()));
-    manifest["clock"] = serde_json::json!(run.lr());
-    manifest["steps"] = serde_json::json!(steps);
-    manifest["every"] = serde_json::json!(a.every);
     manifest["seed"] = serde_json::json!(seed);
-    let Some(paths) = a.paths else {
-        let run = run.draws(Draws {
-            seed,
-            path: 0,
-            antithetic: false,
-        });
-        let tr = run.trajectory()?;
-        let text = io::render(&tr, format);
-        match &a.out {
-            Some(path) => io::write_atomic(path, text.as_bytes())?,
-            None => out!("{text}")?,
-        }
-        manifest["stop"] = serde_json::json!(tr.stop);
-        manifest["rows"] = serde_json::json!(tr.len());
-        if let Some(path) = &a.out {
-            io::write_json(&io::manifest_path(path), &manifest)?;
-            note!("wrote {} rows to {}", tr.len(), path.display());
-        }
-        return Ok(if tr.stop.is_ok() {
-            0
-        } else {
-            note!("optdyn: run stopped: {}", tr.stop);
-            crate::EXIT_STOPPED
-        });
-    };
     let quantiles = optdyn::spec::parse_list(&a.quantiles)
         .map_err(|e| Error::spec(format!("--quantiles: {e}")))?;
     if a.all_paths && a.out.is_none() {

@@ -292,3 +292,108 @@ fn list_shows_every_section() {
     let o = optdyn(&["list", "nonsense"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The stochastic layer from the command line: an SME path is reproducible by `--seed`; an
+/// ensemble writes its bands, every path and a manifest that lists the stopped paths (exit code
+/// 3 when some stopped); `converge --weak x2 --moments exact` prints the orders.
+#[test]
+fn stochastic_runs_ensembles_and_weak_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "run",
+        "--objective",
+        "quadratic:diag=1,grad_noise=6",
+        "--x0",
+        "0",
+        "--optimizer",
+        "sgd:lr=0.1",
+        "--steps",
+        "50",
+    ];
+    let one = |seed: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--model", "sgd-sme1", "--seed", seed, "--format", "json"]);
+        let o = optdyn(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(one("3"), one("3"));
+    assert_ne!(one("3"), one("4"));
+    let out = dir.path().join("e.csv");
+    let mut args = base.to_vec();
+    let out_s = out.to_str().unwrap();
+    args.extend([
+        "--paths",
+        "60",
+        "--max-abs",
+        "3",
+        "--out",
+        out_s,
+        "--all-paths",
+    ]);
+    let o = optdyn(&args);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("paths stopped"), "{}", stderr(&o));
+    let bands = std::fs::read_to_string(&out).unwrap();
+    assert!(bands.starts_with("step,t,paths,mean_x0,se_x0,q0.05_x0,q0.5_x0,q0.95_x0,mean_loss"));
+    assert_eq!(bands.lines().count(), 52);
+    let all = std::fs::read_to_string(dir.path().join("e.paths.csv")).unwrap();
+    assert!(all.starts_with("path,step,t,x0,loss\n"));
+    let m: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("e.csv.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let stopped = m["stopped"].as_array().unwrap();
+    assert!(!stopped.is_empty() && stopped.len() < 60);
+    assert_eq!(stopped[0]["stop"]["kind"], "diverged");
+    assert!(dir.path().join("e_bands.svg").exists());
+    let o = optdyn(&[
+        "converge",
+        "--objective",
+        "quadratic:diag=2,grad_noise=0.5",
+        "--x0",
+        "1",
+        "--optimizer",
+        "sgd",
+        "--models",
+        "sgd-sme1,sgd-sme2",
+        "--lrs",
+        "0.04,0.02,0.01,0.005",
+        "--t-end",
+        "1",
+        "--weak",
+        "x2",
+        "--moments",
+        "exact",
+        "--out",
+        dir.path().join("w").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("sgd-sme1                           weak order = 0.972"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sgd-sme2                           weak order = 2.140"),
+        "{text}"
+    );
+    let o = optdyn(&[
+        "run",
+        "--objective",
+        "quadratic:diag=2",
+        "--x0",
+        "1",
+        "--optimizer",
+        "sgd:lr=0.1",
+        "--model",
+        "sgd-sme1",
+        "--steps",
+        "3",
+    ]);
+    assert!(
+        stderr(&o).contains("exact step gradients"),
+        "{}",
+        stderr(&o)
+    );
+}
