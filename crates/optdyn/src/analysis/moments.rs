@@ -136,6 +136,18 @@ impl LinearGaussian {
     /// `|E F(θ_K) − E F(X_T)|` for SGD with `lr` against its SME of `order` at `T = K·lr`,
     /// `K = round(t_end/lr)`.
     pub fn weak_error(&self, lr: f64, t_end: f64, order: SmeOrder, f: Functional) -> Result<f64> {
+        self.shifted_weak_error(lr, t_end, order, f, None)
+    }
+
+    /// [`Self::weak_error`] with `x = z − shift` in the functionals (see [`gap`]).
+    fn shifted_weak_error(
+        &self,
+        lr: f64,
+        t_end: f64,
+        order: SmeOrder,
+        f: Functional,
+        shift: Option<&[f64]>,
+    ) -> Result<f64> {
         check::within("moments", "lr", lr, Allowed::Positive)?;
         check::within("moments", "t_end", t_end, Allowed::Positive)?;
         let steps = (t_end / lr).round();
@@ -146,7 +158,7 @@ impl LinearGaussian {
         }
         let steps = steps as u64;
         let (d, m) = (self.sgd(lr, steps), self.sme(lr, steps as f64 * lr, order));
-        Ok(gap(&d, &m, &self.curvature, None, f))
+        Ok(gap(&d, &m, &self.curvature, shift, f))
     }
 }
 
@@ -290,18 +302,8 @@ impl QuadraticGaussian {
     /// `|E F(θ_K) − E F(X_T)|` for SGD with `lr` against its SME of `order` at `T = K·lr`,
     /// `K = round(t_end/lr)` (as [`LinearGaussian::weak_error`]).
     pub fn weak_error(&self, lr: f64, t_end: f64, order: SmeOrder, f: Functional) -> Result<f64> {
-        check::within("moments", "lr", lr, Allowed::Positive)?;
-        check::within("moments", "t_end", t_end, Allowed::Positive)?;
-        let steps = (t_end / lr).round();
-        if !(1.0..=1e9).contains(&steps) {
-            return Err(Error::spec(format!(
-                "moments: t_end/lr = {steps} steps is outside 1..=1e9"
-            )));
-        }
-        let steps = steps as u64;
-        let d = self.diag.sgd(lr, steps);
-        let m = self.diag.sme(lr, steps as f64 * lr, order);
-        Ok(gap(&d, &m, &self.diag.curvature, Some(&self.shift), f))
+        self.diag
+            .shifted_weak_error(lr, t_end, order, f, Some(&self.shift))
     }
 
     /// The diagonal problem in the eigen-coordinates `z`.
