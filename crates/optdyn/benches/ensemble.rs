@@ -2,7 +2,7 @@
 //! 10-dimensional quadratic, and of its SME-1 by Euler–Maruyama with one substep per optimizer
 //! step, through `Run::ensemble` (rayon over paths, each path a full run-engine run with its
 //! own draws). Throughput is in path-steps per second (elements = paths × steps). The
-//! numpy-vectorised peer of the same runs is `scripts/peers/ensemble_numpy.py`.
+//! numpy-vectorised peer of the same runs is `benches/peers/ensemble_numpy.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use optdyn::integrate::sde::{SdeScheme, SdeSolver};

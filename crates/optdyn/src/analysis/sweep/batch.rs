@@ -10,9 +10,12 @@
 //! PyTorch's order of operations (`_single_tensor_adam`):
 //! `m ← m.lerp(g, 1−β₁)` (= `β₁m + (1−β₁)g`), `v ← β₂v + (1−β₂)g²`,
 //! `θ ← θ + (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)`.
-//! The bias corrections `1 − β₁ᵗ`, `√(1 − β₂ᵗ)` come from per-task tables over the distinct β
-//! values (`powf`, as PyTorch's `beta ** step`), so every lane performs exactly the generic
-//! path's floating-point operations and the results are bit-identical to it. The metrics follow [`super::metrics`]; the divergence
+//! The step factors `−lr/(1 − β₁ᵗ)` and `√(1 − β₂ᵗ)` come from per-task tables over the distinct
+//! `(lr, β₁)` and `β₂` values (`powf`, as PyTorch's `beta ** step`), so every lane performs exactly
+//! the generic path's floating-point operations and the results are bit-identical to it; the
+//! final loss is evaluated once, at the final (or first bad) iterate. The kernel is compiled for
+//! AVX-512, AVX2 and the baseline and chosen at run time ([`Isa`]); every build gives the same
+//! bits. The metrics follow [`super::metrics`]; the divergence
 //! test here is on `θ` only (non-finite or `|θ| > max_abs`), which is the same test as the
 //! generic path's for the built-in polynomials because [`adam_1d`] first checks that `|f|` and
 //! `|f'|` stay finite and below `max_loss` on `|θ| ≤ max_abs`.
@@ -22,8 +25,55 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// Lanes advanced together in one block.
-pub const LANES: usize = 8;
+/// Lanes advanced together in one block: two AVX-512 registers of `f64` (four AVX2), so each
+/// step has independent dependency chains to overlap the latency of `√` and `÷`.
+pub const LANES: usize = 16;
+
+/// The instruction sets the lane kernel is compiled for, chosen at run time by [`Isa::detect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// The target's baseline (SSE2 on x86-64).
+    Baseline,
+    /// AVX2 (x86-64).
+    Avx2,
+    /// AVX-512 F/DQ/VL (x86-64).
+    Avx512,
+}
+
+impl Isa {
+    /// True when this CPU can run the kernel built for `self`.
+    pub fn supported(self) -> bool {
+        match self {
+            Isa::Baseline => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The widest supported instruction set.
+    pub fn detect() -> Isa {
+        [Isa::Avx512, Isa::Avx2]
+            .into_iter()
+            .find(|i| i.supported())
+            .unwrap_or(Isa::Baseline)
+    }
+
+    /// Every instruction set this CPU supports, narrowest first.
+    pub fn available() -> Vec<Isa> {
+        [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|i| i.supported())
+            .collect()
+    }
+}
 
 /// A built-in one-dimensional objective with its exact derivative.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -176,6 +226,24 @@ pub fn adam_1d(
     o: &MetricOptions,
     out: &mut Lanes1dOut,
 ) -> Result<()> {
+    adam_1d_with(Isa::detect(), obj, lanes, o, out)
+}
+
+/// [`adam_1d`] with the kernel built for `isa` (errors if this CPU lacks it); every
+/// [`Isa::available`] gives bit-identical results.
+pub fn adam_1d_with(
+    isa: Isa,
+    obj: Objective1d,
+    lanes: &AdamLanes,
+    o: &MetricOptions,
+    out: &mut Lanes1dOut,
+) -> Result<()> {
+    if !isa.supported() {
+        return Err(Error::spec(format!(
+            "adam_1d: this CPU does not support {isa:?} (available: {:?})",
+            Isa::available()
+        )));
+    }
     let n = lanes.len();
     if [&lanes.lr, &lanes.beta1, &lanes.beta2, &lanes.eps]
         .iter()
@@ -217,8 +285,13 @@ pub fn adam_1d(
     let steps = o.steps as usize;
     tasks.for_each(|(t, ((((fx, fl), dv), st), mu))| {
         let base = t * TASK;
-        let betas1 = &lanes.beta1[base..base + fx.len()];
-        let betas2 = &lanes.beta2[base..base + fx.len()];
+        let span = base..base + fx.len();
+        let keys1: Vec<[f64; 2]> = lanes.lr[span.clone()]
+            .iter()
+            .zip(&lanes.beta1[span.clone()])
+            .map(|(&lr, &b)| [lr, b])
+            .collect();
+        let keys2: Vec<[f64; 2]> = lanes.beta2[span].iter().map(|&b| [b, 0.0]).collect();
         let mut blocks: Vec<(usize, usize, Block)> = (0..fx.len())
             .step_by(LANES)
             .map(|j| {
@@ -232,13 +305,13 @@ pub fn adam_1d(
         let mut start = 0;
         loop {
             let end = (start + WINDOW).min(steps);
-            let tab1 = Table::new(betas1, start..end, |b, t| 1.0 - b.powf(t));
-            let tab2 = Table::new(betas2, start..end, |b, t| (1.0 - b.powf(t)).sqrt());
+            let tab1 = Table::new(&keys1, start..end, |[lr, b], t| -(lr / (1.0 - b.powf(t))));
+            let tab2 = Table::new(&keys2, start..end, |[b, _], t| (1.0 - b.powf(t)).sqrt());
             let (bc1, bc2) = (&mut bc1[..end - start], &mut bc2[..end - start]);
             for (_, _, blk) in &mut blocks {
-                tab1.gather(&blk.b1, bc1);
-                tab2.gather(&blk.b2, bc2);
-                blk.run(obj, start, bc1, bc2, o);
+                tab1.gather(|l| [blk.lr[l], blk.b1[l]], bc1);
+                tab2.gather(|l| [blk.b2[l], 0.0], bc2);
+                blk.run(isa, obj, start, bc1, bc2, o);
             }
             start = end;
             if start == steps {
@@ -246,11 +319,13 @@ pub fn adam_1d(
             }
         }
         for (j, len, blk) in blocks {
-            fx[j..j + len].copy_from_slice(&blk.xf[..len]);
-            fl[j..j + len].copy_from_slice(&blk.ff[..len]);
-            dv[j..j + len].copy_from_slice(&blk.div[..len]);
-            st[j..j + len].copy_from_slice(&blk.tol[..len]);
-            mu[j..j + len].copy_from_slice(&blk.mu[..len]);
+            fx[j..j + len].copy_from_slice(&blk.acc.xf[..len]);
+            for (f, &x) in fl[j..j + len].iter_mut().zip(&blk.acc.xf[..len]) {
+                *f = obj.value_grad(x).0;
+            }
+            dv[j..j + len].copy_from_slice(&blk.acc.div[..len]);
+            st[j..j + len].copy_from_slice(&blk.acc.hit[..len]);
+            mu[j..j + len].copy_from_slice(&blk.acc.mu[..len]);
         }
     });
     Ok(())
@@ -261,39 +336,44 @@ pub fn adam_1d(
 /// number) do not depend on the window.
 pub(super) const WINDOW: usize = 512;
 
-/// Bias corrections for the distinct β values of a task over a window of steps: row `j` holds
-/// `h(β_j, t)` for `t = s+1…e` (`h = 1 − βᵗ` or `√(1 − βᵗ)`, with `powf` exactly as PyTorch's
-/// `beta ** step`). A grid has few distinct β per task, so this costs a few `powf` per step.
+/// Per-step factors for the distinct keys of a task over a window of steps: row `j` holds
+/// `h(key_j, t)` for `t = s+1…e` — `−lr/(1 − β₁ᵗ)` keyed by `(lr, β₁)` and `√(1 − β₂ᵗ)` keyed by
+/// `β₂`, with `powf` exactly as PyTorch's `beta ** step` and the same operations as the generic
+/// Adam step. A grid has few distinct keys per task, so this costs a few `powf` per step and takes
+/// one division per lane and step out of the lane loop.
 struct Table {
-    keys: Vec<u64>,
+    keys: Vec<[u64; 2]>,
     rows: Vec<f64>,
     steps: usize,
 }
 
 impl Table {
-    fn new(betas: &[f64], window: Range<usize>, h: impl Fn(f64, f64) -> f64) -> Table {
-        let mut keys: Vec<u64> = betas.iter().map(|b| b.to_bits()).collect();
+    fn new(keys: &[[f64; 2]], window: Range<usize>, h: impl Fn([f64; 2], f64) -> f64) -> Table {
+        let mut keys: Vec<[u64; 2]> = keys.iter().map(|k| k.map(f64::to_bits)).collect();
         keys.sort_unstable();
         keys.dedup();
         let steps = window.len();
         let mut rows = Vec::with_capacity(keys.len() * steps);
         for &k in &keys {
-            let b = f64::from_bits(k);
-            rows.extend(window.clone().map(|t| h(b, (t + 1) as f64)));
+            let k = k.map(f64::from_bits);
+            rows.extend(window.clone().map(|t| h(k, (t + 1) as f64)));
         }
         Table { keys, rows, steps }
     }
 
-    /// Fills `out[k][l] = h(β_l, s + k + 1)` for the lanes of a block.
-    fn gather(&self, betas: &[f64; LANES], out: &mut [[f64; LANES]]) {
-        for (l, b) in betas.iter().enumerate() {
+    /// Fills `out[k][l] = h(key(l), s + k + 1)` for the lanes of a block (step-major, so the
+    /// writes are contiguous and each lane's row is read in order).
+    fn gather(&self, key: impl Fn(usize) -> [f64; 2], out: &mut [[f64; LANES]]) {
+        let rows: [&[f64]; LANES] = std::array::from_fn(|l| {
             let j = self
                 .keys
-                .binary_search(&b.to_bits())
-                .expect("every β of the task is in its table");
-            let row = &self.rows[j * self.steps..(j + 1) * self.steps];
-            for (k, &v) in row.iter().enumerate() {
-                out[k][l] = v;
+                .binary_search(&key(l).map(f64::to_bits))
+                .expect("every key of the task is in its table");
+            &self.rows[j * self.steps..(j + 1) * self.steps]
+        });
+        for (k, o) in out.iter_mut().enumerate() {
+            for (ol, row) in o.iter_mut().zip(&rows) {
+                *ol = row[k];
             }
         }
     }
@@ -309,11 +389,7 @@ struct Block {
     prev: [f64; LANES],
     m: [f64; LANES],
     v: [f64; LANES],
-    xf: [f64; LANES],
-    ff: [f64; LANES],
-    div: [f64; LANES],
-    tol: [f64; LANES],
-    mu: [f64; LANES],
+    acc: Acc,
 }
 
 impl Block {
@@ -336,17 +412,41 @@ impl Block {
             prev: pick(&l.x0),
             m: [0.0; LANES],
             v: [0.0; LANES],
-            xf: [0.0; LANES],
-            ff: [0.0; LANES],
-            div: [f64::INFINITY; LANES],
-            tol: [f64::INFINITY; LANES],
-            mu: [0.0; LANES],
+            acc: Acc {
+                xf: [0.0; LANES],
+                div: [f64::INFINITY; LANES],
+                hit: [f64::INFINITY; LANES],
+                mu: [0.0; LANES],
+            },
         }
     }
 
-    /// Dispatches on the objective and the tolerance kind, and on AVX2 at run time (the AVX2
-    /// build performs the same IEEE operations — Rust never fuses `a·b + c` — only wider).
+    /// Runs the steps with the kernel compiled for `isa` (which the caller has checked the CPU
+    /// supports; every build performs the same IEEE operations — Rust never fuses `a·b + c` —
+    /// only wider).
     fn run(
+        &mut self,
+        isa: Isa,
+        obj: Objective1d,
+        start: usize,
+        bc1: &[[f64; LANES]],
+        bc2: &[[f64; LANES]],
+        o: &MetricOptions,
+    ) {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::supported` was checked when `isa` was chosen.
+            Isa::Avx512 => unsafe { self.run_avx512(obj, start, bc1, bc2, o) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Isa::Avx2 => unsafe { self.run_avx2(obj, start, bc1, bc2, o) },
+            _ => self.run_any(obj, start, bc1, bc2, o),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+    unsafe fn run_avx512(
         &mut self,
         obj: Objective1d,
         start: usize,
@@ -354,12 +454,6 @@ impl Block {
         bc2: &[[f64; LANES]],
         o: &MetricOptions,
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { self.run_avx2(obj, start, bc1, bc2, o) };
-            return;
-        }
         self.run_any(obj, start, bc1, bc2, o);
     }
 
@@ -387,26 +481,28 @@ impl Block {
     ) {
         match (obj, o.tol_on) {
             (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
-                self.steps::<false, _>(|x| Objective1d::quadratic(a, c, x), start, bc1, bc2, o)
+                self.steps::<false, _>(Quadratic { a, c }, start, bc1, bc2, o)
             }
             (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
-                self.steps::<true, _>(|x| Objective1d::quadratic(a, c, x), start, bc1, bc2, o)
+                self.steps::<true, _>(Quadratic { a, c }, start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Grad) => {
-                self.steps::<false, _>(|x| Objective1d::rosen1d(c, x), start, bc1, bc2, o)
+                self.steps::<false, _>(Rosen1d { c }, start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Gap) => {
-                self.steps::<true, _>(|x| Objective1d::rosen1d(c, x), start, bc1, bc2, o)
+                self.steps::<true, _>(Rosen1d { c }, start, bc1, bc2, o)
             }
         }
     }
 
     /// Steps `start+1 … start+W` of every lane (and the final observation when that is the last
-    /// step); `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[k][l]`, `bc2[k][l]` hold `1 − β₁ᵗ` and
-    /// `√(1 − β₂ᵗ)` of lane `l` at `t = start + k + 1`. State lives in local arrays and the lane
-    /// loop has no branches (selects only), so it vectorises.
+    /// step); `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[k][l]`, `bc2[k][l]` hold `−lr/(1 − β₁ᵗ)` and
+    /// `√(1 − β₂ᵗ)` of lane `l` at `t = start + k + 1`. State lives in local arrays, the lane
+    /// loop has no branches (selects only) and no calls (everything it uses is
+    /// `#[inline(always)]`: a closure would be compiled without the caller's target features and
+    /// called out of line), so it vectorises.
     #[inline(always)]
-    fn steps<const GAP: bool, G: Fn(f64) -> (f64, f64)>(
+    fn steps<const GAP: bool, G: Grad1d>(
         &mut self,
         fg: G,
         start: usize,
@@ -415,10 +511,9 @@ impl Block {
         o: &MetricOptions,
     ) {
         let (tol, max_abs) = (o.tol, o.max_abs);
-        let (lr, b1, b2, eps) = (self.lr, self.b1, self.b2, self.eps);
+        let (b1, b2, eps) = (self.b1, self.b2, self.eps);
         let (mut x, mut m, mut v) = (self.x, self.m, self.v);
-        let (mut xf, mut ff, mut div, mut hit, mut mu) =
-            (self.xf, self.ff, self.div, self.tol, self.mu);
+        let mut acc = self.acc;
         let mut prev = self.prev;
         let mut w1 = [0.0; LANES];
         let mut small = [false; LANES];
@@ -426,40 +521,11 @@ impl Block {
             w1[l] = 1.0 - b1[l];
             small[l] = w1[l].abs() < 0.5;
         }
-        // Metric bookkeeping at iterate x_k (see `metrics::discrete_metrics`), as selects.
-        let observe = |l: usize,
-                       k: f64,
-                       x: &[f64; LANES],
-                       prev: &[f64; LANES],
-                       f: f64,
-                       g: f64,
-                       xf: &mut [f64; LANES],
-                       ff: &mut [f64; LANES],
-                       div: &mut [f64; LANES],
-                       hit: &mut [f64; LANES],
-                       mu: &mut [f64; LANES]| {
-            let alive = div[l] == f64::INFINITY;
-            let bad = x[l].is_nan() || x[l].abs() > max_abs;
-            div[l] = if alive & bad { k } else { div[l] };
-            xf[l] = if alive { x[l] } else { xf[l] };
-            ff[l] = if alive { f } else { ff[l] };
-            let ok = alive & !bad;
-            let du = (x[l] - prev[l]).abs();
-            mu[l] = if ok & (du > mu[l]) { du } else { mu[l] };
-            let q = if GAP { f } else { g.abs() };
-            hit[l] = if ok & (q <= tol) & (hit[l] == f64::INFINITY) {
-                k
-            } else {
-                hit[l]
-            };
-        };
         for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
             let kf = (start + k) as f64;
             for l in 0..LANES {
-                let (f, g) = fg(x[l]);
-                observe(
-                    l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
-                );
+                let (f, g) = fg.fg(x[l]);
+                acc.observe::<GAP>(l, kf, x[l], prev[l], f, g, tol, max_abs);
                 prev[l] = x[l];
                 // m.lerp_(g, 1 − β₁) as ATen: a + w(b − a) if |w| < ½ else b − (b − a)(1 − w).
                 let d = g - m[l];
@@ -469,7 +535,7 @@ impl Block {
                     g - d * b1[l]
                 };
                 v[l] = v[l] * b2[l] + (1.0 - b2[l]) * g * g;
-                let neg_step = -(lr[l] / c1[l]);
+                let neg_step = c1[l];
                 let denom = v[l].sqrt() / c2[l] + eps[l];
                 x[l] += neg_step * m[l] / denom;
             }
@@ -478,13 +544,88 @@ impl Block {
         if end as u64 == o.steps {
             let kf = end as f64;
             for l in 0..LANES {
-                let (f, g) = fg(x[l]);
-                observe(
-                    l, kf, &x, &prev, f, g, &mut xf, &mut ff, &mut div, &mut hit, &mut mu,
-                );
+                let (f, g) = fg.fg(x[l]);
+                acc.observe::<GAP>(l, kf, x[l], prev[l], f, g, tol, max_abs);
             }
         }
-        (self.x, self.prev, self.m, self.v) = (x, prev, m, v);
-        (self.xf, self.ff, self.div, self.tol, self.mu) = (xf, ff, div, hit, mu);
+        (self.x, self.prev, self.m, self.v, self.acc) = (x, prev, m, v, acc);
+    }
+}
+
+/// A built-in objective's `(f − f*, f')` for the lane loop.
+trait Grad1d: Copy {
+    fn fg(self, x: f64) -> (f64, f64);
+}
+
+/// [`Objective1d::Quadratic`] in the lane loop.
+#[derive(Clone, Copy)]
+struct Quadratic {
+    a: f64,
+    c: f64,
+}
+
+impl Grad1d for Quadratic {
+    #[inline(always)]
+    fn fg(self, x: f64) -> (f64, f64) {
+        Objective1d::quadratic(self.a, self.c, x)
+    }
+}
+
+/// [`Objective1d::Rosen1d`] in the lane loop.
+#[derive(Clone, Copy)]
+struct Rosen1d {
+    c: f64,
+}
+
+impl Grad1d for Rosen1d {
+    #[inline(always)]
+    fn fg(self, x: f64) -> (f64, f64) {
+        Objective1d::rosen1d(self.c, x)
+    }
+}
+
+/// A block's metric accumulators: final (or first bad) iterate, first bad step, first step
+/// meeting the tolerance (`+∞` for none) and the largest update.
+#[derive(Clone, Copy)]
+struct Acc {
+    xf: [f64; LANES],
+    div: [f64; LANES],
+    hit: [f64; LANES],
+    mu: [f64; LANES],
+}
+
+impl Acc {
+    /// Metric bookkeeping of lane `l` at iterate `x = x_k` after `prev = x_{k−1}` (see
+    /// `metrics::discrete_metrics`), as selects.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn observe<const GAP: bool>(
+        &mut self,
+        l: usize,
+        k: f64,
+        x: f64,
+        prev: f64,
+        f: f64,
+        g: f64,
+        tol: f64,
+        max_abs: f64,
+    ) {
+        let alive = self.div[l] == f64::INFINITY;
+        let bad = x.is_nan() || x.abs() > max_abs;
+        self.div[l] = if alive & bad { k } else { self.div[l] };
+        self.xf[l] = if alive { x } else { self.xf[l] };
+        let ok = alive & !bad;
+        let du = (x - prev).abs();
+        self.mu[l] = if ok & (du > self.mu[l]) {
+            du
+        } else {
+            self.mu[l]
+        };
+        let q = if GAP { f } else { g.abs() };
+        self.hit[l] = if ok & (q <= tol) & (self.hit[l] == f64::INFINITY) {
+            k
+        } else {
+            self.hit[l]
+        };
     }
 }

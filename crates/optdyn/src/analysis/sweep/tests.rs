@@ -4,7 +4,7 @@
 //! (torch Adam as stated in [`super::batch`]; the 1-D quadratic and `rosen1d`), independent of
 //! the batched kernel they check.
 
-use super::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
+use super::batch::{adam_1d, adam_1d_with, AdamLanes, Isa, Lanes1dOut, Objective1d};
 use super::metrics::discrete_metrics;
 use super::*;
 use crate::objective::Objective;
@@ -465,7 +465,8 @@ fn lanes_and_points(n: usize) -> (AdamLanes, Vec<[f64; 4]>) {
     (lanes, pts)
 }
 
-/// Runs every lane batched and each point through the generic loop, asserts the metrics are
+/// Runs every lane batched (with the kernel of every instruction set this CPU has, which must
+/// agree bit for bit) and each point through the generic loop, asserts the metrics are
 /// bit-identical, and returns the generic metrics.
 fn batched_equals_generic(
     obj: Objective1d,
@@ -475,6 +476,25 @@ fn batched_equals_generic(
 ) -> Vec<Metrics> {
     let mut out = Lanes1dOut::default();
     adam_1d(obj, lanes, o, &mut out).unwrap();
+    for isa in Isa::available() {
+        let mut other = Lanes1dOut::default();
+        adam_1d_with(isa, obj, lanes, o, &mut other).unwrap();
+        let bits = |v: &Lanes1dOut| {
+            [
+                &v.final_x,
+                &v.final_loss,
+                &v.diverged,
+                &v.steps_to_tol,
+                &v.max_update,
+            ]
+            .map(|c| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        };
+        assert!(
+            bits(&other) == bits(&out),
+            "{isa:?} differs from {:?}",
+            Isa::detect()
+        );
+    }
     let bits = |m: &Metrics| {
         let f = [m.final_x[0], m.final_loss, m.max_update].map(f64::to_bits);
         (f, m.diverged, m.steps_to_tol)

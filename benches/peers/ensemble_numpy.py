@@ -6,7 +6,7 @@ x0 = 1, M = 10000 paths x 200 steps, and its SME-1 by Euler-Maruyama with one st
 step (dX = -d X dt + sqrt(lr) sigma dW). Prints path-steps per second (median of --repeat runs)
 and E x0 at the end, to compare with optdyn's ensembles on the same machine:
 
-    python3 scripts/peers/ensemble_numpy.py
+    python3 benches/peers/ensemble_numpy.py
     cargo bench -p optdyn --bench ensemble
 """
 import argparse
