@@ -6,6 +6,7 @@
 //! `cargo bench --bench integrate -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use optdyn::integrate::problems::hnw::{Arenstorf, Classic, ARENSTORF_PERIOD};
 use optdyn::integrate::problems::{AdamLike, ExpDecay, Oscillator};
 use optdyn::integrate::{parse, OdeSystem, SolveOptions};
 use std::hint::black_box;
@@ -94,6 +95,14 @@ fn benches(c: &mut Criterion) {
     let t0 = adam.lr() / 100.0;
     let y0 = [-1.5, 0.0, 0.0];
     case(c, "dopri5 adam-3state T=10", tight, &adam, t0, &y0, 10.0);
+    // High accuracy: one Arenstorf period at rtol = atol = 1e-12, dop853 (≈ 4,250 rhs
+    // evaluations) next to dopri5 (≈ 12,700).
+    let aren = Arenstorf;
+    let (a0, period) = (aren.y0(), ARENSTORF_PERIOD);
+    let tighter = "dop853:rtol=1e-12,atol=1e-12";
+    case(c, "dop853/arenstorf", tighter, &aren, 0.0, &a0, period);
+    let tighter = "dopri5:rtol=1e-12,atol=1e-12";
+    case(c, "dopri5/arenstorf", tighter, &aren, 0.0, &a0, period);
     // RK4 per-step cost: 10,000 steps of dt = 1e-3 (divide the time by 10,000).
     case(
         c,

@@ -230,7 +230,7 @@ fn use_optimizer(opt: &dyn Optimizer<f64>, input: &str) -> Result<(), TestCaseEr
 }
 
 /// A built integrator validates, and takes one step of a 2-D gradient flow unless its step
-/// settings ask for more than about a thousand steps (tiny `dt`, or tuned `dopri5` controls).
+/// settings ask for more than about a thousand steps (tiny `dt`, or tuned `dopri5`/`dop853` controls).
 fn use_integrator(integ: &dyn Integrator, s: &Spec, input: &str) -> Result<(), TestCaseError> {
     prop_assert!(!integ.name().is_empty());
     integ.order();
@@ -241,7 +241,7 @@ fn use_integrator(integ: &dyn Integrator, s: &Spec, input: &str) -> Result<(), T
         .pairs
         .iter()
         .any(|(k, v)| k == "dt" && v.parse::<f64>().is_ok_and(|dt| dt.abs() < 1e-4));
-    if tiny_dt || (s.name == "dopri5" && !s.pairs.is_empty()) {
+    if tiny_dt || ((s.name == "dopri5" || s.name == "dop853") && !s.pairs.is_empty()) {
         return Ok(());
     }
     let obj: Arc<dyn Objective> = Arc::from(objective::parse("sphere", 2).expect("sphere"));

@@ -232,52 +232,52 @@ fn contd5(rcont: &[f64], n: usize, told: f64, h: f64, t: f64, out: &mut [f64]) {
     }
 }
 
-impl Dopri5 {
-    /// Hairer's initial step (`HINIT`): `h = 0.01·‖y0‖/‖f0‖`, one explicit Euler step to
-    /// estimate the second derivative `d2`, then `h = min(100h, (0.01/max(d2, ‖f0‖))^{1/5}, hmax)`,
-    /// norms weighted by `atol + rtol|y0|`. One rhs evaluation.
-    #[allow(clippy::too_many_arguments)]
-    fn initial_step(
-        &self,
-        sys: &dyn OdeSystem,
-        t: f64,
-        y: &[f64],
-        f0: &[f64],
-        y1: &mut [f64],
-        f1: &mut [f64],
-        span: f64,
-    ) -> f64 {
-        let n = y.len();
-        let (mut dnf, mut dny) = (0.0, 0.0);
-        for i in 0..n {
-            let sk = self.atol + self.rtol * y[i].abs();
-            dnf += (f0[i] / sk).powi(2);
-            dny += (y[i] / sk).powi(2);
-        }
-        let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
-            1e-6
-        } else {
-            (dny / dnf).sqrt() * 0.01
-        };
-        h = h.min(self.hmax).min(span);
-        for i in 0..n {
-            y1[i] = y[i] + h * f0[i];
-        }
-        sys.rhs(t + h, y1, f1);
-        let mut der2 = 0.0;
-        for i in 0..n {
-            let sk = self.atol + self.rtol * y[i].abs();
-            der2 += ((f1[i] - f0[i]) / sk).powi(2);
-        }
-        let der2 = der2.sqrt() / h;
-        let der12 = der2.abs().max(dnf.sqrt());
-        let h1 = if der12 <= 1e-15 {
-            (h * 1e-3).max(1e-6)
-        } else {
-            (0.01 / der12).powf(0.2)
-        };
-        (100.0 * h).min(h1).min(self.hmax).min(span)
+/// Hairer's initial step (`HINIT` of `dopri5.f` and `dop853.f`) for a method of order `order`:
+/// `h = 0.01·‖y0‖/‖f0‖`, one explicit Euler step to estimate the second derivative `d2`, then
+/// `h = min(100h, (0.01/max(d2, ‖f0‖))^{1/order}, hmax)`, norms weighted by `atol + rtol|y0|`.
+/// One rhs evaluation (into `f1`, with `y1` as scratch).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn hairer_initial_step(
+    sys: &dyn OdeSystem,
+    t: f64,
+    y: &[f64],
+    f0: &[f64],
+    y1: &mut [f64],
+    f1: &mut [f64],
+    span: f64,
+    (rtol, atol, hmax): (f64, f64, f64),
+    order: i32,
+) -> f64 {
+    let n = y.len();
+    let (mut dnf, mut dny) = (0.0, 0.0);
+    for i in 0..n {
+        let sk = atol + rtol * y[i].abs();
+        dnf += (f0[i] / sk).powi(2);
+        dny += (y[i] / sk).powi(2);
     }
+    let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
+        1e-6
+    } else {
+        (dny / dnf).sqrt() * 0.01
+    };
+    h = h.min(hmax).min(span);
+    for i in 0..n {
+        y1[i] = y[i] + h * f0[i];
+    }
+    sys.rhs(t + h, y1, f1);
+    let mut der2 = 0.0;
+    for i in 0..n {
+        let sk = atol + rtol * y[i].abs();
+        der2 += ((f1[i] - f0[i]) / sk).powi(2);
+    }
+    let der2 = der2.sqrt() / h;
+    let der12 = der2.abs().max(dnf.sqrt());
+    let h1 = if der12 <= 1e-15 {
+        (h * 1e-3).max(1e-6)
+    } else {
+        (0.01 / der12).powf(1.0 / f64::from(order))
+    };
+    (100.0 * h).min(h1).min(hmax).min(span)
 }
 
 impl Integrator for Dopri5 {
@@ -364,7 +364,8 @@ impl Integrator for Dopri5 {
             self.h0.min(self.hmax).min(span)
         } else {
             sol.stats.rhs_evals += 1;
-            self.initial_step(sys, t, y, k1, k2, k3, span)
+            let tols = (self.rtol, self.atol, self.hmax);
+            hairer_initial_step(sys, t, y, k1, k2, k3, span, tols, 5)
         };
         let expo1 = 0.2 - 0.75 * self.beta;
         let facc1 = 1.0 / self.fac_min;

@@ -10,6 +10,8 @@
 //!   ([`Rk4::substeps`]), `ssprk2`, `ssprk3` (Shu–Osher form) and a user tableau `butcher:…`;
 //! - adaptive Dormand–Prince 5(4) with PI control and dense output ([`dopri5`]): `dopri5`
 //!   ([`Dopri5::tol`]);
+//! - adaptive Dormand–Prince 8(5,3) with Hairer's error estimator and 7th-order dense output
+//!   ([`dop853`]): `dop853` ([`Dop853::tol`]), for tight tolerances;
 //! - implicit with a Newton solve ([`implicit`]): `backward-euler`, `trapezoid`;
 //! - second-order systems `x'' = A(t, x, v)` ([`second_order`]): `newmark`,
 //!   `central-difference`, `staggered`, `verlet`, `symplectic-euler`;
@@ -42,6 +44,7 @@
 
 mod checks;
 mod dense;
+pub mod dop853;
 pub mod dopri5;
 pub mod events;
 pub mod explicit;
@@ -56,6 +59,7 @@ mod times;
 pub mod volterra;
 
 pub(crate) use checks::memory_compatible;
+pub use dop853::Dop853;
 pub use dopri5::Dopri5;
 pub use events::{Direction, Event, EventFn, EventHit};
 pub use explicit::{ExplicitRk, Rk4, Ssprk2, Ssprk3};

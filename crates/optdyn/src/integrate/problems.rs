@@ -2,9 +2,12 @@
 //! one problem set, one harness every stepper must pass), the Bessel functions the Nesterov
 //! problem needs, and an Adam-like 3-state system for benchmarks.
 //!
-//! Second-order problems use the `[x (n), v (n)]` layout of [`super::second_order`].
+//! Second-order problems use the `[x (n), v (n)]` layout of [`super::second_order`]. The classic
+//! non-stiff problems of Hairer, Nørsett & Wanner (mostly without closed forms) are in [`hnw`].
 
 use super::OdeSystem;
+
+pub mod hnw;
 
 /// A test problem: an [`OdeSystem`] with its initial data, end time and exact solution.
 pub trait TestProblem: OdeSystem + Send {

@@ -8,7 +8,7 @@ use super::implicit::{newton_opts, ThetaMethod, IMPLICIT_PARAMS};
 use super::second_order::{
     newmark_from_spec, Newmark, Staggered, SymplecticEuler, Verlet, NEWMARK_PARAMS,
 };
-use super::{Dopri5, FixedStep, Integrator, StepSize, Stepper};
+use super::{Dop853, Dopri5, FixedStep, Integrator, StepSize, Stepper};
 use crate::spec::{check, ComponentInfo, ParamInfo, Spec};
 use crate::{Error, Result};
 
@@ -80,7 +80,7 @@ const fn info(
     }
 }
 
-static REGISTRY: [Entry; 16] = [
+static REGISTRY: [Entry; 17] = [
     Entry {
         info: info("euler", "forward Euler y += h F(t, y), order 1", &FIXED_PARAMS),
         build: |s| fixed(ExplicitRk::euler(), s, &FIXED_PARAMS),
@@ -127,6 +127,14 @@ static REGISTRY: [Entry; 16] = [
             &super::dopri5::PARAMS,
         ),
         build: |s| Ok(Box::new(Dopri5::from_spec(s)?)),
+    },
+    Entry {
+        info: info(
+            "dop853",
+            "adaptive Dormand-Prince 8(5,3) (Hairer's DOP853), 7th-order dense output at t_eval, order 8",
+            &super::dop853::PARAMS,
+        ),
+        build: |s| Ok(Box::new(Dop853::from_spec(s)?)),
     },
     Entry {
         info: info(
@@ -228,7 +236,7 @@ pub fn catalog() -> Vec<ComponentInfo> {
 
 /// Builds an integrator from a spec (see [`catalog`] for every name and key), e.g. `rk4`
 /// (`dt = lr/10`, the learning rate supplied by the run through [`super::SolveOptions::lr`]),
-/// `rk4:dt=1e-3`, `rk4:substeps=20`, `dopri5:rtol=1e-10,atol=1e-12`,
+/// `rk4:dt=1e-3`, `rk4:substeps=20`, `dopri5:rtol=1e-10,atol=1e-12`, `dop853:rtol=1e-12,atol=1e-14`,
 /// `newmark:beta=0.25,gamma=0.5,dt=1e-2`, or a user tableau
 /// `butcher:a=1/2;0;1/2;0;0;1,b=1/6;1/3;1/3;1/6,order=4`.
 pub fn parse(spec: &str) -> Result<Box<dyn Integrator>> {
