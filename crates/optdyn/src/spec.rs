@@ -381,12 +381,20 @@ pub fn parse_list(text: &str) -> std::result::Result<Vec<f64>, String> {
 /// Formats a float so that it parses back to the same bits, compactly: plain decimal for
 /// moderate magnitudes, scientific notation otherwise.
 pub fn fmt_f64(x: f64) -> String {
+    let mut s = String::new();
+    push_f64(&mut s, x);
+    s
+}
+
+/// Appends [`fmt_f64`]`(x)` to `out` without allocating.
+pub fn push_f64(out: &mut String, x: f64) {
+    use std::fmt::Write as _;
     let a = x.abs();
-    if x == 0.0 || (1e-5..1e16).contains(&a) {
-        format!("{x}")
+    let _ = if x == 0.0 || (1e-5..1e16).contains(&a) {
+        write!(out, "{x}")
     } else {
-        format!("{x:e}")
-    }
+        write!(out, "{x:e}")
+    };
 }
 
 /// Range checks producing the project's typed one-line errors

@@ -21,16 +21,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     f.finish()
 }
 
-pub use crate::spec::fmt_f64;
+pub use crate::spec::{fmt_f64, push_f64};
 
 /// A CSV cell of a result table: [`fmt_f64`] for a finite value, empty for a missing one (NaN
 /// or infinite: a run that diverged, a quantity a model does not have). pandas, polars and
 /// numpy read empty cells as missing values; a status column beside says why.
 pub fn fmt_cell(v: f64) -> String {
+    let mut s = String::new();
+    push_cell(&mut s, v);
+    s
+}
+
+/// Appends [`fmt_cell`]`(v)` to `out` without allocating.
+pub fn push_cell(out: &mut String, v: f64) {
     if v.is_finite() {
-        fmt_f64(v)
-    } else {
-        String::new()
+        push_f64(out, v);
     }
 }
 
@@ -48,7 +53,7 @@ pub fn push_csv_row(out: &mut String, step: u64, values: &[&[f64]]) {
     for part in values {
         for v in *part {
             out.push(',');
-            out.push_str(&fmt_f64(*v));
+            push_f64(out, *v);
         }
     }
     out.push('\n');

@@ -17,6 +17,7 @@ use crate::spec::{fmt_f64, ComponentInfo, Spec};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -259,11 +260,43 @@ impl SweepJob {
         Ok([adam.lr, adam.beta1, adam.beta2, adam.eps, x0[0]])
     }
 
+    /// [`Self::adam_lane`], building and checking the optimizer once per distinct combination
+    /// of the optimizer axes' values (`cache`, keyed by their bits): a grid's runs share a few
+    /// hyperparameter combinations across many start points.
+    fn adam_lane_cached(
+        &self,
+        cache: &mut HashMap<Vec<u64>, Option<[f64; 5]>>,
+        p: &Point,
+    ) -> Result<[f64; 5]> {
+        let mut key = Vec::with_capacity(p.values.len());
+        let mut x0 = self.spec.x0[0];
+        for (axis, &v) in self.grid.axes.iter().zip(&p.values) {
+            match axis.target {
+                Target::X0(_) => x0 = v,
+                _ => key.push(v.to_bits()),
+            }
+        }
+        let lane = match cache.get(&key) {
+            Some(lane) => *lane,
+            None => {
+                let lane = self.adam_lane(p).ok();
+                cache.insert(key, lane);
+                lane
+            }
+        };
+        match lane {
+            Some([lr, b1, b2, eps, _]) => Ok([lr, b1, b2, eps, x0]),
+            None => self.adam_lane(p),
+        }
+    }
+
     /// One chunk on the batched path: invalid points are reported as on the generic path.
     fn batch_chunk(&self, obj: Objective1d, r: Range<u64>) -> Vec<Result<Metrics>> {
         let params: Vec<Result<[f64; 5]>> = r
             .into_par_iter()
-            .map(|i| self.adam_lane(&self.grid.point(i)))
+            .map_init(HashMap::new, |cache, i| {
+                self.adam_lane_cached(cache, &self.grid.point(i))
+            })
             .collect();
         let mut lanes = AdamLanes::default();
         let mut slot = Vec::with_capacity(params.len());

@@ -8,13 +8,14 @@
 //! [`crate::run::Limits::check`] (non-finite, `max|x| > max_abs` or `|f| > max_loss`).
 
 use crate::integrate::Integrator;
-use crate::io::fmt_cell;
+use crate::io::push_cell;
 use crate::model::Model;
 use crate::objective::Objective;
 use crate::optim::Optimizer;
 use crate::run::{End, Limits, Observer, Problem, Run, Sample};
 use crate::stop::StopReason;
 use crate::{Error, Result};
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 /// A per-run reduction written as CSV column(s).
@@ -161,7 +162,7 @@ impl Metrics {
         let opt = |out: &mut String, v: Option<u64>| {
             out.push(',');
             if let Some(k) = v {
-                out.push_str(&k.to_string());
+                let _ = write!(out, "{k}");
             }
         };
         for m in metrics {
@@ -169,12 +170,12 @@ impl Metrics {
                 Metric::FinalX => {
                     for v in &self.final_x {
                         out.push(',');
-                        out.push_str(&fmt_cell(*v));
+                        push_cell(out, *v);
                     }
                 }
                 Metric::FinalLoss => {
                     out.push(',');
-                    out.push_str(&fmt_cell(self.final_loss));
+                    push_cell(out, self.final_loss);
                 }
                 Metric::Diverged => {
                     out.push_str(if self.diverged.is_some() { ",1" } else { ",0" });
@@ -183,7 +184,7 @@ impl Metrics {
                 Metric::StepsToTol => opt(out, self.steps_to_tol),
                 Metric::MaxUpdate => {
                     out.push(',');
-                    out.push_str(&fmt_cell(self.max_update));
+                    push_cell(out, self.max_update);
                 }
             }
         }

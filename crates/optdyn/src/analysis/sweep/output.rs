@@ -21,7 +21,7 @@
 
 use super::checksum::{sums_path, verify, Chunk};
 use super::grid::Grid;
-use crate::io::{fmt_f64, manifest_path, write_atomic, write_json, OutputFile};
+use crate::io::{manifest_path, push_f64, write_atomic, write_json, OutputFile};
 use crate::{Error, Result};
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
@@ -74,10 +74,10 @@ impl Shard {
 /// The row prefix `index,axis values` (no newline) of point `index`.
 pub(crate) fn row_prefix(grid: &Grid, index: u64, vals: &mut [f64], out: &mut String) {
     grid.point_into(index, vals);
-    out.push_str(&index.to_string());
+    let _ = std::fmt::Write::write_fmt(out, format_args!("{index}"));
     for v in vals.iter() {
         out.push(',');
-        out.push_str(&fmt_f64(*v));
+        push_f64(out, *v);
     }
 }
 
