@@ -386,11 +386,27 @@ pub fn fmt_f64(x: f64) -> String {
     s
 }
 
-/// Appends [`fmt_f64`]`(x)` to `out` without allocating.
+/// Appends [`fmt_f64`]`(x)` to `out` without allocating: the shortest decimal that parses back
+/// to `x`, laid out as Rust's `{}` for `1e-5 ≤ |x| < 1e16` (and zero) and as `{:e}` otherwise.
+///
+/// Ryū (the `ryu` crate, several times faster than `core::fmt`) writes it, with the same
+/// switch-over between the two layouts (only its `.0` after integral values is dropped). The two
+/// algorithms differ only in breaking an exact tie between two shortest candidates
+/// (`998154695029900.25` → `…900.2` vs `…900.3`). A tie needs the exact decimal expansion of
+/// `x = M·2^{−k}` (M odd, k ≥ 1) to end in 5 at its 18th significant digit or before, so
+/// `M·5^k < 10^18`, i.e. `k ≤ 25`: those values (`x·2^25` integral, `x` not) go through
+/// `core::fmt`, as do non-finite ones.
 pub fn push_f64(out: &mut String, x: f64) {
     use std::fmt::Write as _;
+    let scaled = x * 33_554_432.0; // 2^25, exact
+    if x.is_finite() && (x == x.trunc() || scaled != scaled.trunc()) {
+        let mut buf = ryu::Buffer::new();
+        let s = buf.format_finite(x);
+        out.push_str(s.strip_suffix(".0").unwrap_or(s));
+        return;
+    }
     let a = x.abs();
-    let _ = if x == 0.0 || (1e-5..1e16).contains(&a) {
+    let _ = if (1e-5..1e16).contains(&a) || !x.is_finite() {
         write!(out, "{x}")
     } else {
         write!(out, "{x:e}")
@@ -440,6 +456,61 @@ pub mod check {
 
 #[cfg(test)]
 mod tests {
+    /// The layout `push_f64` must reproduce: `{}` for moderate magnitudes, `{:e}` otherwise.
+    fn std_layout(x: f64) -> String {
+        let a = x.abs();
+        if x == 0.0 || (1e-5..1e16).contains(&a) || !x.is_finite() {
+            format!("{x}")
+        } else {
+            format!("{x:e}")
+        }
+    }
+
+    #[test]
+    fn push_f64_equals_the_standard_formatting() {
+        use rand::{Rng, SeedableRng};
+        let mut edge = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e-5,
+            9.999999999999999e-6,
+            1e16,
+            9999999999999998.0,
+            1e15,
+            123456789.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        edge.extend((0..200_000).map(|_| f64::from_bits(r.random::<u64>())));
+        edge.extend((0..200_000).map(|_| 10f64.powf(r.random_range(-8.0..20.0))));
+        edge.extend((0..20_000).map(|_| r.random_range(-1e6..1e6f64).round()));
+        // Exact binary fractions and large integers, where decimal ties happen.
+        edge.extend((-1074..1024).map(|k| 2f64.powi(k)));
+        edge.extend((-1074..1020).map(|k| 3.0 * 2f64.powi(k)));
+        edge.extend((0..100_000).map(|_| {
+            let m = r.random_range(1u64..1 << 53) as f64;
+            m * 2f64.powi(r.random_range(-80..80))
+        }));
+        for x in edge {
+            let mut s = String::new();
+            super::push_f64(&mut s, x);
+            assert_eq!(s, std_layout(x), "{x:?}");
+            if x.is_finite() {
+                assert_eq!(s.parse::<f64>().unwrap().to_bits(), x.to_bits());
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
