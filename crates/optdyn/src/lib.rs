@@ -67,6 +67,7 @@ pub mod error;
 pub mod experiments;
 pub mod integrate;
 pub mod io;
+pub mod isa;
 pub mod kernel;
 pub mod memory;
 pub mod model;

@@ -19,6 +19,7 @@
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
 use super::{lerp, maximum, zip2, zip3, Grad, Optimizer, Real, State};
+use crate::isa::Isa;
 use crate::spec::ParamInfo;
 
 crate::hyperparameters! {
@@ -151,6 +152,51 @@ fn sweep<F: Real, const PLAIN: bool>(c: &Coef<F>, x: &mut [F], g: &[F], m: &mut 
     }
 }
 
+/// [`sweep`] built for `isa`, which the CPU must support ([`Isa::detect`] or [`Isa::supported`]).
+#[inline(always)]
+fn sweep_on<F: Real, const PLAIN: bool>(
+    isa: Isa,
+    c: &Coef<F>,
+    x: &mut [F],
+    g: &[F],
+    m: &mut [F],
+    v: &mut [F],
+) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked that the CPU supports `isa`.
+        Isa::Avx512 => unsafe { sweep_avx512::<F, PLAIN>(c, x, g, m, v) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2 => unsafe { sweep_avx2::<F, PLAIN>(c, x, g, m, v) },
+        _ => sweep::<F, PLAIN>(c, x, g, m, v),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+unsafe fn sweep_avx512<F: Real, const PLAIN: bool>(
+    c: &Coef<F>,
+    x: &mut [F],
+    g: &[F],
+    m: &mut [F],
+    v: &mut [F],
+) {
+    sweep::<F, PLAIN>(c, x, g, m, v);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sweep_avx2<F: Real, const PLAIN: bool>(
+    c: &Coef<F>,
+    x: &mut [F],
+    g: &[F],
+    m: &mut [F],
+    v: &mut [F],
+) {
+    sweep::<F, PLAIN>(c, x, g, m, v);
+}
+
 /// The AMSGrad update over matching chunks of θ, g, m, v, v_max.
 #[inline(always)]
 fn sweep_ams<F: Real, const PLAIN: bool>(
@@ -203,6 +249,33 @@ impl<F: Real> Optimizer<F> for Adam {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
+        self.step_with(Isa::detect(), state, x, g);
+    }
+}
+
+impl Adam {
+    /// [`Optimizer::step`] with the element loop built for `isa` (AVX-512, AVX2 or the baseline;
+    /// the AMSGrad loop always runs the baseline build). Every [`Isa::available`] gives the same
+    /// bits. Errors if this CPU does not support `isa`.
+    pub fn step_on<F: Real>(
+        &self,
+        isa: Isa,
+        state: &mut State<F>,
+        x: &mut [F],
+        g: &[F],
+    ) -> crate::Result<()> {
+        if !isa.supported() {
+            return Err(crate::Error::spec(format!(
+                "adam: this CPU does not support {isa:?} (available: {:?})",
+                Isa::available()
+            )));
+        }
+        self.step_with(isa, state, x, g);
+        Ok(())
+    }
+
+    /// The step with the element loop built for `isa`, which the CPU supports.
+    fn step_with<F: Real>(&self, isa: Isa, state: &mut State<F>, x: &mut [F], g: &[F]) {
         state.step += 1;
         let t = state.step as f64;
         let bc1 = 1.0 - self.beta1.powf(t);
@@ -226,8 +299,12 @@ impl<F: Real> Optimizer<F> for Adam {
             neg_step: F::of(-(self.lr / bc1)),
         };
         match (state.slots.as_mut_slice(), c.plain()) {
-            ([m, v], true) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, true>(&c, x, g, m, v)),
-            ([m, v], false) => zip2(x, g, m, v, |x, g, m, v| sweep::<F, false>(&c, x, g, m, v)),
+            ([m, v], true) => zip2(x, g, m, v, |x, g, m, v| {
+                sweep_on::<F, true>(isa, &c, x, g, m, v)
+            }),
+            ([m, v], false) => zip2(x, g, m, v, |x, g, m, v| {
+                sweep_on::<F, false>(isa, &c, x, g, m, v)
+            }),
             ([m, v, vmax], true) => zip3(x, g, m, v, vmax, |x, g, m, v, vmax| {
                 sweep_ams::<F, true>(&c, x, g, m, v, vmax)
             }),
@@ -238,6 +315,64 @@ impl<F: Real> Optimizer<F> for Adam {
                 "adam: state has {} buffers, expected 2 or 3",
                 state.slots.len()
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Ten steps of `opt` with the loop built for `isa`, from fixed random data.
+    fn run<F: Real>(opt: &Adam, isa: Isa, n: usize) -> Vec<F> {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut x: Vec<F> = (0..n).map(|_| F::of(r.random_range(-2.0..2.0))).collect();
+        let mut st = Optimizer::<F>::init(opt, n);
+        for _ in 0..10 {
+            let g: Vec<F> = x
+                .iter()
+                .map(|&xi| xi * xi * F::of(r.random_range(-1.0..1.0)))
+                .collect();
+            opt.step_on(isa, &mut st, &mut x, &g).unwrap();
+        }
+        x.extend(st.slots.iter().flatten().copied());
+        x
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_same_bits() {
+        let opts = [
+            Adam::default().lr(1e-2),
+            Adam::default().lr(1e-2).betas(0.2, 0.9).weight_decay(0.1),
+            Adam::default().lr(1e-2).amsgrad(true).maximize(true),
+        ];
+        // Below and above the length at which the step runs chunks in parallel.
+        for n in [1003, super::super::PARALLEL_MIN_LEN + 37] {
+            for opt in &opts {
+                let base32 = run::<f32>(opt, Isa::Baseline, n);
+                let base64 = run::<f64>(opt, Isa::Baseline, n);
+                for isa in Isa::available() {
+                    let b32: Vec<u32> = run::<f32>(opt, isa, n)
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect();
+                    let b64: Vec<u64> = run::<f64>(opt, isa, n)
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect();
+                    assert_eq!(
+                        b32,
+                        base32.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        "{isa:?} f32 {opt:?}"
+                    );
+                    assert_eq!(
+                        b64,
+                        base64.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        "{isa:?} f64 {opt:?}"
+                    );
+                }
+            }
         }
     }
 }

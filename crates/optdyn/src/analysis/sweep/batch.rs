@@ -21,6 +21,7 @@
 //! `|f'|` stay finite and below `max_loss` on `|θ| ≤ max_abs`.
 
 use super::metrics::{MetricOptions, Metrics, TolOn};
+pub use crate::isa::Isa;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -28,52 +29,6 @@ use std::ops::Range;
 /// Lanes advanced together in one block: two AVX-512 registers of `f64` (four AVX2), so each
 /// step has independent dependency chains to overlap the latency of `√` and `÷`.
 pub const LANES: usize = 16;
-
-/// The instruction sets the lane kernel is compiled for, chosen at run time by [`Isa::detect`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Isa {
-    /// The target's baseline (SSE2 on x86-64).
-    Baseline,
-    /// AVX2 (x86-64).
-    Avx2,
-    /// AVX-512 F/DQ/VL (x86-64).
-    Avx512,
-}
-
-impl Isa {
-    /// True when this CPU can run the kernel built for `self`.
-    pub fn supported(self) -> bool {
-        match self {
-            Isa::Baseline => true,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f")
-                    && std::arch::is_x86_feature_detected!("avx512dq")
-                    && std::arch::is_x86_feature_detected!("avx512vl")
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
-        }
-    }
-
-    /// The widest supported instruction set.
-    pub fn detect() -> Isa {
-        [Isa::Avx512, Isa::Avx2]
-            .into_iter()
-            .find(|i| i.supported())
-            .unwrap_or(Isa::Baseline)
-    }
-
-    /// Every instruction set this CPU supports, narrowest first.
-    pub fn available() -> Vec<Isa> {
-        [Isa::Baseline, Isa::Avx2, Isa::Avx512]
-            .into_iter()
-            .filter(|i| i.supported())
-            .collect()
-    }
-}
 
 /// A built-in one-dimensional objective with its exact derivative.
 #[derive(Debug, Clone, Copy, PartialEq)]
