@@ -68,6 +68,7 @@ pub mod experiments;
 pub mod integrate;
 pub mod io;
 pub mod kernel;
+pub mod lagrangian;
 pub mod memory;
 pub mod model;
 pub mod objective;
