@@ -69,6 +69,7 @@ pub mod integrate;
 pub mod io;
 pub mod isa;
 pub mod kernel;
+pub mod lagrangian;
 pub mod memory;
 pub mod model;
 pub mod objective;

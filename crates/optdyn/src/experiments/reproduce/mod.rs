@@ -8,6 +8,7 @@ pub mod edge_of_stability;
 pub mod gould_tanaka;
 pub mod heredia2024;
 pub mod heredia2025;
+pub mod heredia2025_lagrangian;
 pub mod heredia2025_rho;
 pub mod heredia_decay;
 pub mod high_resolution;
@@ -230,6 +231,11 @@ pub fn targets() -> Vec<Target> {
             name: "heredia-decay",
             summary: "decay rates: envelope fit A e^{−ωt} + B (notebook B, ω reproduced), ω and B per model and lr, ω vs a Lyapunov bound, B vs ρ",
             run: heredia_decay::run,
+        },
+        Target {
+            name: "heredia2025-lagrangian",
+            summary: "reconstructed Adam-like Lagrangian (heredia.md §3.5 [rec]): AD Euler–Lagrange and midpoint variational integrator vs the inertial ODE (frozen P); adam-ide2 vs local Lagrangian flows",
+            run: heredia2025_lagrangian::run,
         },
     ]
 }
