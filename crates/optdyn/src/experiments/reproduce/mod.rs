@@ -6,6 +6,7 @@ pub mod dereich2025;
 pub mod dereich2025_lyapunov;
 pub mod edge_of_stability;
 pub mod gould_tanaka;
+pub mod gould_tanaka_digits;
 pub mod heredia2024;
 pub mod heredia2025;
 pub mod heredia2025_rho;
@@ -230,6 +231,11 @@ pub fn targets() -> Vec<Target> {
             name: "heredia-decay",
             summary: "decay rates: envelope fit A e^{−ωt} + B (notebook B, ω reproduced), ω and B per model and lr, ω vs a Lyapunov bound, B vs ρ",
             run: heredia_decay::run,
+        },
+        Target {
+            name: "gould-tanaka-digits",
+            summary: "real data (8×8 digits): Adam vs 2-Adam (inverse_exp, norm_layer) vs layer-norm Adam over seeds with 95 % intervals; C(β1, β2) vs speed of generalisation, correlation with interval",
+            run: gould_tanaka_digits::run,
         },
     ]
 }
