@@ -77,14 +77,14 @@ impl Default for DigitsConfig {
             split_seed: 0,
             lrs: vec![1e-3, 3e-3, 1e-2, 3e-2],
             weight_decay: 1e-2,
-            steps: 600,
-            every: 20,
+            steps: 400,
+            every: 10,
             seeds: (0..8).collect(),
             threshold: 0.9,
             grid_beta1: vec![0.0, 0.5, 0.8, 0.9, 0.95],
             grid_beta2: vec![0.9, 0.99, 0.999, 0.9999],
             grid_lr: 1e-3,
-            grid_seeds: (0..6).collect(),
+            grid_seeds: (0..5).collect(),
         }
     }
 }
@@ -96,7 +96,7 @@ impl DigitsConfig {
                 "digits: seeds needs >= 2 entries (for intervals) and grid_seeds >= 1",
             ));
         }
-        if self.lrs.is_empty() || self.lrs.iter().any(|l| !(*l > 0.0)) {
+        if self.lrs.is_empty() || self.lrs.iter().any(|l| l.is_nan() || *l <= 0.0) {
             return Err(Error::spec(
                 "digits: lrs must be a non-empty list of values > 0",
             ));

@@ -58,7 +58,7 @@ pub fn t_two_sided(t: f64, nu: usize) -> f64 {
     let (s, c2) = (th.sin(), th.cos().powi(2));
     let mut sum = 1.0;
     let mut term = 1.0;
-    if nu % 2 == 0 {
+    if nu.is_multiple_of(2) {
         for j in 1..nu / 2 {
             term *= (2 * j - 1) as f64 / (2 * j) as f64 * c2;
             sum += term;

@@ -230,6 +230,22 @@ fn grid_notes(rep: &mut Report, cfg: &DigitsConfig, g: &Grid) {
             "undecided (interval contains 0)"
         }
     };
+    let spread = |f: fn(&digits::GridPoint) -> &Interval| {
+        let m = g.points.iter().map(|p| f(p).mean);
+        let h: f64 = g.points.iter().map(|p| f(p).half).sum::<f64>() / g.points.len() as f64;
+        (
+            m.clone().fold(f64::INFINITY, f64::min),
+            m.fold(f64::NEG_INFINITY, f64::max),
+            h,
+        )
+    };
+    let (a0, a1, ah) = spread(|p| &p.auc);
+    let (s0, s1, sh) = spread(|p| &p.steps_to);
+    rep.notes.push(format!(
+        "grid spread: C from {:.2} to {:.1}; the pairs' mean AUC spans [{a0:.4}, {a1:.4}] and mean steps to threshold [{s0:.1}, {s1:.1}], against a mean 95 % half-width over seeds of {ah:.4} (AUC) and {sh:.1} (steps) per pair",
+        g.points.iter().map(|p| p.c).fold(f64::INFINITY, f64::min),
+        g.points.iter().map(|p| p.c).fold(f64::NEG_INFINITY, f64::max),
+    ));
     for (what, r, pos) in [
         ("Pearson r(ln C, AUC)", &g.pearson_auc, true),
         ("Spearman ρ(ln C, AUC)", &g.spearman_auc, true),
@@ -384,6 +400,7 @@ fn figures(dir: &Path, c: &Comparison, g: &Grid) -> Result<Vec<std::path::PathBu
         "ln C(β1, β2)",
         "AUC of test accuracy",
     );
+    fa.legend = Legend::Right;
     fa.series.push(
         Series::line(
             "grid point (mean over seeds)",
@@ -400,6 +417,7 @@ fn figures(dir: &Path, c: &Comparison, g: &Grid) -> Result<Vec<std::path::PathBu
         "ln C(β1, β2)",
         "steps to threshold (censored at T)",
     );
+    fs.legend = Legend::Right;
     fs.series.push(
         Series::line(
             "grid point (mean over seeds)",
