@@ -205,6 +205,23 @@ fn comparison_notes(rep: &mut Report, cfg: &DigitsConfig, c: &Comparison) {
     }
 }
 
+/// The paper's claim at equal learning rates: 2-Adam `inverse_exp` − Adam, paired over seeds,
+/// at every lr of the sweep (arms 0 and 1 of [`digits::compare`]).
+fn same_lr_notes(rep: &mut Report, cfg: &DigitsConfig, c: &Comparison) {
+    let per = cfg.lrs.len();
+    for (i, lr) in cfg.lrs.iter().enumerate() {
+        let (adam, inv) = (&c.results[i], &c.results[per + i]);
+        let (da, du) = (
+            paired(adam, inv, final_acc),
+            paired(adam, inv, digits::RunCurve::auc),
+        );
+        rep.notes.push(format!(
+            "same lr {lr}: 2-adam inverse_exp − adam: final test acc {:+.4} ± {:.4} → {}; AUC {:+.4} ± {:.4} → {}",
+            da.mean, da.half, verdict(&da), du.mean, du.half, verdict(&du)
+        ));
+    }
+}
+
 fn grid_notes(rep: &mut Report, cfg: &DigitsConfig, g: &Grid) {
     rep.notes.push(format!(
         "C-vs-speed grid: Adam (lr {}, λ {}) at {} (β1, β2) pairs inside β1² < β2 (dropped {:?}), {} seeds each; speed = AUC = (1/T)∫acc dt (trapezoid, larger = faster) and steps to {:.0}% test acc (first crossing, linearly interpolated between recorded steps; censored at {} when not reached; smaller = faster); correlations over the pairs' seed means, Fisher-z 95 % intervals (Spearman: Bonett–Wright standard error)",
@@ -447,6 +464,7 @@ pub fn run_with(dir: &Path, cfg: &DigitsConfig) -> Result<Report> {
     }
     let g = digits::beta_grid(cfg)?;
     comparison_notes(&mut rep, cfg, &c);
+    same_lr_notes(&mut rep, cfg, &c);
     grid_notes(&mut rep, cfg, &g);
     for (name, text) in [
         ("digits_arms.csv", arms_csv(&c)),
