@@ -4,6 +4,7 @@
 //! returns what it measured.
 
 pub mod demo;
+pub mod digits;
 pub mod eos;
 pub mod learn_files;
 pub mod learning;

@@ -6,6 +6,7 @@ pub mod dereich2025;
 pub mod dereich2025_lyapunov;
 pub mod edge_of_stability;
 pub mod gould_tanaka;
+pub mod gould_tanaka_digits;
 pub mod heredia2024;
 pub mod heredia2025;
 pub mod heredia2025_lagrangian;
@@ -236,6 +237,11 @@ pub fn targets() -> Vec<Target> {
             name: "heredia2025-lagrangian",
             summary: "reconstructed Adam-like Lagrangian (heredia.md §3.5 [rec]): AD Euler–Lagrange and midpoint variational integrator vs the inertial ODE (frozen P); adam-ide2 vs local Lagrangian flows",
             run: heredia2025_lagrangian::run,
+        },
+        Target {
+            name: "gould-tanaka-digits",
+            summary: "real data (8×8 digits): Adam vs 2-Adam (inverse_exp, norm_layer) vs layer-norm Adam over seeds with 95 % intervals; C(β1, β2) vs speed of generalisation, correlation with interval",
+            run: gould_tanaka_digits::run,
         },
     ]
 }

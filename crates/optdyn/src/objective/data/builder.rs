@@ -2,7 +2,7 @@
 //! `build_mlp`) and their shared parsing helpers.
 
 use super::catalog::{LOGISTIC_INFO, LSQ_INFO, MLP_INFO, REGRESSION_INFO};
-use super::{datasets, linear, mlp, Batching, Dataset};
+use super::{datasets, digits, linear, mlp, Batching, Dataset};
 use crate::objective::Objective;
 use crate::spec::{check, Spec};
 use crate::{Error, Result};
@@ -61,10 +61,20 @@ fn dataset(
             Some(datasets::spirals(n, c, turns, noise, seed))
         }
         "teacher" => None,
+        "digits" if who == "mlp" => {
+            let part = digits::Part::parse(who, &s.string("split", "all"))?;
+            let test_frac = s.f64("test_frac", 0.3)?;
+            Some(digits::split(part, test_frac, s.u64("split_seed", 0)?)?)
+        }
+        "digits" => {
+            return Err(Error::spec(format!(
+                "{who}: data=digits (10 classes) is only available to mlp"
+            )))
+        }
         k if k.starts_with("csv:") => Some(datasets::read_csv(std::path::Path::new(&k[4..]))?),
         k => {
             return Err(Error::spec(format!(
-                "{who}: data must be linear, regression, moons, spirals, teacher or csv:PATH, got '{k}'"
+                "{who}: data must be linear, regression, moons, spirals, teacher, digits or csv:PATH, got '{k}'"
             )))
         }
     };

@@ -4,7 +4,7 @@
 use crate::spec::{ComponentInfo, ParamInfo};
 
 const DATA_HELP: &str =
-    "data set: linear | regression | moons | spirals | teacher | csv:PATH (last column = target)";
+    "data set: linear | regression | moons | spirals | teacher | digits (mlp only: 1797 8x8 images, pixels/16, 10 classes) | csv:PATH (last column = target)";
 
 const COMMON: [ParamInfo; 8] = [
     ParamInfo {
@@ -139,6 +139,21 @@ pub const MLP_INFO: ComponentInfo = ComponentInfo {
             key: "loss",
             default: "auto",
             help: "auto | mse | logistic | softmax",
+        },
+        ParamInfo {
+            key: "split",
+            default: "all",
+            help: "data=digits: train | test | all (stratified split, same split for the same test_frac and split_seed)",
+        },
+        ParamInfo {
+            key: "test_frac",
+            default: "0.3",
+            help: "data=digits: held-out fraction per class, in (0, 1)",
+        },
+        ParamInfo {
+            key: "split_seed",
+            default: "0",
+            help: "data=digits: seed of the split",
         },
         ParamInfo {
             key: "teacher_widths",

@@ -1,5 +1,5 @@
-//! Data objectives: empirical risks `f(w) = (1/N) Σ_i ℓ_i(w)` on built-in synthetic data or a
-//! user CSV file — least squares (`lsq`, `regression`), logistic regression (`logistic`) and a
+//! Data objectives: empirical risks `f(w) = (1/N) Σ_i ℓ_i(w)` on built-in synthetic data, the
+//! embedded 8×8 handwritten digits ([`digits`]) or a user CSV file — least squares (`lsq`, `regression`), logistic regression (`logistic`) and a
 //! small multilayer perceptron (`mlp`); plus the scale-invariant wrapper of
 //! [`super::scale_invariant`] (dispatched from [`build`] too, so one hook serves both).
 //!
@@ -18,6 +18,7 @@
 //! whose [`mlp::Mlp::param_count`] exceeds `n`.
 
 pub mod datasets;
+pub mod digits;
 pub mod linear;
 pub mod mlp;
 
