@@ -1,8 +1,11 @@
 //! The built-in default job (`optdyn demo`): discrete Adam beside its first- and second-order
 //! nonlocal models (Heredia 2024/2025) on the 1-D Rosenbrock family, written as an HTML report
-//! with figures, the gap table and fitted slopes, and the basin-selection plot.
+//! with figures, the gap table and fitted slopes, the basin-selection plot, and the section "What
+//! the theorems predict and what we measure" ([`super::theorems`]).
 
+use super::html::pre;
 use super::reproduce::heredia2025::{self, LOCAL_MIN};
+use super::theorems;
 use crate::analysis::basins::{bisect_lr, final_point, scan_lr};
 use crate::analysis::compare::compare;
 use crate::io;
@@ -37,16 +40,6 @@ fn adam(lr: f64) -> Adam {
 /// `rosen1d:c=4` from θ0 = `x0`.
 fn rosen(x0: f64) -> Result<Problem> {
     Problem::new(Rosen1d::new(4.0)?, vec![x0])
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn pre(s: &str) -> String {
-    format!("<pre>{}</pre>\n", html_escape(s))
 }
 
 fn steps_for(lr: f64) -> u64 {
@@ -179,6 +172,8 @@ pub fn run(out: &Path) -> Result<Demo> {
          <img src=\"basins/basins.png\" alt=\"basin selection\">\n",
         pre(&thresholds)
     );
+    let (section, _) = theorems::section(out)?;
+    html.push_str(&section);
     let _ = write!(
         html,
         "<p class=\"foot\">optdyn {} — generated in {:.1} s. Data (CSV/JSON) and SVG versions of every figure are beside the images.</p>\n{IMAGE_CHECK}</body></html>\n",
@@ -213,6 +208,8 @@ body { font-family: sans-serif; max-width: 1300px; margin: 2em auto; color: #222
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 pre { background: #f6f6f6; padding: 0.7em; overflow-x: auto; }
 code { background: #f0f0f0; padding: 0 0.2em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
 .foot { color: #777; font-size: 0.9em; }
 </style></head><body>
 <h1>optdyn report: discrete Adam beside its continuous-time models</h1>
