@@ -42,7 +42,7 @@ C = 4.0
 STEPS = 200
 TOL = 1e-6
 MAX_ABS = 1e12
-CHUNK = 100000
+CHUNK = 1000
 
 
 def grid():
