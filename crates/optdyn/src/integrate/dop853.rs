@@ -30,19 +30,12 @@
 
 pub mod tableau;
 
-use super::checks::{check_state, check_t_eval, is_steady, stop_step};
-use super::dopri5::hairer_initial_step;
-use super::events::EventTracker;
+use super::adaptive::{self, Controller, EmbeddedPair};
 use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
-use crate::spec::{check, fmt_f64, ParamInfo, Spec};
+use crate::spec::{fmt_f64, ParamInfo, Spec};
 use crate::stop::StopReason;
-use crate::{Error, Result};
-use std::cell::RefCell;
-use std::ops::ControlFlow;
+use crate::Result;
 use tableau::*;
-
-/// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.
-const MIN_LN_FACOLD: f64 = -9.210340371976184;
 
 /// Dormand–Prince 8(5,3) settings.
 #[derive(Debug, Clone)]
@@ -157,94 +150,78 @@ impl Dop853 {
 
     /// Builds `dop853:rtol=…,atol=…,…` from its spec.
     pub fn from_spec(s: &Spec) -> Result<Self> {
-        let d = Dop853::default();
-        let h0 = match s.f64_opt("h0")? {
-            Some(h) => check::positive(&s.name, "h0", h)?,
-            None => 0.0,
-        };
-        let o = Dop853 {
-            rtol: s.f64("rtol", d.rtol)?,
-            atol: s.f64("atol", d.atol)?,
-            h0,
-            hmin: s.f64("hmin", d.hmin)?,
-            hmax: s.f64_opt("hmax")?.unwrap_or(d.hmax),
-            max_steps: s.u64("max_steps", d.max_steps)?,
-            safety: s.f64("safety", d.safety)?,
-            beta: s.f64("beta", d.beta)?,
-            fac_min: s.f64("fac_min", d.fac_min)?,
-            fac_max: s.f64("fac_max", d.fac_max)?,
-            label: s.to_string(),
-        };
+        let c = Controller::parse(s, &Dop853::default().controller())?;
         s.finish(&PARAMS)?;
-        o.check()?;
-        Ok(o)
+        c.check("dop853")?;
+        Ok(Dop853::with(c, s.to_string()))
+    }
+
+    /// The settings `c`, labelled `label`.
+    fn with(c: Controller, label: String) -> Self {
+        Dop853 {
+            rtol: c.rtol,
+            atol: c.atol,
+            h0: c.h0,
+            hmin: c.hmin,
+            hmax: c.hmax,
+            max_steps: c.max_steps,
+            safety: c.safety,
+            beta: c.beta,
+            fac_min: c.fac_min,
+            fac_max: c.fac_max,
+            label,
+        }
     }
 
     /// Range checks of every setting (typed errors).
     fn check(&self) -> Result<()> {
-        let n = "dop853";
-        check::positive(n, "rtol", self.rtol)?;
-        check::positive(n, "atol", self.atol)?;
-        check::non_negative(n, "h0", self.h0)?;
-        check::non_negative(n, "hmin", self.hmin)?;
-        check::positive(n, "hmax", self.hmax)?;
-        if self.hmin > self.hmax {
-            return Err(Error::spec(format!(
-                "{n}: hmin = {} must be <= hmax = {}",
-                self.hmin, self.hmax
-            )));
-        }
-        if self.max_steps == 0 {
-            return Err(Error::spec(format!("{n}: max_steps must be >= 1, got 0")));
-        }
-        check::in_open(n, "safety", self.safety, 0.0, 1.0)?;
-        check::in_closed(n, "beta", self.beta, 0.0, 0.2)?;
-        check::in_open(n, "fac_min", self.fac_min, 0.0, 1.0)?;
-        if self.fac_max.is_nan() || self.fac_max <= 1.0 {
-            return Err(Error::spec(format!(
-                "{n}: fac_max must be > 1, got {}",
-                self.fac_max
-            )));
-        }
-        Ok(())
+        self.controller().check("dop853")
     }
 }
 
-/// The stages of an accepted step `[t, t + h]` that the continuous extension reads
-/// (`k13 = F(t + h, y1)`).
-struct Stages<'a> {
-    y: &'a [f64],
-    k: [&'a [f64]; 13],
-}
-
-/// The continuous extension of the last accepted step: `r0..r3` are set when the step is
-/// accepted; `r4..r7` need the three extra stages 14..16 and are built on first use.
-struct Dense<'a> {
+/// The DOP853 pair's state: the step's start `y`, stages 1..16 (13 = `F(t + h, y1)`, 14..16 the
+/// continuous extension's extra stages), the stages' scratch input and `r0..r7` of the
+/// continuous extension (`CONTD8`) of the last accepted step `[t, t + h]`; `r4..r7` are built
+/// on first use (`ready`).
+struct Pair {
     n: usize,
+    y: Vec<f64>,
+    k: [Vec<f64>; 16],
+    ytmp: Vec<f64>,
+    rcont: Vec<f64>,
     t: f64,
     h: f64,
     ready: bool,
-    /// Extra rhs evaluations spent (0 or 3).
+    /// Extra rhs evaluations of the continuous extension on this step (0 or 3).
     evals: u64,
-    /// `r0..r7`, `8n`.
-    rcont: &'a mut [f64],
-    k14: &'a mut [f64],
-    k15: &'a mut [f64],
-    k16: &'a mut [f64],
-    ytmp: &'a mut [f64],
 }
 
-impl Dense<'_> {
+impl Pair {
+    fn new(n: usize) -> Self {
+        Pair {
+            n,
+            y: vec![0.0; n],
+            k: std::array::from_fn(|_| vec![0.0; n]),
+            ytmp: vec![0.0; n],
+            rcont: vec![0.0; 8 * n],
+            t: 0.0,
+            h: 0.0,
+            ready: false,
+            evals: 0,
+        }
+    }
+
     /// Stages 14..16 and `r4..r7` (three rhs evaluations), once per step.
-    fn ensure(&mut self, sys: &dyn OdeSystem, st: &Stages) {
+    fn ensure(&mut self, sys: &dyn OdeSystem) {
         if self.ready {
             return;
         }
-        let (n, t, h) = (self.n, self.t, self.h);
-        let y = st.y;
-        let [k1, _, _, _, _, k6, k7, k8, k9, k10, k11, k12, k13] = st.k;
+        self.ready = true;
+        self.evals += 3;
+        let (n, t, h, y, ytmp) = (self.n, self.t, self.h, &self.y, &mut self.ytmp);
+        let [k1, _, _, _, _, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15, k16] = &mut self.k;
         for i in 0..n {
-            self.ytmp[i] = y[i]
+            ytmp[i] = y[i]
                 + h * (A141 * k1[i]
                     + A147 * k7[i]
                     + A148 * k8[i]
@@ -254,10 +231,9 @@ impl Dense<'_> {
                     + A1412 * k12[i]
                     + A1413 * k13[i]);
         }
-        sys.rhs(t + C14 * h, self.ytmp, self.k14);
-        let k14: &[f64] = self.k14;
+        sys.rhs(t + C14 * h, ytmp, k14);
         for i in 0..n {
-            self.ytmp[i] = y[i]
+            ytmp[i] = y[i]
                 + h * (A151 * k1[i]
                     + A156 * k6[i]
                     + A157 * k7[i]
@@ -267,10 +243,9 @@ impl Dense<'_> {
                     + A1513 * k13[i]
                     + A1514 * k14[i]);
         }
-        sys.rhs(t + C15 * h, self.ytmp, self.k15);
-        let k15: &[f64] = self.k15;
+        sys.rhs(t + C15 * h, ytmp, k15);
         for i in 0..n {
-            self.ytmp[i] = y[i]
+            ytmp[i] = y[i]
                 + h * (A161 * k1[i]
                     + A166 * k6[i]
                     + A167 * k7[i]
@@ -280,9 +255,7 @@ impl Dense<'_> {
                     + A1614 * k14[i]
                     + A1615 * k15[i]);
         }
-        sys.rhs(t + C16 * h, self.ytmp, self.k16);
-        let k16: &[f64] = self.k16;
-        self.evals += 3;
+        sys.rhs(t + C16 * h, ytmp, k16);
         let (_, r) = self.rcont.split_at_mut(4 * n);
         let (r4, r) = r.split_at_mut(n);
         let (r5, r) = r.split_at_mut(n);
@@ -306,11 +279,173 @@ impl Dense<'_> {
                 D71, D76, D77, D78, D79, D710, D711, D712, D713, D714, D715, D716,
             ]);
         }
-        self.ready = true;
+    }
+}
+
+impl EmbeddedPair for Pair {
+    const ORDER: i32 = 8;
+    const ATTEMPT_EVALS: u64 = 11;
+
+    /// `1/8 − 0.2β` (Hairer's DOP853).
+    fn err_exponent(beta: f64) -> f64 {
+        0.125 - 0.2 * beta
     }
 
-    /// `y(t)` on the step (`CONTD8`); needs [`Dense::ensure`] first.
-    fn eval(&self, t: f64, out: &mut [f64]) {
+    fn start(&mut self, sys: &dyn OdeSystem, t0: f64, y0: &[f64]) {
+        self.y.copy_from_slice(y0);
+        sys.rhs(t0, &self.y, &mut self.k[0]);
+    }
+
+    fn y(&self) -> &[f64] {
+        &self.y
+    }
+
+    fn k1(&self) -> &[f64] {
+        &self.k[0]
+    }
+
+    /// Stages 2..12, the 8th-order solution `yn` and Hairer's combined 5th/3rd-order error norm.
+    fn attempt(
+        &mut self,
+        sys: &dyn OdeSystem,
+        t: f64,
+        h: f64,
+        tph: f64,
+        rtol: f64,
+        atol: f64,
+        yn: &mut [f64],
+    ) -> f64 {
+        let (n, y, y1) = (self.n, &self.y, &mut self.ytmp);
+        let [k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, ..] = &mut self.k;
+        for i in 0..n {
+            y1[i] = y[i] + h * A21 * k1[i];
+        }
+        sys.rhs(t + C2 * h, y1, k2);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i]);
+        }
+        sys.rhs(t + C3 * h, y1, k3);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A41 * k1[i] + A43 * k3[i]);
+        }
+        sys.rhs(t + C4 * h, y1, k4);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A51 * k1[i] + A53 * k3[i] + A54 * k4[i]);
+        }
+        sys.rhs(t + C5 * h, y1, k5);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A61 * k1[i] + A64 * k4[i] + A65 * k5[i]);
+        }
+        sys.rhs(t + C6 * h, y1, k6);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A71 * k1[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
+        }
+        sys.rhs(t + C7 * h, y1, k7);
+        for i in 0..n {
+            y1[i] =
+                y[i] + h * (A81 * k1[i] + A84 * k4[i] + A85 * k5[i] + A86 * k6[i] + A87 * k7[i]);
+        }
+        sys.rhs(t + C8 * h, y1, k8);
+        for i in 0..n {
+            y1[i] = y[i]
+                + h * (A91 * k1[i]
+                    + A94 * k4[i]
+                    + A95 * k5[i]
+                    + A96 * k6[i]
+                    + A97 * k7[i]
+                    + A98 * k8[i]);
+        }
+        sys.rhs(t + C9 * h, y1, k9);
+        for i in 0..n {
+            y1[i] = y[i]
+                + h * (A101 * k1[i]
+                    + A104 * k4[i]
+                    + A105 * k5[i]
+                    + A106 * k6[i]
+                    + A107 * k7[i]
+                    + A108 * k8[i]
+                    + A109 * k9[i]);
+        }
+        sys.rhs(t + C10 * h, y1, k10);
+        for i in 0..n {
+            y1[i] = y[i]
+                + h * (A111 * k1[i]
+                    + A114 * k4[i]
+                    + A115 * k5[i]
+                    + A116 * k6[i]
+                    + A117 * k7[i]
+                    + A118 * k8[i]
+                    + A119 * k9[i]
+                    + A1110 * k10[i]);
+        }
+        sys.rhs(t + C11 * h, y1, k11);
+        for i in 0..n {
+            y1[i] = y[i]
+                + h * (A121 * k1[i]
+                    + A124 * k4[i]
+                    + A125 * k5[i]
+                    + A126 * k6[i]
+                    + A127 * k7[i]
+                    + A128 * k8[i]
+                    + A129 * k9[i]
+                    + A1210 * k10[i]
+                    + A1211 * k11[i]);
+        }
+        sys.rhs(tph, y1, k12);
+        // The 8th-order solution yn and Hairer's combined 5th/3rd-order error norm.
+        let (mut e5, mut e3) = (0.0, 0.0);
+        for i in 0..n {
+            let bk = B1 * k1[i]
+                + B6 * k6[i]
+                + B7 * k7[i]
+                + B8 * k8[i]
+                + B9 * k9[i]
+                + B10 * k10[i]
+                + B11 * k11[i]
+                + B12 * k12[i];
+            yn[i] = y[i] + h * bk;
+            let sk = atol + rtol * y[i].abs().max(yn[i].abs());
+            let d3 = (bk - BHH1 * k1[i] - BHH2 * k9[i] - BHH3 * k12[i]) / sk;
+            let d5 = (ER1 * k1[i]
+                + ER6 * k6[i]
+                + ER7 * k7[i]
+                + ER8 * k8[i]
+                + ER9 * k9[i]
+                + ER10 * k10[i]
+                + ER11 * k11[i]
+                + ER12 * k12[i])
+                / sk;
+            e3 += d3 * d3;
+            e5 += d5 * d5;
+        }
+        let deno = e5 + 0.01 * e3;
+        let deno = if deno > 0.0 { deno } else { 1.0 };
+        h.abs() * e5 / (n as f64 * deno).sqrt()
+    }
+
+    /// `k13 = F(tph, yn)` (the next step's first stage) and `r0..r3` of `CONTD8`.
+    fn accept(&mut self, sys: &dyn OdeSystem, t: f64, h: f64, tph: f64, yn: &[f64]) -> u64 {
+        let (n, y, rcont) = (self.n, &self.y, &mut self.rcont);
+        let [k1, .., k13, _, _, _] = &mut self.k;
+        sys.rhs(tph, yn, k13);
+        for i in 0..n {
+            let ydiff = yn[i] - y[i];
+            let bspl = h * k1[i] - ydiff;
+            rcont[i] = y[i];
+            rcont[n + i] = ydiff;
+            rcont[2 * n + i] = bspl;
+            rcont[3 * n + i] = ydiff - h * k13[i] - bspl;
+        }
+        self.t = t;
+        self.h = h;
+        self.ready = false;
+        self.evals = 0;
+        1
+    }
+
+    /// `y(t)` on the step (`CONTD8`), building stages 14..16 on first use.
+    fn interp(&mut self, sys: &dyn OdeSystem, t: f64, out: &mut [f64]) {
+        self.ensure(sys);
         let n = self.n;
         let s = (t - self.t) / self.h;
         let s1 = 1.0 - s;
@@ -318,6 +453,34 @@ impl Dense<'_> {
         for (i, o) in out.iter_mut().enumerate() {
             let par = r(4, i) + s * (r(5, i) + s1 * (r(6, i) + s * r(7, i)));
             *o = r(0, i) + s * (r(1, i) + s1 * (r(2, i) + s * (r(3, i) + s1 * par)));
+        }
+    }
+
+    fn dense_evals(&self) -> u64 {
+        self.evals
+    }
+
+    fn advance(&mut self, yn: &[f64]) {
+        self.y.copy_from_slice(yn);
+        let [k1, .., k13, _, _, _] = &mut self.k;
+        k1.copy_from_slice(k13);
+    }
+}
+
+impl Dop853 {
+    /// The controller's settings.
+    fn controller(&self) -> Controller {
+        Controller {
+            rtol: self.rtol,
+            atol: self.atol,
+            h0: self.h0,
+            hmin: self.hmin,
+            hmax: self.hmax,
+            max_steps: self.max_steps,
+            safety: self.safety,
+            beta: self.beta,
+            fac_min: self.fac_min,
+            fac_max: self.fac_max,
         }
     }
 }
@@ -343,323 +506,16 @@ impl Integrator for Dop853 {
         opts: &SolveOptions,
         sink: &mut dyn Sink,
     ) -> SolveEnd {
-        let n = sys.dim();
-        let mut sol = SolveEnd::default();
         if let Err(e) = self.check() {
-            sol.stop = StopReason::Failed {
-                t: t0,
-                why: e.to_string(),
+            return SolveEnd {
+                stop: StopReason::Failed {
+                    t: t0,
+                    why: e.to_string(),
+                },
+                ..SolveEnd::default()
             };
-            return sol;
         }
-        let mut samples: u64 = 0;
-        if let Some(stop) = check_t_eval(t0, &opts.t_eval) {
-            sol.stop = stop;
-            return sol;
-        }
-        let Some(t_end) = opts.t_eval.last() else {
-            return sol;
-        };
-        let mut buf = vec![0.0; 29 * n];
-        let (y, rest) = buf.split_at_mut(n);
-        let (y1, rest) = rest.split_at_mut(n);
-        let (yn, rest) = rest.split_at_mut(n);
-        let (k1, rest) = rest.split_at_mut(n);
-        let (k2, rest) = rest.split_at_mut(n);
-        let (k3, rest) = rest.split_at_mut(n);
-        let (k4, rest) = rest.split_at_mut(n);
-        let (k5, rest) = rest.split_at_mut(n);
-        let (k6, rest) = rest.split_at_mut(n);
-        let (k7, rest) = rest.split_at_mut(n);
-        let (k8, rest) = rest.split_at_mut(n);
-        let (k9, rest) = rest.split_at_mut(n);
-        let (k10, rest) = rest.split_at_mut(n);
-        let (k11, rest) = rest.split_at_mut(n);
-        let (k12, rest) = rest.split_at_mut(n);
-        let (k13, rest) = rest.split_at_mut(n);
-        let (k14, rest) = rest.split_at_mut(n);
-        let (k15, rest) = rest.split_at_mut(n);
-        let (k16, rest) = rest.split_at_mut(n);
-        let (yi, rest) = rest.split_at_mut(n);
-        let (ys, rest) = rest.split_at_mut(n);
-        let (rcont, _) = rest.split_at_mut(8 * n);
-        y.copy_from_slice(y0);
-        let mut next = 0; // next sample index
-        let mut t = t0;
-        while next < opts.t_eval.len() && opts.t_eval.get(next) <= t0 {
-            if let ControlFlow::Break(stop) = sink.sample(opts.t_eval.get(next), y) {
-                sol.stop = stop;
-                return sol;
-            }
-            samples += 1;
-            next += 1;
-            if let Some(tol) = opts.steady_tol {
-                sol.stats.rhs_evals += 1;
-                if is_steady(sys, t0, y, ys, tol) {
-                    sol.stop = StopReason::Converged {
-                        step: samples - 1,
-                        t: t0,
-                    };
-                    return sol;
-                }
-            }
-        }
-        if next == opts.t_eval.len() {
-            return sol;
-        }
-        let mut tracker =
-            (!opts.events.is_empty()).then(|| EventTracker::new(&opts.events, t0, y0));
-        sys.rhs(t, y, k1);
-        sol.stats.rhs_evals += 1;
-        let span = t_end - t0;
-        let mut h = if self.h0 > 0.0 {
-            self.h0.min(self.hmax).min(span)
-        } else {
-            sol.stats.rhs_evals += 1;
-            let tols = (self.rtol, self.atol, self.hmax);
-            hairer_initial_step(sys, t, y, k1, k2, k3, span, tols, 8)
-        };
-        let expo1 = 0.125 - 0.2 * self.beta;
-        let facc1 = 1.0 / self.fac_min;
-        let facc2 = 1.0 / self.fac_max;
-        let mut ln_facold = MIN_LN_FACOLD;
-        let mut reject = false;
-        let max_steps = self.max_steps.min(opts.max_steps);
-        let uround = f64::EPSILON;
-        loop {
-            if sol.stats.accepted + sol.stats.rejected >= max_steps {
-                sol.stop = StopReason::Failed {
-                    t,
-                    why: format!("max_steps = {max_steps} reached"),
-                };
-                return sol;
-            }
-            if h < self.hmin || 0.1 * h.abs() <= t.abs() * uround {
-                sol.stop = StopReason::Failed {
-                    t,
-                    why: format!(
-                        "step size {} too small (hmin = {})",
-                        fmt_f64(h),
-                        fmt_f64(self.hmin)
-                    ),
-                };
-                return sol;
-            }
-            let last = t + 1.01 * h >= t_end;
-            if last {
-                h = t_end - t;
-            }
-            for i in 0..n {
-                y1[i] = y[i] + h * A21 * k1[i];
-            }
-            sys.rhs(t + C2 * h, y1, k2);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i]);
-            }
-            sys.rhs(t + C3 * h, y1, k3);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A41 * k1[i] + A43 * k3[i]);
-            }
-            sys.rhs(t + C4 * h, y1, k4);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A51 * k1[i] + A53 * k3[i] + A54 * k4[i]);
-            }
-            sys.rhs(t + C5 * h, y1, k5);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A61 * k1[i] + A64 * k4[i] + A65 * k5[i]);
-            }
-            sys.rhs(t + C6 * h, y1, k6);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A71 * k1[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
-            }
-            sys.rhs(t + C7 * h, y1, k7);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A81 * k1[i] + A84 * k4[i] + A85 * k5[i] + A86 * k6[i] + A87 * k7[i]);
-            }
-            sys.rhs(t + C8 * h, y1, k8);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A91 * k1[i]
-                        + A94 * k4[i]
-                        + A95 * k5[i]
-                        + A96 * k6[i]
-                        + A97 * k7[i]
-                        + A98 * k8[i]);
-            }
-            sys.rhs(t + C9 * h, y1, k9);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A101 * k1[i]
-                        + A104 * k4[i]
-                        + A105 * k5[i]
-                        + A106 * k6[i]
-                        + A107 * k7[i]
-                        + A108 * k8[i]
-                        + A109 * k9[i]);
-            }
-            sys.rhs(t + C10 * h, y1, k10);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A111 * k1[i]
-                        + A114 * k4[i]
-                        + A115 * k5[i]
-                        + A116 * k6[i]
-                        + A117 * k7[i]
-                        + A118 * k8[i]
-                        + A119 * k9[i]
-                        + A1110 * k10[i]);
-            }
-            sys.rhs(t + C11 * h, y1, k11);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A121 * k1[i]
-                        + A124 * k4[i]
-                        + A125 * k5[i]
-                        + A126 * k6[i]
-                        + A127 * k7[i]
-                        + A128 * k8[i]
-                        + A129 * k9[i]
-                        + A1210 * k10[i]
-                        + A1211 * k11[i]);
-            }
-            let tph = if last { t_end } else { t + h };
-            sys.rhs(tph, y1, k12);
-            sol.stats.rhs_evals += 11;
-            // The 8th-order solution yn and Hairer's combined 5th/3rd-order error norm.
-            let (mut e5, mut e3) = (0.0, 0.0);
-            for i in 0..n {
-                let bk = B1 * k1[i]
-                    + B6 * k6[i]
-                    + B7 * k7[i]
-                    + B8 * k8[i]
-                    + B9 * k9[i]
-                    + B10 * k10[i]
-                    + B11 * k11[i]
-                    + B12 * k12[i];
-                yn[i] = y[i] + h * bk;
-                let sk = self.atol + self.rtol * y[i].abs().max(yn[i].abs());
-                let d3 = (bk - BHH1 * k1[i] - BHH2 * k9[i] - BHH3 * k12[i]) / sk;
-                let d5 = (ER1 * k1[i]
-                    + ER6 * k6[i]
-                    + ER7 * k7[i]
-                    + ER8 * k8[i]
-                    + ER9 * k9[i]
-                    + ER10 * k10[i]
-                    + ER11 * k11[i]
-                    + ER12 * k12[i])
-                    / sk;
-                e3 += d3 * d3;
-                e5 += d5 * d5;
-            }
-            let deno = e5 + 0.01 * e3;
-            let deno = if deno > 0.0 { deno } else { 1.0 };
-            let err = h.abs() * e5 / (n as f64 * deno).sqrt();
-            let ln_err = err.ln();
-            if err <= 1.0 {
-                // h_new = h / clamp(err^{1/8−0.2β} / err_old^β / safety), in logs.
-                let fac = ((expo1 * ln_err - self.beta * ln_facold).exp() / self.safety)
-                    .clamp(facc2, facc1);
-                let mut hnew = h / fac;
-                ln_facold = ln_err.max(MIN_LN_FACOLD);
-                sol.stats.accepted += 1;
-                sys.rhs(tph, yn, k13);
-                sol.stats.rhs_evals += 1;
-                for i in 0..n {
-                    let ydiff = yn[i] - y[i];
-                    let bspl = h * k1[i] - ydiff;
-                    rcont[i] = y[i];
-                    rcont[n + i] = ydiff;
-                    rcont[2 * n + i] = bspl;
-                    rcont[3 * n + i] = ydiff - h * k13[i] - bspl;
-                }
-                let told = t;
-                t = tph;
-                let stages = Stages {
-                    y: &*y,
-                    k: [
-                        &*k1, &*k2, &*k3, &*k4, &*k5, &*k6, &*k7, &*k8, &*k9, &*k10, &*k11, &*k12,
-                        &*k13,
-                    ],
-                };
-                let dense = RefCell::new(Dense {
-                    n,
-                    t: told,
-                    h,
-                    ready: false,
-                    evals: 0,
-                    rcont: &mut *rcont,
-                    k14: &mut *k14,
-                    k15: &mut *k15,
-                    k16: &mut *k16,
-                    ytmp: &mut *y1,
-                });
-                let interp = |s: f64, out: &mut [f64]| {
-                    let mut d = dense.borrow_mut();
-                    d.ensure(sys, &stages);
-                    d.eval(s, out);
-                };
-                let stop_ev = tracker.as_mut().and_then(|tr| {
-                    tr.after_step(&opts.events, told, t, yn, &interp, &mut sol.events)
-                });
-                let t_stop = match &stop_ev {
-                    Some(StopReason::Event { t, .. }) => *t,
-                    _ => f64::INFINITY,
-                };
-                let mut halt = None;
-                while next < opts.t_eval.len()
-                    && opts.t_eval.get(next) <= t
-                    && opts.t_eval.get(next) <= t_stop
-                {
-                    let te = opts.t_eval.get(next);
-                    if te == t {
-                        yi.copy_from_slice(yn);
-                    } else {
-                        interp(te, yi);
-                    }
-                    if let ControlFlow::Break(stop) = sink.sample(te, yi) {
-                        halt = Some(stop);
-                        break;
-                    }
-                    samples += 1;
-                    next += 1;
-                    if let Some(tol) = opts.steady_tol {
-                        sol.stats.rhs_evals += 1;
-                        if is_steady(sys, te, yi, ys, tol) {
-                            halt = Some(StopReason::Converged {
-                                step: samples - 1,
-                                t: te,
-                            });
-                            break;
-                        }
-                    }
-                }
-                sol.stats.rhs_evals += dense.borrow().evals;
-                if let Some(stop) = halt.or(stop_ev) {
-                    sol.stop = stop;
-                    return sol;
-                }
-                let k = stop_step(t0, t, opts.lr, sol.stats.accepted);
-                if let Some(stop) = check_state(yn, opts.max_abs, k, t) {
-                    sol.stop = stop;
-                    return sol;
-                }
-                k1.copy_from_slice(k13);
-                y.copy_from_slice(yn);
-                if last || next == opts.t_eval.len() {
-                    return sol;
-                }
-                hnew = hnew.min(self.hmax);
-                if reject {
-                    hnew = hnew.min(h);
-                }
-                reject = false;
-                h = hnew;
-            } else {
-                h /= facc1.min((expo1 * ln_err).exp() / self.safety);
-                reject = true;
-                sol.stats.rejected += 1;
-            }
-        }
+        let mut pair = Pair::new(sys.dim());
+        adaptive::solve(&self.controller(), &mut pair, sys, t0, y0, opts, sink)
     }
 }

@@ -4,16 +4,11 @@
 //! Hairer's initial-step heuristic and the 4th-order continuous extension (dense output) used to
 //! sample `t_eval` and locate events without stepping onto each sample.
 
-use super::checks::{check_state, check_t_eval, is_steady, stop_step};
-use super::events::EventTracker;
+use super::adaptive::{self, Controller, EmbeddedPair};
 use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
-use crate::spec::{check, fmt_f64, ParamInfo, Spec};
+use crate::spec::{fmt_f64, ParamInfo, Spec};
 use crate::stop::StopReason;
-use crate::{Error, Result};
-use std::ops::ControlFlow;
-
-/// `ln 1e-4`: Hairer's lower bound on the previous error in the PI controller.
-const MIN_LN_FACOLD: f64 = -9.210340371976184;
+use crate::Result;
 const C2: f64 = 1.0 / 5.0;
 const C3: f64 = 3.0 / 10.0;
 const C4: f64 = 4.0 / 5.0;
@@ -164,120 +159,194 @@ impl Dopri5 {
 
     /// Builds `dopri5:rtol=…,atol=…,…` from its spec.
     pub fn from_spec(s: &Spec) -> Result<Self> {
-        let d = Dopri5::default();
-        let h0 = match s.f64_opt("h0")? {
-            Some(h) => check::positive(&s.name, "h0", h)?,
-            None => 0.0,
-        };
-        let o = Dopri5 {
-            rtol: s.f64("rtol", d.rtol)?,
-            atol: s.f64("atol", d.atol)?,
-            h0,
-            hmin: s.f64("hmin", d.hmin)?,
-            hmax: s.f64_opt("hmax")?.unwrap_or(d.hmax),
-            max_steps: s.u64("max_steps", d.max_steps)?,
-            safety: s.f64("safety", d.safety)?,
-            beta: s.f64("beta", d.beta)?,
-            fac_min: s.f64("fac_min", d.fac_min)?,
-            fac_max: s.f64("fac_max", d.fac_max)?,
-            label: s.to_string(),
-        };
+        let c = Controller::parse(s, &Dopri5::default().controller())?;
         s.finish(&PARAMS)?;
-        o.check()?;
-        Ok(o)
+        c.check("dopri5")?;
+        Ok(Dopri5::with(c, s.to_string()))
+    }
+
+    /// The settings `c`, labelled `label`.
+    fn with(c: Controller, label: String) -> Self {
+        Dopri5 {
+            rtol: c.rtol,
+            atol: c.atol,
+            h0: c.h0,
+            hmin: c.hmin,
+            hmax: c.hmax,
+            max_steps: c.max_steps,
+            safety: c.safety,
+            beta: c.beta,
+            fac_min: c.fac_min,
+            fac_max: c.fac_max,
+            label,
+        }
     }
 
     /// Range checks of every setting (typed errors).
     fn check(&self) -> Result<()> {
-        let n = "dopri5";
-        check::positive(n, "rtol", self.rtol)?;
-        check::positive(n, "atol", self.atol)?;
-        check::non_negative(n, "h0", self.h0)?;
-        check::non_negative(n, "hmin", self.hmin)?;
-        check::positive(n, "hmax", self.hmax)?;
-        if self.hmin > self.hmax {
-            return Err(Error::spec(format!(
-                "{n}: hmin = {} must be <= hmax = {}",
-                self.hmin, self.hmax
-            )));
-        }
-        if self.max_steps == 0 {
-            return Err(Error::spec(format!("{n}: max_steps must be >= 1, got 0")));
-        }
-        check::in_open(n, "safety", self.safety, 0.0, 1.0)?;
-        check::in_closed(n, "beta", self.beta, 0.0, 0.2)?;
-        check::in_open(n, "fac_min", self.fac_min, 0.0, 1.0)?;
-        if self.fac_max.is_nan() || self.fac_max <= 1.0 {
-            return Err(Error::spec(format!(
-                "{n}: fac_max must be > 1, got {}",
-                self.fac_max
-            )));
-        }
-        Ok(())
+        self.controller().check("dopri5")
     }
 }
 
-/// Evaluates the continuous extension on the last step `[told, told + h]`:
-/// `y(told + θh) = r1 + θ(r2 + (1−θ)(r3 + θ(r4 + (1−θ) r5)))` (Hairer's `CONTD5`).
-#[inline]
-fn contd5(rcont: &[f64], n: usize, told: f64, h: f64, t: f64, out: &mut [f64]) {
-    let th = (t - told) / h;
-    let th1 = 1.0 - th;
-    let (r1, rest) = rcont.split_at(n);
-    let (r2, rest) = rest.split_at(n);
-    let (r3, rest) = rest.split_at(n);
-    let (r4, r5) = rest.split_at(n);
-    for i in 0..n {
-        out[i] = r1[i] + th * (r2[i] + th1 * (r3[i] + th * (r4[i] + th1 * r5[i])));
+/// The Dormand–Prince 5(4) pair's state: the step's start `y`, its seven stages, the 6th stage's
+/// input and the coefficients of the continuous extension (Hairer's `CONTD5`) of the last
+/// accepted step `[told, told + h]`.
+struct Pair {
+    n: usize,
+    y: Vec<f64>,
+    k: [Vec<f64>; 7],
+    ys: Vec<f64>,
+    rcont: Vec<f64>,
+    told: f64,
+    h: f64,
+}
+
+impl Pair {
+    fn new(n: usize) -> Self {
+        Pair {
+            n,
+            y: vec![0.0; n],
+            k: std::array::from_fn(|_| vec![0.0; n]),
+            ys: vec![0.0; n],
+            rcont: vec![0.0; 5 * n],
+            told: 0.0,
+            h: 0.0,
+        }
     }
 }
 
-/// Hairer's initial step (`HINIT` of `dopri5.f` and `dop853.f`) for a method of order `order`:
-/// `h = 0.01·‖y0‖/‖f0‖`, one explicit Euler step to estimate the second derivative `d2`, then
-/// `h = min(100h, (0.01/max(d2, ‖f0‖))^{1/order}, hmax)`, norms weighted by `atol + rtol|y0|`.
-/// One rhs evaluation (into `f1`, with `y1` as scratch).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn hairer_initial_step(
-    sys: &dyn OdeSystem,
-    t: f64,
-    y: &[f64],
-    f0: &[f64],
-    y1: &mut [f64],
-    f1: &mut [f64],
-    span: f64,
-    (rtol, atol, hmax): (f64, f64, f64),
-    order: i32,
-) -> f64 {
-    let n = y.len();
-    let (mut dnf, mut dny) = (0.0, 0.0);
-    for i in 0..n {
-        let sk = atol + rtol * y[i].abs();
-        dnf += (f0[i] / sk).powi(2);
-        dny += (y[i] / sk).powi(2);
+impl EmbeddedPair for Pair {
+    const ORDER: i32 = 5;
+    const ATTEMPT_EVALS: u64 = 6;
+
+    /// `0.2 − 0.75β` (Hairer's DOPRI5).
+    fn err_exponent(beta: f64) -> f64 {
+        0.2 - 0.75 * beta
     }
-    let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
-        1e-6
-    } else {
-        (dny / dnf).sqrt() * 0.01
-    };
-    h = h.min(hmax).min(span);
-    for i in 0..n {
-        y1[i] = y[i] + h * f0[i];
+
+    fn start(&mut self, sys: &dyn OdeSystem, t0: f64, y0: &[f64]) {
+        self.y.copy_from_slice(y0);
+        sys.rhs(t0, &self.y, &mut self.k[0]);
     }
-    sys.rhs(t + h, y1, f1);
-    let mut der2 = 0.0;
-    for i in 0..n {
-        let sk = atol + rtol * y[i].abs();
-        der2 += ((f1[i] - f0[i]) / sk).powi(2);
+
+    fn y(&self) -> &[f64] {
+        &self.y
     }
-    let der2 = der2.sqrt() / h;
-    let der12 = der2.abs().max(dnf.sqrt());
-    let h1 = if der12 <= 1e-15 {
-        (h * 1e-3).max(1e-6)
-    } else {
-        (0.01 / der12).powf(1.0 / f64::from(order))
-    };
-    (100.0 * h).min(h1).min(hmax).min(span)
+
+    fn k1(&self) -> &[f64] {
+        &self.k[0]
+    }
+
+    /// The six stages, the 5th-order solution `y1` (into `y_new`, also the stages' scratch) and
+    /// Hairer's error norm `sqrt(mean((h Σ e_i k_i / (atol + rtol max(|y|, |y1|)))²))`.
+    fn attempt(
+        &mut self,
+        sys: &dyn OdeSystem,
+        t: f64,
+        h: f64,
+        tph: f64,
+        rtol: f64,
+        atol: f64,
+        y1: &mut [f64],
+    ) -> f64 {
+        let (n, y, ys) = (self.n, &self.y, &mut self.ys);
+        let [k1, k2, k3, k4, k5, k6, k7] = &mut self.k;
+        for i in 0..n {
+            y1[i] = y[i] + h * A21 * k1[i];
+        }
+        sys.rhs(t + C2 * h, y1, k2);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i]);
+        }
+        sys.rhs(t + C3 * h, y1, k3);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i]);
+        }
+        sys.rhs(t + C4 * h, y1, k4);
+        for i in 0..n {
+            y1[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
+        }
+        sys.rhs(t + C5 * h, y1, k5);
+        for i in 0..n {
+            ys[i] =
+                y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+        }
+        sys.rhs(tph, ys, k6);
+        for i in 0..n {
+            y1[i] =
+                y[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
+        }
+        sys.rhs(tph, y1, k7);
+        let mut err = 0.0;
+        for i in 0..n {
+            let e =
+                h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
+            let sk = atol + rtol * y[i].abs().max(y1[i].abs());
+            err += (e / sk) * (e / sk);
+        }
+        (err / n as f64).sqrt()
+    }
+
+    /// Dense output coefficients (`CONTD5`); `k7 = F(tph, y1)` is already there (FSAL).
+    fn accept(&mut self, _sys: &dyn OdeSystem, t: f64, h: f64, _tph: f64, y1: &[f64]) -> u64 {
+        let (n, y, rcont) = (self.n, &self.y, &mut self.rcont);
+        let [k1, _, k3, k4, k5, k6, k7] = &self.k;
+        for i in 0..n {
+            let ydiff = y1[i] - y[i];
+            let bspl = h * k1[i] - ydiff;
+            rcont[i] = y[i];
+            rcont[n + i] = ydiff;
+            rcont[2 * n + i] = bspl;
+            rcont[3 * n + i] = ydiff - h * k7[i] - bspl;
+            rcont[4 * n + i] =
+                h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
+        }
+        self.told = t;
+        self.h = h;
+        0
+    }
+
+    /// `y(told + θh) = r1 + θ(r2 + (1−θ)(r3 + θ(r4 + (1−θ) r5)))` (Hairer's `CONTD5`).
+    fn interp(&mut self, _sys: &dyn OdeSystem, t: f64, out: &mut [f64]) {
+        let n = self.n;
+        let th = (t - self.told) / self.h;
+        let th1 = 1.0 - th;
+        let (r1, rest) = self.rcont.split_at(n);
+        let (r2, rest) = rest.split_at(n);
+        let (r3, rest) = rest.split_at(n);
+        let (r4, r5) = rest.split_at(n);
+        for i in 0..n {
+            out[i] = r1[i] + th * (r2[i] + th1 * (r3[i] + th * (r4[i] + th1 * r5[i])));
+        }
+    }
+
+    fn dense_evals(&self) -> u64 {
+        0
+    }
+
+    fn advance(&mut self, y1: &[f64]) {
+        self.y.copy_from_slice(y1);
+        let [k1, .., k7] = &mut self.k;
+        k1.copy_from_slice(k7);
+    }
+}
+
+impl Dopri5 {
+    /// The controller's settings.
+    fn controller(&self) -> Controller {
+        Controller {
+            rtol: self.rtol,
+            atol: self.atol,
+            h0: self.h0,
+            hmin: self.hmin,
+            hmax: self.hmax,
+            max_steps: self.max_steps,
+            safety: self.safety,
+            beta: self.beta,
+            fac_min: self.fac_min,
+            fac_max: self.fac_max,
+        }
+    }
 }
 
 impl Integrator for Dopri5 {
@@ -301,227 +370,16 @@ impl Integrator for Dopri5 {
         opts: &SolveOptions,
         sink: &mut dyn Sink,
     ) -> SolveEnd {
-        let n = sys.dim();
-        let mut sol = SolveEnd::default();
         if let Err(e) = self.check() {
-            sol.stop = StopReason::Failed {
-                t: t0,
-                why: e.to_string(),
+            return SolveEnd {
+                stop: StopReason::Failed {
+                    t: t0,
+                    why: e.to_string(),
+                },
+                ..SolveEnd::default()
             };
-            return sol;
         }
-        let mut samples: u64 = 0;
-        if let Some(stop) = check_t_eval(t0, &opts.t_eval) {
-            sol.stop = stop;
-            return sol;
-        }
-        let Some(t_end) = opts.t_eval.last() else {
-            return sol;
-        };
-        let mut buf = vec![0.0; 16 * n];
-        let (y, rest) = buf.split_at_mut(n);
-        let (y1, rest) = rest.split_at_mut(n);
-        let (k1, rest) = rest.split_at_mut(n);
-        let (k2, rest) = rest.split_at_mut(n);
-        let (k3, rest) = rest.split_at_mut(n);
-        let (k4, rest) = rest.split_at_mut(n);
-        let (k5, rest) = rest.split_at_mut(n);
-        let (k6, rest) = rest.split_at_mut(n);
-        let (k7, rest) = rest.split_at_mut(n);
-        let (ys, rest) = rest.split_at_mut(n);
-        let (yi, rest) = rest.split_at_mut(n);
-        let (rcont, _) = rest.split_at_mut(5 * n);
-        y.copy_from_slice(y0);
-        let mut next = 0; // next sample index
-        let mut t = t0;
-        while next < opts.t_eval.len() && opts.t_eval.get(next) <= t0 {
-            if let ControlFlow::Break(stop) = sink.sample(opts.t_eval.get(next), y) {
-                sol.stop = stop;
-                return sol;
-            }
-            samples += 1;
-            next += 1;
-            if let Some(tol) = opts.steady_tol {
-                sol.stats.rhs_evals += 1;
-                if is_steady(sys, t0, y, k2, tol) {
-                    sol.stop = StopReason::Converged {
-                        step: samples - 1,
-                        t: t0,
-                    };
-                    return sol;
-                }
-            }
-        }
-        if next == opts.t_eval.len() {
-            return sol;
-        }
-        let mut tracker =
-            (!opts.events.is_empty()).then(|| EventTracker::new(&opts.events, t0, y0));
-        sys.rhs(t, y, k1);
-        sol.stats.rhs_evals += 1;
-        let span = t_end - t0;
-        let mut h = if self.h0 > 0.0 {
-            self.h0.min(self.hmax).min(span)
-        } else {
-            sol.stats.rhs_evals += 1;
-            let tols = (self.rtol, self.atol, self.hmax);
-            hairer_initial_step(sys, t, y, k1, k2, k3, span, tols, 5)
-        };
-        let expo1 = 0.2 - 0.75 * self.beta;
-        let facc1 = 1.0 / self.fac_min;
-        let facc2 = 1.0 / self.fac_max;
-        let mut ln_facold = MIN_LN_FACOLD;
-        let mut reject = false;
-        let max_steps = self.max_steps.min(opts.max_steps);
-        let uround = f64::EPSILON;
-        loop {
-            if sol.stats.accepted + sol.stats.rejected >= max_steps {
-                sol.stop = StopReason::Failed {
-                    t,
-                    why: format!("max_steps = {max_steps} reached"),
-                };
-                return sol;
-            }
-            if h < self.hmin || 0.1 * h.abs() <= t.abs() * uround {
-                sol.stop = StopReason::Failed {
-                    t,
-                    why: format!(
-                        "step size {} too small (hmin = {})",
-                        fmt_f64(h),
-                        fmt_f64(self.hmin)
-                    ),
-                };
-                return sol;
-            }
-            let last = t + 1.01 * h >= t_end;
-            if last {
-                h = t_end - t;
-            }
-            for i in 0..n {
-                y1[i] = y[i] + h * A21 * k1[i];
-            }
-            sys.rhs(t + C2 * h, y1, k2);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i]);
-            }
-            sys.rhs(t + C3 * h, y1, k3);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i]);
-            }
-            sys.rhs(t + C4 * h, y1, k4);
-            for i in 0..n {
-                y1[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
-            }
-            sys.rhs(t + C5 * h, y1, k5);
-            for i in 0..n {
-                ys[i] = y[i]
-                    + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
-            }
-            let tph = if last { t_end } else { t + h };
-            sys.rhs(tph, ys, k6);
-            for i in 0..n {
-                y1[i] = y[i]
-                    + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
-            }
-            sys.rhs(tph, y1, k7);
-            sol.stats.rhs_evals += 6;
-            // Hairer's error norm: sqrt(mean((h Σ e_i k_i / (atol + rtol max(|y|, |y1|)))²)).
-            let mut err = 0.0;
-            for i in 0..n {
-                let e = h
-                    * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
-                let sk = self.atol + self.rtol * y[i].abs().max(y1[i].abs());
-                err += (e / sk) * (e / sk);
-            }
-            let err = (err / n as f64).sqrt();
-            let ln_err = err.ln();
-            if err <= 1.0 {
-                // PI control (Gustafsson; Hairer's DOPRI5 with β = 0.04):
-                // h_new = h / clamp(err^{0.2−0.75β} / err_old^β / safety), in logs.
-                let fac = ((expo1 * ln_err - self.beta * ln_facold).exp() / self.safety)
-                    .clamp(facc2, facc1);
-                let mut hnew = h / fac;
-                ln_facold = ln_err.max(MIN_LN_FACOLD);
-                sol.stats.accepted += 1;
-                // Dense output coefficients (CONTD5).
-                for i in 0..n {
-                    let ydiff = y1[i] - y[i];
-                    let bspl = h * k1[i] - ydiff;
-                    rcont[i] = y[i];
-                    rcont[n + i] = ydiff;
-                    rcont[2 * n + i] = bspl;
-                    rcont[3 * n + i] = ydiff - h * k7[i] - bspl;
-                    rcont[4 * n + i] = h
-                        * (D1 * k1[i]
-                            + D3 * k3[i]
-                            + D4 * k4[i]
-                            + D5 * k5[i]
-                            + D6 * k6[i]
-                            + D7 * k7[i]);
-                }
-                let told = t;
-                t = tph;
-                let rc: &[f64] = rcont;
-                let interp = |s: f64, out: &mut [f64]| contd5(rc, n, told, h, s, out);
-                let stop_ev = tracker.as_mut().and_then(|tr| {
-                    tr.after_step(&opts.events, told, t, y1, &interp, &mut sol.events)
-                });
-                let t_stop = match &stop_ev {
-                    Some(StopReason::Event { t, .. }) => *t,
-                    _ => f64::INFINITY,
-                };
-                while next < opts.t_eval.len()
-                    && opts.t_eval.get(next) <= t
-                    && opts.t_eval.get(next) <= t_stop
-                {
-                    let te = opts.t_eval.get(next);
-                    if te == t {
-                        yi.copy_from_slice(y1);
-                    } else {
-                        contd5(rc, n, told, h, te, yi);
-                    }
-                    if let ControlFlow::Break(stop) = sink.sample(te, yi) {
-                        sol.stop = stop;
-                        return sol;
-                    }
-                    samples += 1;
-                    next += 1;
-                    if let Some(tol) = opts.steady_tol {
-                        sol.stats.rhs_evals += 1;
-                        if is_steady(sys, te, yi, ys, tol) {
-                            sol.stop = StopReason::Converged {
-                                step: samples - 1,
-                                t: te,
-                            };
-                            return sol;
-                        }
-                    }
-                }
-                if let Some(stop) = stop_ev {
-                    sol.stop = stop;
-                    return sol;
-                }
-                let k = stop_step(t0, t, opts.lr, sol.stats.accepted);
-                if let Some(stop) = check_state(y1, opts.max_abs, k, t) {
-                    sol.stop = stop;
-                    return sol;
-                }
-                k1.copy_from_slice(k7);
-                y.copy_from_slice(y1);
-                if last || next == opts.t_eval.len() {
-                    return sol;
-                }
-                hnew = hnew.min(self.hmax);
-                if reject {
-                    hnew = hnew.min(h);
-                }
-                reject = false;
-                h = hnew;
-            } else {
-                h /= facc1.min((expo1 * ln_err).exp() / self.safety);
-                reject = true;
-                sol.stats.rejected += 1;
-            }
-        }
+        let mut pair = Pair::new(sys.dim());
+        adaptive::solve(&self.controller(), &mut pair, sys, t0, y0, opts, sink)
     }
 }

@@ -42,6 +42,7 @@
 //! assert!((dp.y[0] - exact).abs() < 1e-11);
 //! ```
 
+mod adaptive;
 mod checks;
 mod dense;
 pub mod dop853;
