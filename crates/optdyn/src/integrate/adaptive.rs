@@ -383,3 +383,127 @@ pub(super) fn solve<P: EmbeddedPair>(
         h = hnew;
     }
 }
+
+/// The settings type of an adaptive pair (`Dopri5`, `Dop853`: the [`Controller`] keys and the
+/// spec text), its constructors, range checks and [`Integrator`](super::Integrator) impl, which
+/// differ only in the name, the method's order and the pair. The invoking module supplies
+/// `Default` and `PARAMS`.
+macro_rules! adaptive_integrator {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $order:literal, $pair:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $ty {
+            /// Relative tolerance.
+            pub rtol: f64,
+            /// Absolute tolerance.
+            pub atol: f64,
+            /// First step; 0 selects it by Hairer's heuristic.
+            pub h0: f64,
+            /// Smallest allowed step; a smaller proposal stops with `Failed`.
+            pub hmin: f64,
+            /// Largest allowed step.
+            pub hmax: f64,
+            /// Step limit (accepted + rejected); also bounded by `SolveOptions::max_steps`.
+            pub max_steps: u64,
+            /// Safety factor of the controller.
+            pub safety: f64,
+            /// PI coefficient β of the controller.
+            pub beta: f64,
+            /// Smallest step-size ratio `h_new/h`.
+            pub fac_min: f64,
+            /// Largest step-size ratio `h_new/h`.
+            pub fac_max: f64,
+            /// The spec text.
+            pub label: String,
+        }
+
+        impl $ty {
+            #[doc = concat!("`", $name, "` with relative and absolute tolerances `rtol`, `atol` \
+                             and the other settings at their defaults.")]
+            pub fn tol(rtol: f64, atol: f64) -> Self {
+                $ty {
+                    rtol,
+                    atol,
+                    label: format!(
+                        concat!($name, ":rtol={},atol={}"),
+                        $crate::spec::fmt_f64(rtol),
+                        $crate::spec::fmt_f64(atol)
+                    ),
+                    ..$ty::default()
+                }
+            }
+
+            #[doc = concat!("Builds `", $name, ":rtol=…,atol=…,…` from its spec.")]
+            pub fn from_spec(s: &$crate::spec::Spec) -> $crate::Result<Self> {
+                let c = Controller::parse(s, &$ty::default().controller())?;
+                s.finish(&PARAMS)?;
+                c.check($name)?;
+                Ok($ty {
+                    rtol: c.rtol,
+                    atol: c.atol,
+                    h0: c.h0,
+                    hmin: c.hmin,
+                    hmax: c.hmax,
+                    max_steps: c.max_steps,
+                    safety: c.safety,
+                    beta: c.beta,
+                    fac_min: c.fac_min,
+                    fac_max: c.fac_max,
+                    label: s.to_string(),
+                })
+            }
+
+            /// The controller's settings.
+            fn controller(&self) -> Controller {
+                Controller {
+                    rtol: self.rtol,
+                    atol: self.atol,
+                    h0: self.h0,
+                    hmin: self.hmin,
+                    hmax: self.hmax,
+                    max_steps: self.max_steps,
+                    safety: self.safety,
+                    beta: self.beta,
+                    fac_min: self.fac_min,
+                    fac_max: self.fac_max,
+                }
+            }
+        }
+
+        impl $crate::integrate::Integrator for $ty {
+            fn name(&self) -> String {
+                self.label.clone()
+            }
+
+            fn order(&self) -> Option<u32> {
+                Some($order)
+            }
+
+            fn validate(&self) -> $crate::Result<()> {
+                self.controller().check($name)
+            }
+
+            fn solve_into(
+                &self,
+                sys: &dyn $crate::integrate::OdeSystem,
+                t0: f64,
+                y0: &[f64],
+                opts: &$crate::integrate::SolveOptions,
+                sink: &mut dyn $crate::integrate::Sink,
+            ) -> $crate::integrate::SolveEnd {
+                if let Err(e) = self.controller().check($name) {
+                    return $crate::integrate::SolveEnd {
+                        stop: $crate::stop::StopReason::Failed {
+                            t: t0,
+                            why: e.to_string(),
+                        },
+                        ..Default::default()
+                    };
+                }
+                let mut pair = $pair::new(sys.dim());
+                adaptive::solve(&self.controller(), &mut pair, sys, t0, y0, opts, sink)
+            }
+        }
+    };
+}
+pub(super) use adaptive_integrator;

@@ -30,39 +30,18 @@
 
 pub mod tableau;
 
-use super::adaptive::{self, Controller, EmbeddedPair};
-use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
-use crate::spec::{fmt_f64, ParamInfo, Spec};
-use crate::stop::StopReason;
-use crate::Result;
+use super::adaptive::{self, adaptive_integrator, Controller, EmbeddedPair};
+use super::OdeSystem;
+use crate::spec::ParamInfo;
 use tableau::*;
 
-/// Dormand–Prince 8(5,3) settings.
-#[derive(Debug, Clone)]
-pub struct Dop853 {
-    /// Relative tolerance.
-    pub rtol: f64,
-    /// Absolute tolerance.
-    pub atol: f64,
-    /// First step; 0 selects it by Hairer's heuristic.
-    pub h0: f64,
-    /// Smallest allowed step; a smaller proposal stops with `Failed`.
-    pub hmin: f64,
-    /// Largest allowed step.
-    pub hmax: f64,
-    /// Step limit (accepted + rejected); also bounded by `SolveOptions::max_steps`.
-    pub max_steps: u64,
-    /// Safety factor of the controller.
-    pub safety: f64,
-    /// PI coefficient β (Hairer's DOP853 default 0); the I exponent is `1/8 − 0.2β`.
-    pub beta: f64,
-    /// Smallest step-size ratio `h_new/h`.
-    pub fac_min: f64,
-    /// Largest step-size ratio `h_new/h`.
-    pub fac_max: f64,
-    /// The spec text.
-    pub label: String,
-}
+adaptive_integrator!(
+    /// Dormand–Prince 8(5,3) settings.
+    Dop853,
+    "dop853",
+    8,
+    Pair
+);
 
 impl Default for Dop853 {
     fn default() -> Self {
@@ -135,49 +114,6 @@ pub const PARAMS: [ParamInfo; 10] = [
         help: "largest step ratio h_new/h, > 1",
     },
 ];
-
-impl Dop853 {
-    /// Dop853 with relative and absolute tolerances `rtol`, `atol` and the other settings at
-    /// their defaults.
-    pub fn tol(rtol: f64, atol: f64) -> Self {
-        Dop853 {
-            rtol,
-            atol,
-            label: format!("dop853:rtol={},atol={}", fmt_f64(rtol), fmt_f64(atol)),
-            ..Dop853::default()
-        }
-    }
-
-    /// Builds `dop853:rtol=…,atol=…,…` from its spec.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let c = Controller::parse(s, &Dop853::default().controller())?;
-        s.finish(&PARAMS)?;
-        c.check("dop853")?;
-        Ok(Dop853::with(c, s.to_string()))
-    }
-
-    /// The settings `c`, labelled `label`.
-    fn with(c: Controller, label: String) -> Self {
-        Dop853 {
-            rtol: c.rtol,
-            atol: c.atol,
-            h0: c.h0,
-            hmin: c.hmin,
-            hmax: c.hmax,
-            max_steps: c.max_steps,
-            safety: c.safety,
-            beta: c.beta,
-            fac_min: c.fac_min,
-            fac_max: c.fac_max,
-            label,
-        }
-    }
-
-    /// Range checks of every setting (typed errors).
-    fn check(&self) -> Result<()> {
-        self.controller().check("dop853")
-    }
-}
 
 /// The DOP853 pair's state: the step's start `y`, stages 1..16 (13 = `F(t + h, y1)`, 14..16 the
 /// continuous extension's extra stages), the stages' scratch input and `r0..r7` of the
@@ -464,58 +400,5 @@ impl EmbeddedPair for Pair {
         self.y.copy_from_slice(yn);
         let [k1, .., k13, _, _, _] = &mut self.k;
         k1.copy_from_slice(k13);
-    }
-}
-
-impl Dop853 {
-    /// The controller's settings.
-    fn controller(&self) -> Controller {
-        Controller {
-            rtol: self.rtol,
-            atol: self.atol,
-            h0: self.h0,
-            hmin: self.hmin,
-            hmax: self.hmax,
-            max_steps: self.max_steps,
-            safety: self.safety,
-            beta: self.beta,
-            fac_min: self.fac_min,
-            fac_max: self.fac_max,
-        }
-    }
-}
-
-impl Integrator for Dop853 {
-    fn name(&self) -> String {
-        self.label.clone()
-    }
-
-    fn order(&self) -> Option<u32> {
-        Some(8)
-    }
-
-    fn validate(&self) -> Result<()> {
-        self.check()
-    }
-
-    fn solve_into(
-        &self,
-        sys: &dyn OdeSystem,
-        t0: f64,
-        y0: &[f64],
-        opts: &SolveOptions,
-        sink: &mut dyn Sink,
-    ) -> SolveEnd {
-        if let Err(e) = self.check() {
-            return SolveEnd {
-                stop: StopReason::Failed {
-                    t: t0,
-                    why: e.to_string(),
-                },
-                ..SolveEnd::default()
-            };
-        }
-        let mut pair = Pair::new(sys.dim());
-        adaptive::solve(&self.controller(), &mut pair, sys, t0, y0, opts, sink)
     }
 }

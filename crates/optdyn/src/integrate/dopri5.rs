@@ -4,11 +4,9 @@
 //! Hairer's initial-step heuristic and the 4th-order continuous extension (dense output) used to
 //! sample `t_eval` and locate events without stepping onto each sample.
 
-use super::adaptive::{self, Controller, EmbeddedPair};
-use super::{Integrator, OdeSystem, Sink, SolveEnd, SolveOptions};
-use crate::spec::{fmt_f64, ParamInfo, Spec};
-use crate::stop::StopReason;
-use crate::Result;
+use super::adaptive::{self, adaptive_integrator, Controller, EmbeddedPair};
+use super::OdeSystem;
+use crate::spec::ParamInfo;
 const C2: f64 = 1.0 / 5.0;
 const C3: f64 = 3.0 / 10.0;
 const C4: f64 = 4.0 / 5.0;
@@ -46,32 +44,13 @@ const D5: f64 = 701980252875.0 / 199316789632.0;
 const D6: f64 = -1453857185.0 / 822651844.0;
 const D7: f64 = 69997945.0 / 29380423.0;
 
-/// Dormand–Prince 5(4) settings.
-#[derive(Debug, Clone)]
-pub struct Dopri5 {
-    /// Relative tolerance.
-    pub rtol: f64,
-    /// Absolute tolerance.
-    pub atol: f64,
-    /// First step; 0 selects it by Hairer's heuristic.
-    pub h0: f64,
-    /// Smallest allowed step; a smaller proposal stops with `Failed`.
-    pub hmin: f64,
-    /// Largest allowed step.
-    pub hmax: f64,
-    /// Step limit (accepted + rejected); also bounded by `SolveOptions::max_steps`.
-    pub max_steps: u64,
-    /// Safety factor of the controller.
-    pub safety: f64,
-    /// PI coefficient β (Hairer's DOPRI5 default 0.04); the I exponent is `0.2 − 0.75β`.
-    pub beta: f64,
-    /// Smallest step-size ratio `h_new/h`.
-    pub fac_min: f64,
-    /// Largest step-size ratio `h_new/h`.
-    pub fac_max: f64,
-    /// The spec text.
-    pub label: String,
-}
+adaptive_integrator!(
+    /// Dormand–Prince 5(4) settings.
+    Dopri5,
+    "dopri5",
+    5,
+    Pair
+);
 
 impl Default for Dopri5 {
     fn default() -> Self {
@@ -144,49 +123,6 @@ pub const PARAMS: [ParamInfo; 10] = [
         help: "largest step ratio h_new/h, > 1",
     },
 ];
-
-impl Dopri5 {
-    /// Dopri5 with relative and absolute tolerances `rtol`, `atol` and the other settings at
-    /// their defaults.
-    pub fn tol(rtol: f64, atol: f64) -> Self {
-        Dopri5 {
-            rtol,
-            atol,
-            label: format!("dopri5:rtol={},atol={}", fmt_f64(rtol), fmt_f64(atol)),
-            ..Dopri5::default()
-        }
-    }
-
-    /// Builds `dopri5:rtol=…,atol=…,…` from its spec.
-    pub fn from_spec(s: &Spec) -> Result<Self> {
-        let c = Controller::parse(s, &Dopri5::default().controller())?;
-        s.finish(&PARAMS)?;
-        c.check("dopri5")?;
-        Ok(Dopri5::with(c, s.to_string()))
-    }
-
-    /// The settings `c`, labelled `label`.
-    fn with(c: Controller, label: String) -> Self {
-        Dopri5 {
-            rtol: c.rtol,
-            atol: c.atol,
-            h0: c.h0,
-            hmin: c.hmin,
-            hmax: c.hmax,
-            max_steps: c.max_steps,
-            safety: c.safety,
-            beta: c.beta,
-            fac_min: c.fac_min,
-            fac_max: c.fac_max,
-            label,
-        }
-    }
-
-    /// Range checks of every setting (typed errors).
-    fn check(&self) -> Result<()> {
-        self.controller().check("dopri5")
-    }
-}
 
 /// The Dormand–Prince 5(4) pair's state: the step's start `y`, its seven stages, the 6th stage's
 /// input and the coefficients of the continuous extension (Hairer's `CONTD5`) of the last
@@ -328,58 +264,5 @@ impl EmbeddedPair for Pair {
         self.y.copy_from_slice(y1);
         let [k1, .., k7] = &mut self.k;
         k1.copy_from_slice(k7);
-    }
-}
-
-impl Dopri5 {
-    /// The controller's settings.
-    fn controller(&self) -> Controller {
-        Controller {
-            rtol: self.rtol,
-            atol: self.atol,
-            h0: self.h0,
-            hmin: self.hmin,
-            hmax: self.hmax,
-            max_steps: self.max_steps,
-            safety: self.safety,
-            beta: self.beta,
-            fac_min: self.fac_min,
-            fac_max: self.fac_max,
-        }
-    }
-}
-
-impl Integrator for Dopri5 {
-    fn name(&self) -> String {
-        self.label.clone()
-    }
-
-    fn order(&self) -> Option<u32> {
-        Some(5)
-    }
-
-    fn validate(&self) -> Result<()> {
-        self.check()
-    }
-
-    fn solve_into(
-        &self,
-        sys: &dyn OdeSystem,
-        t0: f64,
-        y0: &[f64],
-        opts: &SolveOptions,
-        sink: &mut dyn Sink,
-    ) -> SolveEnd {
-        if let Err(e) = self.check() {
-            return SolveEnd {
-                stop: StopReason::Failed {
-                    t: t0,
-                    why: e.to_string(),
-                },
-                ..SolveEnd::default()
-            };
-        }
-        let mut pair = Pair::new(sys.dim());
-        adaptive::solve(&self.controller(), &mut pair, sys, t0, y0, opts, sink)
     }
 }

@@ -1,6 +1,6 @@
 //! Heredia 2025 (arXiv:2602.09101, seed 000), the "Adam-inspired nonlocal Lagrangian": the paper
 //! states the formulation, not its formula. **What is tested here is a reconstruction**
-//! (heredia.md §3.5 [rec]): the local part is the Caldirola–Kanai/Bregman-type Lagrangian
+//! (heredia.md §3.5 \[rec\]): the local part is the Caldirola–Kanai/Bregman-type Lagrangian
 //!
 //! `L(t, θ, θ') = e^{2t/α} [ (α/4)|θ'|² − P(t) f(θ) ]`,
 //!
@@ -151,7 +151,7 @@ pub enum Potential {
 }
 
 /// The reconstructed Adam-like Lagrangian `L = e^{2t/α}[(α/4)θ'² − U(t, θ)]` on one coordinate
-/// (heredia.md §3.5 [rec]).
+/// (heredia.md §3.5 \[rec\]).
 #[derive(Debug, Clone)]
 pub struct AdamLike {
     /// α (the learning rate; mass α/2, damping rate 2/α).

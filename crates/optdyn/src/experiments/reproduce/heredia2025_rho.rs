@@ -2,7 +2,7 @@
 //! inertial Adam IDE (`adam-ide2`) reduces to the first-order nonlocal Adam flow (`adam-ide1`)
 //! "on fixed horizons away from the initial time", with the perturbation governed by
 //!
-//! `ρ = max{α, (α/(1−β1))², α/(1−β2)}`   (heredia.md §3.2 [src]; the notebooks' `compute_rho`).
+//! `ρ = max{α, (α/(1−β1))², α/(1−β2)}`   (heredia.md §3.2 \[src\]; the notebooks' `compute_rho`).
 //!
 //! The two models (heredia.md §2, §3.1; [`crate::model::adam_ide`]):
 //! `θ₁' = −a(t)m₁/(√v₁ + ε(t))` with exponential kernels `m₁' = ((1−β1)/α)(g − m₁)`, and

@@ -1,7 +1,7 @@
 //! Heredia 2024 (arXiv:2411.09734) and 2025 (arXiv:2602.09101), the decay-rate claims (issue 16
 //! item 2): "convex objectives exhibit exponential convergence" (2024) and "PL and KL structures
 //! providing exponential or rate-based decay up to O(ρ)-dependent neighborhoods" (2025), with
-//! `ρ = max{α, (α/(1−β1))², α/(1−β2)}` (heredia.md §0, §3.2, §3.4 [src]). The theorem statements
+//! `ρ = max{α, (α/(1−β1))², α/(1−β2)}` (heredia.md §0, §3.2, §3.4 \[src\]). The theorem statements
 //! and constants could not be read (heredia.md §0): what is tested is the author's own empirical
 //! protocol and a Lyapunov bound derived here.
 //!
@@ -56,11 +56,11 @@
 //! every lr where `p_min > 0` (the table says where); where `p` changes sign the derivation does
 //! not apply and nothing is checked. For `adam-ide2` (`(α/2)θ'' + θ' = −a m/(√v+ε)`) the
 //! first-order bound does not follow from the equation — its natural energy is
-//! `P(f − f*) + (α/4)|θ'|²` with P frozen (heredia.md §3.4 [der]), whose rate needs constants we
+//! `P(f − f*) + (α/4)|θ'|²` with P frozen (heredia.md §3.4 \[der\]), whose rate needs constants we
 //! do not have — so `ω_L` computed from its measured `θ'` is shown for comparison only, and for
 //! discrete Adam not at all.
 //!
-//! Sources: heredia.md §3.2 (ρ), §3.4 (protocol and numbers, [nb]), §2.2 and §3.4 [der] (the
+//! Sources: heredia.md §3.2 (ρ), §3.4 (protocol and numbers, \[nb\]), §2.2 and §3.4 \[der\] (the
 //! Lyapunov candidates); the bound above is a reconstruction, not the paper's theorem.
 
 use super::{Check, Report};
