@@ -8,7 +8,7 @@
 use super::checks::{check_state, check_t_eval, is_steady, stop_step};
 use super::events::EventTracker;
 use super::{OdeSystem, Sink, SolveEnd, SolveOptions};
-use crate::spec::{check, fmt_f64, Spec};
+use crate::spec::{check, fmt_f64, ParamInfo, Spec};
 use crate::stop::StopReason;
 use crate::{Error, Result};
 use std::cell::RefCell;
@@ -84,6 +84,67 @@ impl Controller {
         }
         Ok(())
     }
+}
+
+/// The spec keys of an adaptive pair ([`Controller`]), with the pair's defaults of `beta`,
+/// `fac_min` and `fac_max`.
+pub(super) const fn params(
+    beta: &'static str,
+    fac_min: &'static str,
+    fac_max: &'static str,
+) -> [ParamInfo; 10] {
+    [
+        ParamInfo {
+            key: "rtol",
+            default: "1e-10",
+            help: "relative tolerance, > 0",
+        },
+        ParamInfo {
+            key: "atol",
+            default: "1e-12",
+            help: "absolute tolerance, > 0",
+        },
+        ParamInfo {
+            key: "h0",
+            default: "auto",
+            help: "first step (> 0), else Hairer's heuristic",
+        },
+        ParamInfo {
+            key: "hmin",
+            default: "0",
+            help: "smallest step, >= 0; a smaller one stops the solve (failed)",
+        },
+        ParamInfo {
+            key: "hmax",
+            default: "inf",
+            help: "largest step, > 0",
+        },
+        ParamInfo {
+            key: "max_steps",
+            default: "10000000",
+            help: "step limit (accepted + rejected), >= 1",
+        },
+        ParamInfo {
+            key: "safety",
+            default: "0.9",
+            help: "controller safety factor, in (0, 1)",
+        },
+        ParamInfo {
+            key: "beta",
+            default: beta,
+            help: "PI-controller coefficient, in [0, 0.2]",
+        },
+        ParamInfo {
+            key: "fac_min",
+            default: fac_min,
+            help: "smallest step ratio h_new/h, in (0, 1)",
+        },
+        ParamInfo {
+            key: "fac_max",
+            default: fac_max,
+            help: "largest step ratio h_new/h, > 1",
+        },
+    ]
 }
 
 /// One embedded Runge–Kutta pair as the driver sees it. The pair holds the state `y` at the

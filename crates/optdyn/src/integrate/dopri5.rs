@@ -71,58 +71,7 @@ impl Default for Dopri5 {
 }
 
 /// Parameters of `dopri5`.
-pub const PARAMS: [ParamInfo; 10] = [
-    ParamInfo {
-        key: "rtol",
-        default: "1e-10",
-        help: "relative tolerance, > 0",
-    },
-    ParamInfo {
-        key: "atol",
-        default: "1e-12",
-        help: "absolute tolerance, > 0",
-    },
-    ParamInfo {
-        key: "h0",
-        default: "auto",
-        help: "first step (> 0), else Hairer's heuristic",
-    },
-    ParamInfo {
-        key: "hmin",
-        default: "0",
-        help: "smallest step, >= 0; a smaller one stops the solve (failed)",
-    },
-    ParamInfo {
-        key: "hmax",
-        default: "inf",
-        help: "largest step, > 0",
-    },
-    ParamInfo {
-        key: "max_steps",
-        default: "10000000",
-        help: "step limit (accepted + rejected), >= 1",
-    },
-    ParamInfo {
-        key: "safety",
-        default: "0.9",
-        help: "controller safety factor, in (0, 1)",
-    },
-    ParamInfo {
-        key: "beta",
-        default: "0.04",
-        help: "PI-controller coefficient, in [0, 0.2]",
-    },
-    ParamInfo {
-        key: "fac_min",
-        default: "0.2",
-        help: "smallest step ratio h_new/h, in (0, 1)",
-    },
-    ParamInfo {
-        key: "fac_max",
-        default: "10",
-        help: "largest step ratio h_new/h, > 1",
-    },
-];
+pub const PARAMS: [ParamInfo; 10] = adaptive::params("0.04", "0.2", "10");
 
 /// The Dormand–Prince 5(4) pair's state: the step's start `y`, its seven stages, the 6th stage's
 /// input and the coefficients of the continuous extension (Hairer's `CONTD5`) of the last
