@@ -60,11 +60,9 @@ impl<L: Lagrangian> EulerLagrange<L> {
                 mass[i * n + j] = d.l_vv(i, j);
             }
         }
-        solve_linear(
-            &mut mass,
-            &mut rhs,
-            &format!("lagrangian: mass matrix ∂²L/∂q̇² at t = {t}"),
-        )?;
+        solve_linear(&mut mass, &mut rhs, || {
+            format!("lagrangian: mass matrix ∂²L/∂q̇² at t = {t}")
+        })?;
         Ok(rhs)
     }
 }

@@ -51,6 +51,7 @@ mod variational;
 pub use euler_lagrange::EulerLagrange;
 pub use variational::{VarSolution, Variational};
 
+use crate::integrate::implicit::{lu_factor, lu_solve};
 use crate::{Error, Result};
 use num_dual::{DualNum, HyperDual64};
 
@@ -175,42 +176,30 @@ pub fn partials<L: Lagrangian + ?Sized>(
     }
 }
 
-/// Solves `A x = b` (`A` row-major `n×n`, overwritten) by Gaussian elimination with partial
-/// pivoting; `Err` naming `what` when a pivot is below `1e-13·max|A|` (singular to working
-/// precision) or anything is not finite.
-pub(crate) fn solve_linear(a: &mut [f64], b: &mut [f64], what: &str) -> Result<()> {
+/// Solves `A x = b` (`A` row-major `n×n`, overwritten by its LU factors; `b` becomes `x`) with
+/// the crate's LU with partial pivoting ([`lu_factor`], [`lu_solve`]); `Err` naming `what` when
+/// anything is not finite or a pivot is below `1e-13·max|A|` (singular to working precision);
+/// `what` is only built for the error.
+pub(crate) fn solve_linear(a: &mut [f64], b: &mut [f64], what: impl Fn() -> String) -> Result<()> {
     let n = b.len();
     let scale = a.iter().fold(0.0_f64, |s, x| s.max(x.abs()));
     if !scale.is_finite() || b.iter().any(|x| !x.is_finite()) {
-        return Err(Error::numerical(format!("{what}: not finite")));
+        return Err(Error::numerical(format!("{}: not finite", what())));
     }
-    for c in 0..n {
-        let p = (c..n)
-            .max_by(|&i, &j| a[i * n + c].abs().total_cmp(&a[j * n + c].abs()))
-            .unwrap_or(c);
-        if a[p * n + c].abs() <= 1e-13 * scale || scale == 0.0 {
-            return Err(Error::numerical(format!(
-                "{what}: singular (pivot {:.3e} in column {c}, max entry {scale:.3e})",
-                a[p * n + c]
-            )));
-        }
-        if p != c {
-            for k in 0..n {
-                a.swap(c * n + k, p * n + k);
-            }
-            b.swap(c, p);
-        }
-        for r in c + 1..n {
-            let f = a[r * n + c] / a[c * n + c];
-            for k in c..n {
-                a[r * n + k] -= f * a[c * n + k];
-            }
-            b[r] -= f * b[c];
-        }
+    let mut piv = vec![0.0; n];
+    if !lu_factor(n, a, &mut piv) {
+        return Err(Error::numerical(format!(
+            "{}: singular (a zero pivot)",
+            what()
+        )));
     }
-    for c in (0..n).rev() {
-        let s: f64 = (c + 1..n).map(|k| a[c * n + k] * b[k]).sum();
-        b[c] = (b[c] - s) / a[c * n + c];
+    if let Some(c) = (0..n).find(|&c| a[c * n + c].abs() <= 1e-13 * scale) {
+        return Err(Error::numerical(format!(
+            "{}: singular (pivot {:.3e} in column {c}, max entry {scale:.3e})",
+            what(),
+            a[c * n + c]
+        )));
     }
+    lu_solve(n, a, &piv, b);
     Ok(())
 }

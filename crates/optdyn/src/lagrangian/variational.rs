@@ -210,11 +210,9 @@ impl Variational {
                 for i in 0..n {
                     r[i] = -(r[i] + p[i]);
                 }
-                solve_linear(
-                    &mut jac,
-                    &mut r,
-                    &format!("variational: Newton Jacobian at step {k} (t = {tk})"),
-                )?;
+                solve_linear(&mut jac, &mut r, || {
+                    format!("variational: Newton Jacobian at step {k} (t = {tk})")
+                })?;
                 let mut size = 0.0_f64;
                 let mut scale = 0.0_f64;
                 for i in 0..n {
