@@ -1,5 +1,8 @@
-//! Small-sample statistics of the digits experiment, hand-written: Student-t confidence
-//! intervals of a mean, Pearson and Spearman correlations with Fisher-z intervals.
+//! Small-sample statistics of the digits experiment: Student-t confidence intervals of a mean,
+//! Pearson and Spearman correlations with Fisher-z intervals (the distributions' quantiles from
+//! `statrs`).
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// A sample mean with the half-width of its two-sided 95 % Student-t interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,48 +51,17 @@ impl Interval {
     }
 }
 
-/// `P(|T| < t)` for Student's t with `nu ≥ 1` degrees of freedom, by the closed forms for integer
-/// `ν` (Abramowitz & Stegun 26.7.3–26.7.4), with `θ = atan(t/√ν)`:
-/// odd `ν`: `(2/π)[θ + sinθ cosθ (1 + (2/3)cos²θ + … + (2·4⋯(ν−3))/(3·5⋯(ν−2)) cos^{ν−3}θ)]`
-/// (only `2θ/π` for `ν = 1`); even `ν`:
-/// `sinθ (1 + (1/2)cos²θ + … + (1·3⋯(ν−3))/(2·4⋯(ν−2)) cos^{ν−2}θ)`.
-pub fn t_two_sided(t: f64, nu: usize) -> f64 {
-    let th = (t / (nu as f64).sqrt()).atan();
-    let (s, c2) = (th.sin(), th.cos().powi(2));
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    if nu.is_multiple_of(2) {
-        for j in 1..nu / 2 {
-            term *= (2 * j - 1) as f64 / (2 * j) as f64 * c2;
-            sum += term;
-        }
-        s * sum
-    } else {
-        if nu == 1 {
-            return 2.0 * th / std::f64::consts::PI;
-        }
-        for j in 1..(nu - 1) / 2 {
-            term *= (2 * j) as f64 / (2 * j + 1) as f64 * c2;
-            sum += term;
-        }
-        2.0 / std::f64::consts::PI * (th + s * th.cos() * sum)
-    }
+/// The 0.975 quantile of Student's t with `nu ≥ 1` degrees of freedom (the factor of a two-sided
+/// 95 % interval), from `statrs`.
+pub fn t_quantile_975(nu: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, nu.max(1) as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
 }
 
-/// The 0.975 quantile of Student's t with `nu ≥ 1` degrees of freedom (the factor of a two-sided
-/// 95 % interval), by bisection of [`t_two_sided`] to 1e-12.
-pub fn t_quantile_975(nu: usize) -> f64 {
-    let nu = nu.max(1);
-    let (mut lo, mut hi) = (0.0f64, 1e3f64);
-    while hi - lo > 1e-12 {
-        let mid = 0.5 * (lo + hi);
-        if t_two_sided(mid, nu) < 0.95 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
+/// z-quantile of a two-sided 95 % interval, from `statrs`.
+fn z_975() -> f64 {
+    Normal::standard().inverse_cdf(0.975)
 }
 
 /// A correlation coefficient with its 95 % interval.
@@ -104,9 +76,6 @@ pub struct Correlation {
     /// Number of pairs.
     pub n: usize,
 }
-
-/// z-quantile of a two-sided 95 % interval.
-const Z975: f64 = 1.959_963_984_540_054;
 
 /// Pearson's `r = Σ(x−x̄)(y−ȳ)/√(Σ(x−x̄)² Σ(y−ȳ)²)` with the Fisher-z interval
 /// `tanh(atanh r ± 1.96/√(n−3))` (NaN ends for `n ≤ 3`).
@@ -125,7 +94,7 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Correlation {
 fn fisher(r: f64, n: usize, var_factor: f64) -> Correlation {
     let (lo, hi) = if n > 3 && r.abs() < 1.0 {
         let z = r.atanh();
-        let h = Z975 * (var_factor / (n as f64 - 3.0)).sqrt();
+        let h = z_975() * (var_factor / (n as f64 - 3.0)).sqrt();
         ((z - h).tanh(), (z + h).tanh())
     } else {
         (f64::NAN, f64::NAN)
@@ -182,6 +151,7 @@ mod tests {
         ] {
             assert!((t_quantile_975(nu) - t).abs() < 6e-4, "ν = {nu}");
         }
+        assert!((z_975() - 1.959_964).abs() < 1e-6);
     }
 
     #[test]
