@@ -39,6 +39,18 @@ pub fn push_cell(out: &mut String, v: f64) {
     }
 }
 
+/// [`fmt_cell`] of each value, comma-separated (no leading or trailing comma).
+pub fn cells(values: &[f64]) -> String {
+    let mut s = String::new();
+    for (i, &v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        push_cell(&mut s, v);
+    }
+    s
+}
+
 /// The header line of a trajectory CSV (with its newline).
 pub fn csv_header(columns: &[String]) -> String {
     let mut s = columns.join(",");

@@ -12,7 +12,7 @@
 use super::{Check, Report};
 use crate::experiments::digits::stats::Interval;
 use crate::experiments::digits::{self, ArmResult, Comparison, DigitsConfig, Grid};
-use crate::io::{fmt_cell, write_atomic};
+use crate::io::{cells, fmt_cell, write_atomic};
 use crate::objective::data::{self, digits as dd, Dataset};
 use crate::plot::{save_panels, Figure, Legend, Series, Style};
 use crate::spec::Spec;
@@ -302,7 +302,7 @@ fn arms_csv(c: &Comparison) -> String {
             fmt_cell(r.lr),
             c.best.contains(&i),
             r.runs.len(),
-            [
+            cells(&[
                 r.final_acc.mean,
                 r.final_acc.half,
                 r.steps_to.mean,
@@ -312,11 +312,7 @@ fn arms_csv(c: &Comparison) -> String {
                 r.auc.half,
                 r.final_loss.mean,
                 r.final_loss.half
-            ]
-            .iter()
-            .map(|v| fmt_cell(*v))
-            .collect::<Vec<_>>()
-            .join(",")
+            ])
         );
     }
     s
@@ -334,11 +330,7 @@ fn curves_csv(c: &Comparison) -> String {
                 "{},{},{st},{}",
                 r.label,
                 fmt_cell(r.lr),
-                [a.mean, a.lo(), a.hi(), l.mean, l.lo(), l.hi()]
-                    .iter()
-                    .map(|v| fmt_cell(*v))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                cells(&[a.mean, a.lo(), a.hi(), l.mean, l.lo(), l.hi()])
             );
         }
     }
@@ -353,7 +345,7 @@ fn grid_csv(g: &Grid) -> String {
         let _ = writeln!(
             s,
             "{}",
-            [
+            cells(&[
                 p.beta1,
                 p.beta2,
                 p.c,
@@ -366,11 +358,7 @@ fn grid_csv(g: &Grid) -> String {
                 p.auc.n as f64,
                 p.final_acc.mean,
                 p.final_acc.half
-            ]
-            .iter()
-            .map(|v| fmt_cell(*v))
-            .collect::<Vec<_>>()
-            .join(",")
+            ])
         );
     }
     s
