@@ -5,6 +5,7 @@
 //! * [`metrics`] — per-run reductions (`final_x`, `final_loss`, `diverged`, `steps_to_tol`,
 //!   `max_update`) computed without storing trajectories.
 //! * [`output`] — sharding, the durable append-only CSV with manifest, recovery and `merge`.
+//! * [`rows`] — the CSV text of a chunk's rows, formatted in parallel.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
 //! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
@@ -22,6 +23,7 @@ pub mod grid;
 pub mod job;
 pub mod metrics;
 pub mod output;
+pub mod rows;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};
 pub use job::{Engine, SweepJob, SweepSpec};
@@ -138,7 +140,7 @@ pub fn execute_chunks(
     progress(s.resumed, s.shard_points);
     let mut next = rec.next;
     let mut size = plan.min_chunk.max(1) as u64;
-    let mut buf = String::new();
+    let rows = rows::RowFormat::new(grid, &plan.metrics, plan.dim);
     while next < range.end {
         let clock = Instant::now();
         let r = next..(next + size).min(range.end);
@@ -148,34 +150,7 @@ pub fn execute_chunks(
             r.end - r.start,
             "chunk returned a wrong count"
         );
-        let rows: Vec<String> = results
-            .par_iter()
-            .enumerate()
-            .map(|(i, res)| {
-                let mut row = String::with_capacity(64);
-                let mut vals = vec![0.0; grid.axes.len()];
-                output::row_prefix(grid, r.start + i as u64, &mut vals, &mut row);
-                match res {
-                    Ok(m) => {
-                        m.write_fields(&plan.metrics, &mut row);
-                        row.push_str(",ok\n");
-                    }
-                    Err(_) => {
-                        for m in &plan.metrics {
-                            for _ in m.columns(plan.dim) {
-                                row.push(',');
-                            }
-                        }
-                        row.push_str(",invalid\n");
-                    }
-                }
-                row
-            })
-            .collect();
-        buf.clear();
-        for row in &rows {
-            buf.push_str(row);
-        }
+        let text = rows.rows(r.start, &results);
         for (i, res) in results.iter().enumerate() {
             if let Err(e) = res {
                 s.invalid += 1;
@@ -184,7 +159,7 @@ pub fn execute_chunks(
                 }
             }
         }
-        out.append(r.clone(), &buf)?;
+        out.append(r.clone(), &text)?;
         s.computed += r.end - r.start;
         next = r.end;
         progress(next - range.start, s.shard_points);

@@ -264,9 +264,18 @@ pub fn adam_1d_with(
             let tab2 = Table::new(&keys2, start..end, |[b, _], t| (1.0 - b.powf(t)).sqrt());
             let (bc1, bc2) = (&mut bc1[..end - start], &mut bc2[..end - start]);
             for (_, _, blk) in &mut blocks {
-                tab1.gather(|l| [blk.lr[l], blk.b1[l]], bc1);
-                tab2.gather(|l| [blk.b2[l], 0.0], bc2);
-                blk.run(isa, obj, start, bc1, bc2, o);
+                let key1 = |l: usize| [blk.lr[l], blk.b1[l]];
+                let key2 = |l: usize| [blk.b2[l], 0.0];
+                let n = end - start;
+                let f = match (tab1.uniform(key1, n), tab2.uniform(key2, n)) {
+                    (Some(r1), Some(r2)) => Factors::Uniform(r1, r2),
+                    _ => {
+                        tab1.gather(key1, bc1);
+                        tab2.gather(key2, bc2);
+                        Factors::Lanes(bc1, bc2)
+                    }
+                };
+                blk.run(isa, obj, start, f, o);
             }
             start = end;
             if start == steps {
@@ -316,21 +325,74 @@ impl Table {
         Table { keys, rows, steps }
     }
 
+    /// The row index of each lane's key.
+    fn rows_of(&self, key: impl Fn(usize) -> [f64; 2]) -> [usize; LANES] {
+        std::array::from_fn(|l| {
+            self.keys
+                .binary_search(&key(l).map(f64::to_bits))
+                .expect("every key of the task is in its table")
+        })
+    }
+
+    /// The first `n` entries of row `j`.
+    fn row(&self, j: usize, n: usize) -> &[f64] {
+        &self.rows[j * self.steps..j * self.steps + n]
+    }
+
+    /// The first `n` factors of the block's one key when all its lanes share it (the common
+    /// case: the start point varies fastest in a grid), else `None`.
+    fn uniform(&self, key: impl Fn(usize) -> [f64; 2], n: usize) -> Option<&[f64]> {
+        let js = self.rows_of(key);
+        js.iter().all(|&j| j == js[0]).then(|| self.row(js[0], n))
+    }
+
     /// Fills `out[k][l] = h(key(l), s + k + 1)` for the lanes of a block (step-major, so the
     /// writes are contiguous and each lane's row is read in order).
     fn gather(&self, key: impl Fn(usize) -> [f64; 2], out: &mut [[f64; LANES]]) {
-        let rows: [&[f64]; LANES] = std::array::from_fn(|l| {
-            let j = self
-                .keys
-                .binary_search(&key(l).map(f64::to_bits))
-                .expect("every key of the task is in its table");
-            &self.rows[j * self.steps..(j + 1) * self.steps]
-        });
+        let n = out.len();
+        let rows = self.rows_of(key).map(|j| self.row(j, n));
         for (k, o) in out.iter_mut().enumerate() {
             for (ol, row) in o.iter_mut().zip(&rows) {
                 *ol = row[k];
             }
         }
+    }
+}
+
+/// The step factors `−lr/(1 − β₁ᵗ)` and `√(1 − β₂ᵗ)` of a block over a window of steps.
+#[derive(Clone, Copy)]
+enum Factors<'a> {
+    /// `[k][l]`: step `k`, lane `l`.
+    Lanes(&'a [[f64; LANES]], &'a [[f64; LANES]]),
+    /// `[k]`: every lane has the same hyperparameters.
+    Uniform(&'a [f64], &'a [f64]),
+}
+
+/// A factor of lane `l` at step `k` of the window, read in the lane loop.
+trait Factor: Copy {
+    fn len(self) -> usize;
+    fn at(self, k: usize, l: usize) -> f64;
+}
+
+impl Factor for &[[f64; LANES]] {
+    #[inline(always)]
+    fn len(self) -> usize {
+        <[[f64; LANES]]>::len(self)
+    }
+    #[inline(always)]
+    fn at(self, k: usize, l: usize) -> f64 {
+        self[k][l]
+    }
+}
+
+impl Factor for &[f64] {
+    #[inline(always)]
+    fn len(self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline(always)]
+    fn at(self, k: usize, _: usize) -> f64 {
+        self[k]
     }
 }
 
@@ -379,23 +441,15 @@ impl Block {
     /// Runs the steps with the kernel compiled for `isa` (which the caller has checked the CPU
     /// supports; every build performs the same IEEE operations — Rust never fuses `a·b + c` —
     /// only wider).
-    fn run(
-        &mut self,
-        isa: Isa,
-        obj: Objective1d,
-        start: usize,
-        bc1: &[[f64; LANES]],
-        bc2: &[[f64; LANES]],
-        o: &MetricOptions,
-    ) {
+    fn run(&mut self, isa: Isa, obj: Objective1d, start: usize, f: Factors<'_>, o: &MetricOptions) {
         match isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Isa::supported` was checked when `isa` was chosen.
-            Isa::Avx512 => unsafe { self.run_avx512(obj, start, bc1, bc2, o) },
+            Isa::Avx512 => unsafe { self.run_avx512(obj, start, f, o) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Isa::Avx2 => unsafe { self.run_avx2(obj, start, bc1, bc2, o) },
-            _ => self.run_any(obj, start, bc1, bc2, o),
+            Isa::Avx2 => unsafe { self.run_avx2(obj, start, f, o) },
+            _ => self.run_any(obj, start, f, o),
         }
     }
 
@@ -405,11 +459,10 @@ impl Block {
         &mut self,
         obj: Objective1d,
         start: usize,
-        bc1: &[[f64; LANES]],
-        bc2: &[[f64; LANES]],
+        f: Factors<'_>,
         o: &MetricOptions,
     ) {
-        self.run_any(obj, start, bc1, bc2, o);
+        self.run_any(obj, start, f, o);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -418,51 +471,58 @@ impl Block {
         &mut self,
         obj: Objective1d,
         start: usize,
-        bc1: &[[f64; LANES]],
-        bc2: &[[f64; LANES]],
+        f: Factors<'_>,
         o: &MetricOptions,
     ) {
-        self.run_any(obj, start, bc1, bc2, o);
+        self.run_any(obj, start, f, o);
     }
 
     #[inline(always)]
-    fn run_any(
+    fn run_any(&mut self, obj: Objective1d, start: usize, f: Factors<'_>, o: &MetricOptions) {
+        match f {
+            Factors::Lanes(bc1, bc2) => self.on_objective(obj, start, bc1, bc2, o),
+            Factors::Uniform(bc1, bc2) => self.on_objective(obj, start, bc1, bc2, o),
+        }
+    }
+
+    #[inline(always)]
+    fn on_objective<F: Factor>(
         &mut self,
         obj: Objective1d,
         start: usize,
-        bc1: &[[f64; LANES]],
-        bc2: &[[f64; LANES]],
+        bc1: F,
+        bc2: F,
         o: &MetricOptions,
     ) {
         match (obj, o.tol_on) {
             (Objective1d::Quadratic { a, c }, TolOn::Grad) => {
-                self.steps::<false, _>(Quadratic { a, c }, start, bc1, bc2, o)
+                self.steps::<false, _, F>(Quadratic { a, c }, start, bc1, bc2, o)
             }
             (Objective1d::Quadratic { a, c }, TolOn::Gap) => {
-                self.steps::<true, _>(Quadratic { a, c }, start, bc1, bc2, o)
+                self.steps::<true, _, F>(Quadratic { a, c }, start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Grad) => {
-                self.steps::<false, _>(Rosen1d { c }, start, bc1, bc2, o)
+                self.steps::<false, _, F>(Rosen1d { c }, start, bc1, bc2, o)
             }
             (Objective1d::Rosen1d { c }, TolOn::Gap) => {
-                self.steps::<true, _>(Rosen1d { c }, start, bc1, bc2, o)
+                self.steps::<true, _, F>(Rosen1d { c }, start, bc1, bc2, o)
             }
         }
     }
 
     /// Steps `start+1 … start+W` of every lane (and the final observation when that is the last
-    /// step); `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1[k][l]`, `bc2[k][l]` hold `−lr/(1 − β₁ᵗ)` and
-    /// `√(1 − β₂ᵗ)` of lane `l` at `t = start + k + 1`. State lives in local arrays, the lane
+    /// step); `fg(θ) = (f(θ) − f*, f'(θ))`; `bc1.at(k, l)`, `bc2.at(k, l)` are `−lr/(1 − β₁ᵗ)`
+    /// and `√(1 − β₂ᵗ)` of lane `l` at `t = start + k + 1`. State lives in local arrays, the lane
     /// loop has no branches (selects only) and no calls (everything it uses is
     /// `#[inline(always)]`: a closure would be compiled without the caller's target features and
     /// called out of line), so it vectorises.
     #[inline(always)]
-    fn steps<const GAP: bool, G: Grad1d>(
+    fn steps<const GAP: bool, G: Grad1d, F: Factor>(
         &mut self,
         fg: G,
         start: usize,
-        bc1: &[[f64; LANES]],
-        bc2: &[[f64; LANES]],
+        bc1: F,
+        bc2: F,
         o: &MetricOptions,
     ) {
         let (tol, max_abs) = (o.tol, o.max_abs);
@@ -476,7 +536,8 @@ impl Block {
             w1[l] = 1.0 - b1[l];
             small[l] = w1[l].abs() < 0.5;
         }
-        for (k, (c1, c2)) in bc1.iter().zip(bc2).enumerate() {
+        let window = bc1.len().min(bc2.len());
+        for k in 0..window {
             let kf = (start + k) as f64;
             for l in 0..LANES {
                 let (f, g) = fg.fg(x[l]);
@@ -490,12 +551,12 @@ impl Block {
                     g - d * b1[l]
                 };
                 v[l] = v[l] * b2[l] + (1.0 - b2[l]) * g * g;
-                let neg_step = c1[l];
-                let denom = v[l].sqrt() / c2[l] + eps[l];
+                let neg_step = bc1.at(k, l);
+                let denom = v[l].sqrt() / bc2.at(k, l) + eps[l];
                 x[l] += neg_step * m[l] / denom;
             }
         }
-        let end = start + bc1.len();
+        let end = start + window;
         if end as u64 == o.steps {
             let kf = end as f64;
             for l in 0..LANES {

@@ -67,7 +67,13 @@ pub struct Grid {
     sample_text: Option<String>,
     len: u64,
     halton: Vec<HaltonDim>,
+    /// Cartesian only: each axis's values `Values::at(0..count)`, computed once (empty for an
+    /// axis of more than [`TABLE_MAX`] values, which is evaluated per point instead).
+    tables: Vec<Vec<f64>>,
 }
+
+/// Largest axis whose values a Cartesian [`Grid`] tabulates.
+const TABLE_MAX: u64 = 1 << 20;
 
 fn parse_target(key: &str) -> Result<Target> {
     let bad = || {
@@ -173,6 +179,16 @@ impl Grid {
                 "--grid: no axes in '{grid}' (expected key=lo:hi:count,…)"
             )));
         }
+        let tables = match sampling {
+            Sampling::Cartesian => axes
+                .iter()
+                .map(|a| match a.values.count() {
+                    Some(c) if c <= TABLE_MAX => (0..c).map(|i| a.values.at(i)).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            Sampling::Halton { .. } => Vec::new(),
+        };
         let (len, halton) = match sampling {
             Sampling::Cartesian => {
                 let mut len: u64 = 1;
@@ -193,6 +209,7 @@ impl Grid {
             sample_text: sample.map(|s| s.trim().to_string()),
             len,
             halton,
+            tables,
         })
     }
 
@@ -230,9 +247,13 @@ impl Grid {
         match self.sampling {
             Sampling::Cartesian => {
                 let mut rest = index;
-                for (a, o) in self.axes.iter().zip(out.iter_mut()).rev() {
+                for ((a, t), o) in self.axes.iter().zip(&self.tables).zip(out.iter_mut()).rev() {
                     let c = a.values.count().unwrap_or(1);
-                    *o = a.values.at(rest % c);
+                    let i = rest % c;
+                    *o = match t.get(i as usize) {
+                        Some(&v) => v,
+                        None => a.values.at(i),
+                    };
                     rest /= c;
                 }
             }

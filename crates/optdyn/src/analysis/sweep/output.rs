@@ -3,7 +3,7 @@
 //!
 //! File protocol. The manifest (`<csv>.manifest.json`) is written first, atomically; then the
 //! CSV with its header, atomically. After that the CSV only grows: each chunk of rows (in index
-//! order) is appended with one `write` and `fsync`ed. A kill at any moment therefore leaves the
+//! order) is appended and `fsync`ed. A kill at any moment therefore leaves the
 //! header, whole rows, and possibly one incomplete last row. [`recover`] keeps the longest prefix
 //! of rows that are complete (end in `\n`), have the expected next index, the expected number of
 //! fields, and axis values equal to those recomputed from the grid; everything after it is cut
@@ -21,7 +21,8 @@
 
 use super::checksum::{sums_path, verify, Chunk};
 use super::grid::Grid;
-use crate::io::{manifest_path, push_f64, write_atomic, write_json, OutputFile};
+use super::rows::RowFormat;
+use crate::io::{manifest_path, write_atomic, write_json, OutputFile};
 use crate::{Error, Result};
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
@@ -71,16 +72,6 @@ impl Shard {
     }
 }
 
-/// The row prefix `index,axis values` (no newline) of point `index`.
-pub(crate) fn row_prefix(grid: &Grid, index: u64, vals: &mut [f64], out: &mut String) {
-    grid.point_into(index, vals);
-    let _ = std::fmt::Write::write_fmt(out, format_args!("{index}"));
-    for v in vals.iter() {
-        out.push(',');
-        push_f64(out, *v);
-    }
-}
-
 /// What [`recover`] found in an existing CSV.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
@@ -111,6 +102,7 @@ pub fn scan(text: &[u8], header: &str, grid: &Grid, range: &Range<u64>) -> Resul
     let ncols = header.split(',').count();
     let mut pos = head.len();
     let mut next = range.start;
+    let rows = RowFormat::new(grid, &[], 0);
     let mut vals = vec![0.0; grid.axes.len()];
     let mut prefix = String::new();
     while next < range.end {
@@ -121,7 +113,7 @@ pub fn scan(text: &[u8], header: &str, grid: &Grid, range: &Range<u64>) -> Resul
             break;
         };
         prefix.clear();
-        row_prefix(grid, next, &mut vals, &mut prefix);
+        rows.prefix(next, &mut vals, &mut prefix);
         let ok = line.split(',').count() == ncols
             && line.starts_with(prefix.as_str())
             && line.as_bytes().get(prefix.len()) == Some(&b',')
@@ -402,14 +394,27 @@ impl Appender {
         ))
     }
 
-    /// Appends the whole rows `rows` (their CSV text `text`) with one write and syncs them to
-    /// disk, then their checksum line, synced too.
-    pub fn append(&mut self, rows: Range<u64>, text: &str) -> Result<()> {
+    /// Appends the whole rows `rows`, whose CSV text is the concatenation of `pieces`, and syncs
+    /// them to disk, then their checksum line, synced too.
+    pub fn append(&mut self, rows: Range<u64>, pieces: &[String]) -> Result<()> {
+        let mut crc = crc32fast::Hasher::new();
+        let mut bytes = 0;
+        for p in pieces {
+            self.file
+                .write_all(p.as_bytes())
+                .map_err(|e| Error::io(&self.path, e))?;
+            crc.update(p.as_bytes());
+            bytes += p.len() as u64;
+        }
         self.file
-            .write_all(text.as_bytes())
-            .and_then(|_| self.file.sync_data())
+            .sync_data()
             .map_err(|e| Error::io(&self.path, e))?;
-        let line = Chunk::of(rows, text.as_bytes()).line();
+        let line = Chunk {
+            rows: (rows.start, rows.end),
+            bytes,
+            crc: crc.finalize(),
+        }
+        .line();
         self.sums
             .write_all(line.as_bytes())
             .and_then(|_| self.sums.sync_data())
