@@ -337,6 +337,7 @@ def sweep(
     engine: str = "auto",
     threads: Optional[int] = None,
     chunk: int = 256,
+    format: str = "csv",
 ) -> Dict[str, Any]:
     """A grid of runs, one row of per-run metrics each, on all cores (the CLI's ``sweep``).
 
@@ -358,10 +359,13 @@ def sweep(
         engine: ``auto`` (batched 1-D Adam path when it applies, bit-identical) or ``generic``.
         threads: worker threads (default: all cores).
         chunk: smallest number of runs per durable append.
+        format: ``"csv"``, or ``"parquet"`` to also write the complete shard as Apache Parquet
+            beside the CSV (needs ``out``; read it with ``pandas.read_parquet`` or polars).
 
     Returns:
-        ``{"columns": {name: array}, "path", "points", "resumed", "computed", "invalid",
-        "first_invalid"}``; ``columns["status"]`` is a list of ``"ok"``/``"invalid"``.
+        ``{"columns": {name: array}, "path", "parquet", "points", "resumed", "computed",
+        "invalid", "first_invalid"}``; ``columns["status"]`` is a list of
+        ``"ok"``/``"invalid"``; ``parquet`` is the Parquet file's path or ``None``.
     """
     return _core.sweep(
         objective,
@@ -383,16 +387,22 @@ def sweep(
         engine,
         threads,
         chunk,
+        format,
     )
 
 
-def merge(inputs: Union[PathLike, Sequence[PathLike]], out: Optional[PathLike] = None) -> str:
+def merge(
+    inputs: Union[PathLike, Sequence[PathLike]],
+    out: Optional[PathLike] = None,
+    format: str = "csv",
+) -> str:
     """Join sweep shards (files or directories of ``shard-*-of-*.csv``) into one CSV, checking
     that every point is present exactly once; returns the merged file's path (default
-    ``results.csv`` beside the first input)."""
+    ``results.csv`` beside the first input). ``format="parquet"`` also writes the merged rows
+    as Apache Parquet beside it (``results.parquet``)."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
-    return _core.merge([os.fspath(p) for p in inputs], _path(out))
+    return _core.merge([os.fspath(p) for p in inputs], _path(out), format)
 
 
 def basins(

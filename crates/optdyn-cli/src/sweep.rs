@@ -75,6 +75,10 @@ pub struct SweepArgs {
     /// Smallest number of runs written per durable append.
     #[arg(long, default_value = "256", value_parser = crate::values::positive_count_usize)]
     pub chunk: usize,
+    /// `csv`, or `parquet`: also write the complete shard as Apache Parquet beside the CSV
+    /// (`results.parquet`; the CSV stays the journal that `--resume` and `merge` read).
+    #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
 }
 
 /// Arguments of `optdyn merge`.
@@ -86,6 +90,20 @@ pub struct MergeArgs {
     /// Merged CSV (default: `results.csv` in the first input directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// `csv`, or `parquet`: also write the merged rows as Apache Parquet beside the CSV.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
+}
+
+/// With `--format parquet`, converts the complete CSV `csv` of a grid with `axes` axes into the
+/// Parquet file beside it and says so.
+fn export(format: &str, csv: &std::path::Path, axes: usize) -> Result<()> {
+    if format == "parquet" {
+        let out = sweep::parquet::parquet_path(csv);
+        let rows = sweep::parquet::export(csv, &out, axes)?;
+        outln!("{}: {rows} rows (Apache Parquet)", out.display())?;
+    }
+    Ok(())
 }
 
 /// Runs `optdyn sweep`.
@@ -192,6 +210,7 @@ pub fn run(a: &SweepArgs) -> Result<u8> {
     if let Some((i, why)) = &summary.first_invalid {
         outln!("first invalid point: index {i}: {why}")?;
     }
+    export(&a.format, &summary.path, job.grid().axes.len())?;
     Ok(0)
 }
 
@@ -218,5 +237,6 @@ pub fn merge(a: &MergeArgs) -> Result<u8> {
         s.rows,
         s.shards
     )?;
+    export(&a.format, &out, s.axes)?;
     Ok(0)
 }

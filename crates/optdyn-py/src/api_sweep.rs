@@ -4,7 +4,8 @@
 use crate::convert;
 use crate::errors::{IntoPy, SpecError};
 use optdyn::analysis::sweep::{
-    merge as merge_shards, Engine, Grid, Metric, MetricOptions, Shard, SweepJob, SweepSpec, TolOn,
+    merge as merge_shards, parquet, Engine, Grid, Metric, MetricOptions, Shard, SweepJob,
+    SweepSpec, TolOn,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 
 /// A grid of runs, one row of metrics each; see `optdyn.sweep`.
 #[pyfunction]
-#[pyo3(signature = (objective, x0, optimizer, grid, model=None, integrator="rk4", sample=None, metric="final_loss", steps=1000, tol=1e-8, tol_on="grad", max_abs=1e12, max_loss=1e200, shard=None, out=None, resume=false, engine="auto", threads=None, chunk=256))]
+#[pyo3(signature = (objective, x0, optimizer, grid, model=None, integrator="rk4", sample=None, metric="final_loss", steps=1000, tol=1e-8, tol_on="grad", max_abs=1e12, max_loss=1e200, shard=None, out=None, resume=false, engine="auto", threads=None, chunk=256, format="csv"))]
 #[allow(clippy::too_many_arguments)]
 pub fn sweep<'py>(
     py: Python<'py>,
@@ -35,7 +36,14 @@ pub fn sweep<'py>(
     engine: &str,
     threads: Option<usize>,
     chunk: usize,
+    format: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let parquet = parquet_format(format)?;
+    if parquet && out.is_none() {
+        return Err(SpecError::new_err(
+            "format='parquet' needs out= (the directory the Parquet file is written to)",
+        ));
+    }
     let job = SweepJob::new(SweepSpec {
         objective: objective.into(),
         x0: convert::x0(x0)?,
@@ -82,6 +90,16 @@ pub fn sweep<'py>(
         pool.install(|| job.execute(dir.clone(), shard, resume, chunk, engine, &mut |_, _| {}))
     });
     let summary = summary.py()?;
+    let pq_path = match parquet {
+        true => {
+            let pq = parquet::parquet_path(&summary.path);
+            let axes = job.grid().axes.len();
+            py.detach(|| parquet::export(&summary.path, &pq, axes))
+                .py()?;
+            Some(pq.display().to_string())
+        }
+        false => None,
+    };
     let text = std::fs::read_to_string(&summary.path)?;
     let d = PyDict::new(py);
     d.set_item("columns", convert::csv_columns(py, &text)?)?;
@@ -99,6 +117,7 @@ pub fn sweep<'py>(
                 .unbind()
         },
     )?;
+    d.set_item("parquet", pq_path)?;
     d.set_item("points", summary.shard_points)?;
     d.set_item("resumed", summary.resumed)?;
     d.set_item("computed", summary.computed)?;
@@ -107,10 +126,28 @@ pub fn sweep<'py>(
     Ok(d)
 }
 
-/// Joins sweep shards into one CSV; see `optdyn.merge`.
+/// `csv` → false, `parquet` → true, anything else a `SpecError` naming the allowed values.
+fn parquet_format(format: &str) -> PyResult<bool> {
+    match format {
+        "csv" => Ok(false),
+        "parquet" => Ok(true),
+        other => Err(SpecError::new_err(format!(
+            "format must be 'csv' or 'parquet', got '{other}'"
+        ))),
+    }
+}
+
+/// Joins sweep shards into one CSV (and a Parquet file with `format="parquet"`); see
+/// `optdyn.merge`.
 #[pyfunction]
-#[pyo3(signature = (inputs, out=None))]
-pub fn merge(py: Python<'_>, inputs: Vec<PathBuf>, out: Option<PathBuf>) -> PyResult<String> {
+#[pyo3(signature = (inputs, out=None, format="csv"))]
+pub fn merge(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    out: Option<PathBuf>,
+    format: &str,
+) -> PyResult<String> {
+    let parquet = parquet_format(format)?;
     let first = inputs
         .first()
         .ok_or_else(|| SpecError::new_err("merge: give at least one shard file or directory"))?;
@@ -125,6 +162,13 @@ pub fn merge(py: Python<'_>, inputs: Vec<PathBuf>, out: Option<PathBuf>) -> PyRe
     let rebuild = |v: &serde_json::Value| {
         Grid::parse(v["grid"].as_str().unwrap_or_default(), v["sample"].as_str())
     };
-    py.detach(|| merge_shards(&inputs, &out, &rebuild)).py()?;
+    py.detach(|| {
+        let s = merge_shards(&inputs, &out, &rebuild)?;
+        if parquet {
+            parquet::export(&out, &parquet::parquet_path(&out), s.axes)?;
+        }
+        Ok::<_, optdyn::Error>(())
+    })
+    .py()?;
     Ok(out.display().to_string())
 }

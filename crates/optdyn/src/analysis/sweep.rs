@@ -6,6 +6,7 @@
 //!   `max_update`) computed without storing trajectories.
 //! * [`output`] — sharding, the durable append-only CSV with manifest, recovery and `merge`.
 //! * [`rows`] — the CSV text of a chunk's rows, formatted in parallel.
+//! * `parquet` (feature `parquet`) — Apache Parquet export of a complete shard or merge.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
 //! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
@@ -23,6 +24,8 @@ pub mod grid;
 pub mod job;
 pub mod metrics;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod rows;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};

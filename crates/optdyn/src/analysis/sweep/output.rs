@@ -434,6 +434,8 @@ pub struct MergeSummary {
     pub shards: u64,
     /// Number of rows written.
     pub rows: u64,
+    /// Number of grid axes (axis columns after `index`).
+    pub axes: usize,
 }
 
 fn shard_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -589,5 +591,9 @@ pub fn merge(
         serde_json::json!({"index": 0, "of": 1, "start": 0, "end": grid.len(), "merged_from": of});
     write_json(&manifest_path(out), &merged)?;
     tmp.finish()?;
-    Ok(MergeSummary { shards: of, rows })
+    Ok(MergeSummary {
+        shards: of,
+        rows,
+        axes: grid.axes.len(),
+    })
 }
