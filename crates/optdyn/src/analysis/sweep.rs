@@ -12,8 +12,9 @@
 //!
 //! [`execute`] ties them together: the points of a shard are processed in chunks in index
 //! order; each chunk is computed in parallel (rayon; results collected in index order, so the
-//! bytes written do not depend on the thread count or the chunk size), appended to the shard's
-//! CSV and synced before the next chunk starts.
+//! bytes written do not depend on the thread count or the chunk size), then appended to the
+//! shard's CSV and synced by a writer thread while the next chunk is computed (at most one chunk
+//! waits; chunks reach the file in index order).
 //!
 //! CSV columns: `index`, one column per axis (named by its key), the metric columns, `status`
 //! (`ok`, or `invalid` when the point's specs were rejected — its metric fields are then empty).
@@ -38,6 +39,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::Instant;
 
 /// Where and how a shard of a sweep is written.
@@ -118,7 +120,8 @@ pub fn manifest(grid: &Grid, plan: &Plan) -> Value {
 
 /// Runs the shard of `plan` with a chunk function: `chunk(range)` returns the results of the
 /// points `range` in index order. See [`execute`] for the per-point form.
-/// `progress(done, total)` is called after every chunk with counts within the shard.
+/// `progress(done, total)` is called (on the calling thread) once chunks are durable, with
+/// counts within the shard.
 pub fn execute_chunks(
     grid: &Grid,
     plan: &Plan,
@@ -144,32 +147,57 @@ pub fn execute_chunks(
     let mut next = rec.next;
     let mut size = plan.min_chunk.max(1) as u64;
     let rows = rows::RowFormat::new(grid, &plan.metrics, plan.dim);
-    while next < range.end {
-        let clock = Instant::now();
-        let r = next..(next + size).min(range.end);
-        let results = chunk(r.clone());
-        assert_eq!(
-            results.len() as u64,
-            r.end - r.start,
-            "chunk returned a wrong count"
-        );
-        let text = rows.rows(r.start, &results);
-        for (i, res) in results.iter().enumerate() {
-            if let Err(e) = res {
-                s.invalid += 1;
-                if s.first_invalid.is_none() {
-                    s.first_invalid = Some((r.start + i as u64, e.to_string()));
+    let (start, total) = (range.start, s.shard_points);
+    std::thread::scope(|scope| -> Result<()> {
+        // Chunk k + 1 is computed while chunk k is written and synced (in index order).
+        let (to_writer, pending) = mpsc::sync_channel::<(Range<u64>, Vec<String>)>(1);
+        let (written_tx, written) = mpsc::channel::<u64>();
+        let writer = scope.spawn(move || -> Result<()> {
+            for (r, text) in pending {
+                out.append(r.clone(), &text)?;
+                let _ = written_tx.send(r.end);
+            }
+            Ok(())
+        });
+        while next < range.end {
+            let clock = Instant::now();
+            let r = next..(next + size).min(range.end);
+            let results = chunk(r.clone());
+            assert_eq!(
+                results.len() as u64,
+                r.end - r.start,
+                "chunk returned a wrong count"
+            );
+            let text = rows.rows(r.start, &results);
+            for (i, res) in results.iter().enumerate() {
+                if let Err(e) = res {
+                    s.invalid += 1;
+                    if s.first_invalid.is_none() {
+                        s.first_invalid = Some((r.start + i as u64, e.to_string()));
+                    }
                 }
             }
+            if to_writer.send((r.clone(), text)).is_err() {
+                break; // the writer stopped on an error, returned below
+            }
+            s.computed += r.end - r.start;
+            next = r.end;
+            for end in written.try_iter() {
+                progress(end - start, total);
+            }
+            if clock.elapsed().as_secs_f64() < 0.2 && size < 1 << 20 {
+                size *= 2;
+            }
         }
-        out.append(r.clone(), &text)?;
-        s.computed += r.end - r.start;
-        next = r.end;
-        progress(next - range.start, s.shard_points);
-        if clock.elapsed().as_secs_f64() < 0.2 && size < 1 << 20 {
-            size *= 2;
+        drop(to_writer);
+        let result = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        for end in written.try_iter() {
+            progress(end - start, total);
         }
-    }
+        result
+    })?;
     Ok(s)
 }
 
