@@ -6,6 +6,7 @@
 //!   `max_update`) computed without storing trajectories.
 //! * [`output`] — sharding, the durable append-only CSV with manifest, recovery and `merge`.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
+//! * [`zoo`] — the batched engine for the other lanewise optimizers in small dimension.
 //! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
 //! [`execute`] ties them together: the points of a shard are processed in chunks in index
@@ -22,6 +23,7 @@ pub mod grid;
 pub mod job;
 pub mod metrics;
 pub mod output;
+pub mod zoo;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};
 pub use job::{Engine, SweepJob, SweepSpec};
@@ -212,3 +214,5 @@ pub fn execute(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_zoo;
