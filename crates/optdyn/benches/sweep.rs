@@ -1,11 +1,20 @@
-//! Sweep fast path: 10⁶ one-dimensional Adam runs × 200 steps (structure of arrays, rayon).
-//! Throughput is reported in optimizer steps per second (elements = runs × steps).
+//! Sweep fast paths: 10⁶ one-dimensional Adam runs × 200 steps (structure of arrays, rayon),
+//! and the zoo engine against the generic engine on 10⁵ two-dimensional SGD-with-momentum runs
+//! × 200 steps on Rosenbrock. Throughput is reported in optimizer steps per second
+//! (elements = runs × steps).
 //! Reference point (issue 5): numpy vectorised over runs does about 5.8·10⁷ steps/s on 2 cores.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use optdyn::analysis::sweep::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
+use optdyn::analysis::sweep::metrics::discrete_metrics;
+use optdyn::analysis::sweep::zoo::{run_lanes, ZooLanes};
 use optdyn::analysis::sweep::{Grid, MetricOptions, TolOn};
+use optdyn::objective::{self, Objective};
+use optdyn::optim::Sgd;
+use optdyn::run::Problem;
+use rayon::prelude::*;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 const STEPS: u64 = 200;
@@ -57,5 +66,56 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// 10⁵ runs: lr (10, log) × momentum (10) × x0[0] (1000) from `(x0[0], 1)`, each distinct
+/// optimizer built once, neighbouring runs sharing one (the grid's last axis is x0).
+fn zoo_lanes() -> ZooLanes<Sgd> {
+    let g = Grid::parse("lr=1e-4:1e-3:10:log,momentum=0:0.9:10,x0=-2:2:1000", None)
+        .expect("valid grid");
+    let mut l = ZooLanes::new(2);
+    for i in 0..g.len() {
+        let p = g.point(i).values;
+        if i % 1000 == 0 {
+            l.opts.push(Sgd::default().lr(p[0]).momentum(p[1]));
+        }
+        l.opt.push(l.opts.len() - 1);
+        l.x0.extend([p[2], 1.0]);
+    }
+    l
+}
+
+fn bench_zoo(c: &mut Criterion) {
+    let lanes = zoo_lanes();
+    let obj: Arc<dyn Objective> = Arc::from(objective::parse("rosenbrock", 2).expect("builtin"));
+    let o = MetricOptions {
+        steps: STEPS,
+        tol: 1e-6,
+        tol_on: TolOn::Grad,
+        max_abs: 1e12,
+        max_loss: 1e200,
+    };
+    let mut group = c.benchmark_group("sweep_zoo");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(lanes.len() as u64 * STEPS));
+    group.bench_function("sgd_momentum_rosenbrock2d_1e5x200/batched", |b| {
+        b.iter(|| black_box(run_lanes(obj.as_ref(), black_box(&lanes), &o).expect("valid")))
+    });
+    group.bench_function("sgd_momentum_rosenbrock2d_1e5x200/generic", |b| {
+        b.iter(|| {
+            let out: Vec<_> = (0..lanes.len())
+                .into_par_iter()
+                .map(|l| {
+                    let x0 = lanes.x0[2 * l..2 * l + 2].to_vec();
+                    let problem = Problem::shared(obj.clone(), x0).expect("valid x0");
+                    discrete_metrics(&problem, &lanes.opts[lanes.opt[l]], &o).expect("valid")
+                })
+                .collect();
+            black_box(out)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_zoo);
 criterion_main!(benches);
