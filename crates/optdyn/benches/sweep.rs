@@ -1,6 +1,7 @@
 //! Sweep fast paths: 10⁶ one-dimensional Adam runs × 200 steps (structure of arrays, rayon),
 //! and the zoo engine against the generic engine on 10⁵ two-dimensional SGD-with-momentum runs
-//! × 200 steps on Rosenbrock. Throughput is reported in optimizer steps per second
+//! × 200 steps on Rosenbrock, as library calls (`batched`, `generic`) and as whole sweeps
+//! writing their results file (`job_auto`, `job_generic`). Throughput is reported in optimizer steps per second
 //! (elements = runs × steps).
 //! Reference point (issue 5): numpy vectorised over runs does about 5.8·10⁷ steps/s on 2 cores.
 
@@ -8,7 +9,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use optdyn::analysis::sweep::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
 use optdyn::analysis::sweep::metrics::discrete_metrics;
 use optdyn::analysis::sweep::zoo::{run_lanes, ZooLanes};
-use optdyn::analysis::sweep::{Grid, MetricOptions, TolOn};
+use optdyn::analysis::sweep::{
+    Engine, Grid, Metric, MetricOptions, Shard, SweepJob, SweepSpec, TolOn,
+};
 use optdyn::objective::{self, Objective};
 use optdyn::optim::Sgd;
 use optdyn::run::Problem;
@@ -114,6 +117,37 @@ fn bench_zoo(c: &mut Criterion) {
             black_box(out)
         })
     });
+    let job = SweepJob::new(SweepSpec {
+        objective: "rosenbrock".into(),
+        x0: vec![0.0, 1.0],
+        optimizer: "sgd".into(),
+        model: None,
+        integrator: "rk4".into(),
+        grid: "lr=1e-4:1e-3:10:log,momentum=0:0.9:10,x0[0]=-2:2:1000".into(),
+        sample: None,
+        metrics: Metric::parse_list("final_x,final_loss,diverged,steps_to_tol,max_update")
+            .expect("valid metrics"),
+        options: o,
+    })
+    .expect("valid sweep");
+    for (name, engine) in [("job_auto", Engine::Auto), ("job_generic", Engine::Generic)] {
+        group.bench_function(format!("sgd_momentum_rosenbrock2d_1e5x200/{name}"), |b| {
+            b.iter(|| {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let s = job
+                    .execute(
+                        dir.path().to_path_buf(),
+                        Shard::WHOLE,
+                        false,
+                        4096,
+                        engine,
+                        &mut |_, _| {},
+                    )
+                    .expect("sweep runs");
+                black_box(s)
+            })
+        });
+    }
     group.finish();
 }
 

@@ -7,9 +7,10 @@
 //! body of `step`, the same `#[inline(always)]` function), so a batched run performs exactly the
 //! floating-point operations of `step` and its iterates are bit-identical to it.
 //!
-//! Not lanewise: `scalar-rmsprop` (one ν from the global ‖g‖² couples the coordinates), `kadam`
-//! (its 2k + 1 buffers grow with the level count k, beyond the fixed [`SLOTS`] layout) and `svag`
-//! (it mixes two gradient draws per step, [`Optimizer::gradient_mix`]).
+//! Not lanewise, so on the generic sweep engine: `scalar-rmsprop` (one ν from the global ‖g‖²
+//! couples the coordinates), `kadam` (granularity `group` couples a group's coordinates, and its
+//! 2k + 1 buffers exceed the fixed [`SLOTS`] layout) and `svag` (it mixes two gradient draws per
+//! step, [`Optimizer::gradient_mix`]).
 
 use super::{Optimizer, State};
 
