@@ -65,7 +65,8 @@ pub struct SweepArgs {
     /// Output directory.
     #[arg(long, default_value = "sweep")]
     pub out: PathBuf,
-    /// `auto` (the batched 1-D Adam path when it applies; bit-identical to `generic`) or
+    /// `auto` (a batched engine when one applies — the 1-D Adam kernel, or the lanewise zoo
+    /// engine for small runs on built-in objectives; bit-identical to `generic`) or
     /// `generic` (one run at a time through the optimizer and objective traits).
     #[arg(long, default_value = "auto")]
     pub engine: String,

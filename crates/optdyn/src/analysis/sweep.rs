@@ -8,6 +8,7 @@
 //! * [`rows`] — the CSV text of a chunk's rows, formatted in parallel.
 //! * `parquet` (feature `parquet`) — Apache Parquet export of a complete shard or merge.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
+//! * [`zoo`] — the batched engine for the other lanewise optimizers in small dimension.
 //! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
 //! [`execute`] ties them together: the points of a shard are processed in chunks in index
@@ -28,6 +29,7 @@ pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod rows;
+pub mod zoo;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};
 pub use job::{Engine, SweepJob, SweepSpec};
@@ -218,3 +220,5 @@ pub fn execute(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_zoo;

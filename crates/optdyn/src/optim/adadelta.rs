@@ -15,7 +15,9 @@
 //! Source: PyTorch `torch/optim/adadelta.py`; research notes §5.4.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{zip2, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.Adadelta`.
@@ -54,12 +56,7 @@ impl<F: Real> Optimizer<F> for Adadelta {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let gr = Grad::<F>::new(self.maximize, self.weight_decay);
-        let rho = F::of(self.rho);
-        let one_minus_rho = F::of(1.0 - self.rho);
-        let eps = F::of(self.eps);
-        let neg_lr = F::of(-self.lr);
+        let c = self.coef::<F>(state);
         let [v, u] = state.slots.as_mut_slice() else {
             panic!(
                 "adadelta: state has {} buffers, expected 2",
@@ -68,13 +65,62 @@ impl<F: Real> Optimizer<F> for Adadelta {
         };
         zip2(x, g, v, u, |x, g, v, u| {
             for (((x, &g), v), u) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(u.iter_mut()) {
-                let gt = gr.at(g, *x);
-                *v = *v * rho + one_minus_rho * gt * gt;
-                let std = (*v + eps).sqrt();
-                let delta = (*u + eps).sqrt() / std * gt;
-                *u = *u * rho + one_minus_rho * delta * delta;
-                *x = *x + neg_lr * delta;
+                c.at(x, g, v, u);
             }
         });
+    }
+}
+
+/// Per-step constants of the Adadelta update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    rho: F,
+    one_minus_rho: F,
+    eps: F,
+    neg_lr: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// The running averages `v`, `u` and `θ ← θ − γ Δ_t`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, v: &mut F, u: &mut F) {
+        let gt = self.gr.at(g, *x);
+        *v = *v * self.rho + self.one_minus_rho * gt * gt;
+        let std = (*v + self.eps).sqrt();
+        let delta = (*u + self.eps).sqrt() / std * gt;
+        *u = *u * self.rho + self.one_minus_rho * delta * delta;
+        *x = *x + self.neg_lr * delta;
+    }
+}
+
+impl Adadelta {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            rho: F::of(self.rho),
+            one_minus_rho: F::of(1.0 - self.rho),
+            eps: F::of(self.eps),
+            neg_lr: F::of(-self.lr),
+        }
+    }
+}
+
+impl Lanewise for Adadelta {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [v, u, _]: [&mut f64; SLOTS]) {
+        c.at(x, g, v, u);
     }
 }

@@ -14,7 +14,9 @@
 //! fills τ.) Source: PyTorch `torch/optim/adagrad.py`; research notes §5.2.
 
 use super::hyper::{ANY, NON_NEGATIVE};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{zip1, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.Adagrad`.
@@ -59,17 +61,59 @@ impl<F: Real> Optimizer<F> for Adagrad {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let t = state.step as f64;
-        let gr = Grad::<F>::new(self.maximize, self.weight_decay);
-        let neg_clr = F::of(-(self.lr / (1.0 + (t - 1.0) * self.lr_decay)));
-        let eps = F::of(self.eps);
+        let c = self.coef::<F>(state);
         zip1(x, g, &mut state.slots[0], |x, g, s| {
             for ((x, &g), s) in x.iter_mut().zip(g).zip(s.iter_mut()) {
-                let gt = gr.at(g, *x);
-                *s = *s + gt * gt;
-                *x = *x + neg_clr * gt / (s.sqrt() + eps);
+                c.at(x, g, s);
             }
         });
+    }
+}
+
+/// Per-step constants of the AdaGrad update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    neg_clr: F,
+    eps: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// `S ← S + g_t²`, `θ ← θ − γ̃_t g_t / (√S + ε)`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, s: &mut F) {
+        let gt = self.gr.at(g, *x);
+        *s = *s + gt * gt;
+        *x = *x + self.neg_clr * gt / (s.sqrt() + self.eps);
+    }
+}
+
+impl Adagrad {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        let t = state.step as f64;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            neg_clr: F::of(-(self.lr / (1.0 + (t - 1.0) * self.lr_decay))),
+            eps: F::of(self.eps),
+        }
+    }
+}
+
+impl Lanewise for Adagrad {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [s, ..]: [&mut f64; SLOTS]) {
+        c.at(x, g, s);
     }
 }

@@ -18,9 +18,11 @@
 //! Source: PyTorch `torch/optim/adam.py`, `adamw.py`; research notes §5.5–5.6.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{lerp, maximum, zip2, zip3, Grad, Optimizer, Real, State};
 use crate::isa::Isa;
 use crate::spec::ParamInfo;
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.Adam` (`decoupled_weight_decay = false`, [`Adam::default`]) or
@@ -97,7 +99,7 @@ impl Adam {
 
 /// Per-step constants of the Adam update.
 #[derive(Clone, Copy)]
-struct Coef<F> {
+pub struct Coef<F> {
     gr: Grad<F>,
     /// Decoupled decay factor 1 − γλ (applied only when `decay`).
     shrink: F,
@@ -110,6 +112,8 @@ struct Coef<F> {
     bc2_sqrt: F,
     eps: F,
     neg_step: F,
+    /// AMSGrad (the loops of [`Optimizer::step`] read it from the slot layout).
+    ams: bool,
 }
 
 impl<F: Real> Coef<F> {
@@ -141,14 +145,28 @@ impl<F: Real> Coef<F> {
     fn apply(&self, x: F, m: F, v: F) -> F {
         x + self.neg_step * m / (v.sqrt() / self.bc2_sqrt + self.eps)
     }
+
+    /// One coordinate of the Adam update.
+    #[inline(always)]
+    fn at<const PLAIN: bool>(&self, x: &mut F, g: F, m: &mut F, v: &mut F) {
+        let xd = self.moments::<PLAIN>(*x, g, m, v);
+        *x = self.apply(xd, *m, *v);
+    }
+
+    /// One coordinate of the AMSGrad update.
+    #[inline(always)]
+    fn at_ams<const PLAIN: bool>(&self, x: &mut F, g: F, m: &mut F, v: &mut F, vmax: &mut F) {
+        let xd = self.moments::<PLAIN>(*x, g, m, v);
+        *vmax = maximum(*vmax, *v);
+        *x = self.apply(xd, *m, *vmax);
+    }
 }
 
 /// The Adam update over matching chunks of θ, g, m, v.
 #[inline(always)]
 fn sweep<F: Real, const PLAIN: bool>(c: &Coef<F>, x: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
     for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-        let xd = c.moments::<PLAIN>(*x, g, m, v);
-        *x = c.apply(xd, *m, *v);
+        c.at::<PLAIN>(x, g, m, v);
     }
 }
 
@@ -214,9 +232,7 @@ fn sweep_ams<F: Real, const PLAIN: bool>(
         .zip(v.iter_mut())
         .zip(vmax.iter_mut());
     for ((((x, &g), m), v), vmax) in it {
-        let xd = c.moments::<PLAIN>(*x, g, m, v);
-        *vmax = maximum(*vmax, *v);
-        *x = c.apply(xd, *m, *vmax);
+        c.at_ams::<PLAIN>(x, g, m, v, vmax);
     }
 }
 
@@ -276,28 +292,7 @@ impl Adam {
 
     /// The step with the element loop built for `isa`, which the CPU supports.
     fn step_with<F: Real>(&self, isa: Isa, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let t = state.step as f64;
-        let bc1 = 1.0 - self.beta1.powf(t);
-        let bc2 = 1.0 - self.beta2.powf(t);
-        let l2 = if self.decoupled_weight_decay {
-            0.0
-        } else {
-            self.weight_decay
-        };
-        let c = Coef {
-            gr: Grad::<F>::new(self.maximize, l2),
-            shrink: F::of(1.0 - self.lr * self.weight_decay),
-            decay: self.decoupled_weight_decay && self.weight_decay != 0.0,
-            w1: F::of(1.0 - self.beta1),
-            beta1: F::of(self.beta1),
-            lerp_small: (1.0 - self.beta1).abs() < 0.5,
-            beta2: F::of(self.beta2),
-            one_minus_beta2: F::of(1.0 - self.beta2),
-            bc2_sqrt: F::of(bc2.sqrt()),
-            eps: F::of(self.eps),
-            neg_step: F::of(-(self.lr / bc1)),
-        };
+        let c = self.coef::<F>(state);
         match (state.slots.as_mut_slice(), c.plain()) {
             ([m, v], true) => zip2(x, g, m, v, |x, g, m, v| {
                 sweep_on::<F, true>(isa, &c, x, g, m, v)
@@ -315,6 +310,58 @@ impl Adam {
                 "adam: state has {} buffers, expected 2 or 3",
                 state.slots.len()
             ),
+        }
+    }
+}
+
+impl Adam {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        let t = state.step as f64;
+        let bc1 = 1.0 - self.beta1.powf(t);
+        let bc2 = 1.0 - self.beta2.powf(t);
+        let l2 = if self.decoupled_weight_decay {
+            0.0
+        } else {
+            self.weight_decay
+        };
+        Coef {
+            gr: Grad::<F>::new(self.maximize, l2),
+            shrink: F::of(1.0 - self.lr * self.weight_decay),
+            decay: self.decoupled_weight_decay && self.weight_decay != 0.0,
+            w1: F::of(1.0 - self.beta1),
+            beta1: F::of(self.beta1),
+            lerp_small: (1.0 - self.beta1).abs() < 0.5,
+            beta2: F::of(self.beta2),
+            one_minus_beta2: F::of(1.0 - self.beta2),
+            bc2_sqrt: F::of(bc2.sqrt()),
+            eps: F::of(self.eps),
+            neg_step: F::of(-(self.lr / bc1)),
+            ams: self.amsgrad,
+        }
+    }
+}
+
+impl Lanewise for Adam {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    /// The slots are `[m, v]` or (AMSGrad) `[m, v, v_max]`.
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [m, v, vmax]: [&mut f64; SLOTS]) {
+        match (c.ams, c.plain()) {
+            (false, true) => c.at::<true>(x, g, m, v),
+            (false, false) => c.at::<false>(x, g, m, v),
+            (true, true) => c.at_ams::<true>(x, g, m, v, vmax),
+            (true, false) => c.at_ams::<false>(x, g, m, v, vmax),
         }
     }
 }

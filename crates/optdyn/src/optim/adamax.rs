@@ -14,7 +14,9 @@
 //! Source: PyTorch `torch/optim/adamax.py`; research notes §5.7.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{lerp, maximum, zip2, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.Adamax`.
@@ -63,15 +65,7 @@ impl<F: Real> Optimizer<F> for Adamax {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let t = state.step as f64;
-        let gr = Grad::<F>::new(self.maximize, self.weight_decay);
-        let w1 = F::of(1.0 - self.beta1);
-        let b1 = F::of(self.beta1);
-        let small = (1.0 - self.beta1).abs() < 0.5;
-        let b2 = F::of(self.beta2);
-        let eps = F::of(self.eps);
-        let neg_clr = F::of(-(self.lr / (1.0 - self.beta1.powf(t))));
+        let c = self.coef::<F>(state);
         let [m, u] = state.slots.as_mut_slice() else {
             panic!(
                 "adamax: state has {} buffers, expected 2",
@@ -80,11 +74,65 @@ impl<F: Real> Optimizer<F> for Adamax {
         };
         zip2(x, g, m, u, |x, g, m, u| {
             for (((x, &g), m), u) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(u.iter_mut()) {
-                let gt = gr.at(g, *x);
-                *m = lerp(*m, gt, w1, b1, small);
-                *u = maximum(*u * b2, gt.abs() + eps);
-                *x = *x + neg_clr * *m / *u;
+                c.at(x, g, m, u);
             }
         });
+    }
+}
+
+/// Per-step constants of the AdaMax update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    w1: F,
+    b1: F,
+    small: bool,
+    b2: F,
+    eps: F,
+    neg_clr: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// `m`, `u` and `θ ← θ − (γ/(1 − β₁^t)) m/u`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, m: &mut F, u: &mut F) {
+        let gt = self.gr.at(g, *x);
+        *m = lerp(*m, gt, self.w1, self.b1, self.small);
+        *u = maximum(*u * self.b2, gt.abs() + self.eps);
+        *x = *x + self.neg_clr * *m / *u;
+    }
+}
+
+impl Adamax {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        let t = state.step as f64;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            w1: F::of(1.0 - self.beta1),
+            b1: F::of(self.beta1),
+            small: (1.0 - self.beta1).abs() < 0.5,
+            b2: F::of(self.beta2),
+            eps: F::of(self.eps),
+            neg_clr: F::of(-(self.lr / (1.0 - self.beta1.powf(t)))),
+        }
+    }
+}
+
+impl Lanewise for Adamax {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [m, u, _]: [&mut f64; SLOTS]) {
+        c.at(x, g, m, u);
     }
 }

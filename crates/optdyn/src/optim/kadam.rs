@@ -29,6 +29,9 @@
 //!
 //! `granularity=` is a `;`-list of `coord | group`, one per level (a single entry applies to all
 //! levels ≥ 2; level 1 defaults to `coord`); `groups=` gives group sizes (default: one group).
+//!
+//! Not [`crate::optim::Lanewise`] (stays on the generic sweep engine): granularity `group` couples
+//! the coordinates of a group, and its 2k + 1 buffers exceed the batched slot layout.
 
 use super::{Optimizer, Real, State};
 use crate::spec::{check, ParamInfo, Spec};

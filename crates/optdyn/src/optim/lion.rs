@@ -14,7 +14,9 @@
 //! Continuous limit for fixed β, η → 0: θ' = −sign(∇f) − λθ. Research notes §5.10.
 
 use super::hyper::{ANY, NON_NEGATIVE, UNIT_CLOSED_OPEN};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{zip1, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// Lion (EvoLved Sign Momentum).
@@ -73,23 +75,70 @@ impl<F: Real> Optimizer<F> for Lion {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let gr = Grad::<F>::new(self.maximize, 0.0);
-        let decay = self.weight_decay != 0.0;
-        let shrink = F::of(1.0 - self.lr * self.weight_decay);
-        let neg_lr = F::of(-self.lr);
-        let b1 = F::of(self.beta1);
-        let omb1 = F::of(1.0 - self.beta1);
-        let b2 = F::of(self.beta2);
-        let omb2 = F::of(1.0 - self.beta2);
+        let c = self.coef::<F>(state);
         zip1(x, g, &mut state.slots[0], |x, g, m| {
             for ((x, &g), m) in x.iter_mut().zip(g).zip(m.iter_mut()) {
-                let gt = gr.at(g, *x);
-                let c = *m * b1 + omb1 * gt;
-                let xd = if decay { *x * shrink } else { *x };
-                *x = xd + neg_lr * sign(c);
-                *m = *m * b2 + omb2 * gt;
+                c.at(x, g, m);
             }
         });
+    }
+}
+
+/// Per-step constants of the Lion update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    decay: bool,
+    shrink: F,
+    neg_lr: F,
+    b1: F,
+    omb1: F,
+    b2: F,
+    omb2: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// `θ ← θ(1 − ηλ) − η sign(β₁m + (1 − β₁)g_t)`, then `m ← β₂m + (1 − β₂)g_t`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, m: &mut F) {
+        let gt = self.gr.at(g, *x);
+        let c = *m * self.b1 + self.omb1 * gt;
+        let xd = if self.decay { *x * self.shrink } else { *x };
+        *x = xd + self.neg_lr * sign(c);
+        *m = *m * self.b2 + self.omb2 * gt;
+    }
+}
+
+impl Lion {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, 0.0),
+            decay: self.weight_decay != 0.0,
+            shrink: F::of(1.0 - self.lr * self.weight_decay),
+            neg_lr: F::of(-self.lr),
+            b1: F::of(self.beta1),
+            omb1: F::of(1.0 - self.beta1),
+            b2: F::of(self.beta2),
+            omb2: F::of(1.0 - self.beta2),
+        }
+    }
+}
+
+impl Lanewise for Lion {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [m, ..]: [&mut f64; SLOTS]) {
+        c.at(x, g, m);
     }
 }

@@ -16,7 +16,9 @@
 //! Source: PyTorch `torch/optim/nadam.py`; research notes §5.8.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{lerp, zip2, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.NAdam`.
@@ -78,43 +80,94 @@ impl<F: Real> Optimizer<F> for NAdam {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let t = state.step as f64;
-        let bc2 = F::of(1.0 - self.beta2.powf(t));
-        let mu = self.mu(t);
-        let mu_next = self.mu(t + 1.0);
-        state.scalars[0] *= mu;
-        let prod = state.scalars[0];
-        let prod_next = prod * mu_next;
-        let decay = self.decoupled_weight_decay && self.weight_decay != 0.0;
-        let l2 = if self.decoupled_weight_decay {
-            0.0
-        } else {
-            self.weight_decay
-        };
-        let gr = Grad::<F>::new(self.maximize, l2);
-        let shrink = F::of(1.0 - self.lr * self.weight_decay);
-        let w1 = F::of(1.0 - self.beta1);
-        let b1 = F::of(self.beta1);
-        let small = (1.0 - self.beta1).abs() < 0.5;
-        let b2 = F::of(self.beta2);
-        let omb2 = F::of(1.0 - self.beta2);
-        let eps = F::of(self.eps);
-        let cg = F::of(-self.lr * (1.0 - mu) / (1.0 - prod));
-        let cm = F::of((-self.lr * mu_next) / (1.0 - prod_next));
+        let c = self.coef::<F>(state);
         let [m, v] = state.slots.as_mut_slice() else {
             panic!("nadam: state has {} buffers, expected 2", state.slots.len());
         };
         zip2(x, g, m, v, |x, g, m, v| {
             for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let xd = if decay { *x * shrink } else { *x };
-                let gt = gr.at(g, xd);
-                *m = lerp(*m, gt, w1, b1, small);
-                *v = *v * b2 + omb2 * gt * gt;
-                let d = (*v / bc2).sqrt() + eps;
-                let x1 = xd + cg * gt / d;
-                *x = x1 + cm * *m / d;
+                c.at(x, g, m, v);
             }
         });
+    }
+}
+
+/// Per-step constants of the NAdam update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    bc2: F,
+    decay: bool,
+    gr: Grad<F>,
+    shrink: F,
+    w1: F,
+    b1: F,
+    small: bool,
+    b2: F,
+    omb2: F,
+    eps: F,
+    cg: F,
+    cm: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// The moments and `θ ← θ − γ(1 − μ_t)/(1 − Π_t)·g_t/d_t − γμ_{t+1}/(1 − Π_{t+1})·m_t/d_t`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, m: &mut F, v: &mut F) {
+        let xd = if self.decay { *x * self.shrink } else { *x };
+        let gt = self.gr.at(g, xd);
+        *m = lerp(*m, gt, self.w1, self.b1, self.small);
+        *v = *v * self.b2 + self.omb2 * gt * gt;
+        let d = (*v / self.bc2).sqrt() + self.eps;
+        let x1 = xd + self.cg * gt / d;
+        *x = x1 + self.cm * *m / d;
+    }
+}
+
+impl NAdam {
+    /// The constants of the next step; advances the step count and Π_t.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        let t = state.step as f64;
+        let mu = self.mu(t);
+        let mu_next = self.mu(t + 1.0);
+        state.scalars[0] *= mu;
+        let prod = state.scalars[0];
+        let prod_next = prod * mu_next;
+        let l2 = if self.decoupled_weight_decay {
+            0.0
+        } else {
+            self.weight_decay
+        };
+        Coef {
+            bc2: F::of(1.0 - self.beta2.powf(t)),
+            decay: self.decoupled_weight_decay && self.weight_decay != 0.0,
+            gr: Grad::<F>::new(self.maximize, l2),
+            shrink: F::of(1.0 - self.lr * self.weight_decay),
+            w1: F::of(1.0 - self.beta1),
+            b1: F::of(self.beta1),
+            small: (1.0 - self.beta1).abs() < 0.5,
+            b2: F::of(self.beta2),
+            omb2: F::of(1.0 - self.beta2),
+            eps: F::of(self.eps),
+            cg: F::of(-self.lr * (1.0 - mu) / (1.0 - prod)),
+            cm: F::of((-self.lr * mu_next) / (1.0 - prod_next)),
+        }
+    }
+}
+
+impl Lanewise for NAdam {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [m, v, _]: [&mut f64; SLOTS]) {
+        c.at(x, g, m, v);
     }
 }

@@ -15,7 +15,9 @@
 //! momentum being 0). Default lr 1e-3.
 
 use super::hyper::{ANY, NON_NEGATIVE};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// Nesterov's accelerated gradient with momentum `k/(k + 3)`.
@@ -48,18 +50,60 @@ impl<F: Real> Optimizer<F> for NagC {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        let k = state.step as f64;
-        state.step += 1;
-        let gr = Grad::<F>::new(self.maximize, 0.0);
-        let beta = F::of(k / (k + 3.0));
-        let s = F::of(self.lr);
-        // y_0 = x_0 is never read: the first momentum k/(k + 3) is 0.
+        let c = self.coef::<F>(state);
         let y = &mut state.slots[0];
         for ((x, &g), y) in x.iter_mut().zip(g).zip(y.iter_mut()) {
-            let y_next = *x - s * gr.at(g, *x);
-            *x = y_next + beta * (y_next - *y);
-            *y = y_next;
+            c.at(x, g, y);
         }
+    }
+}
+
+/// Per-step constants of the NAG-C update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    beta: F,
+    s: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// `y_{k+1} = x_k − s g`, `x_{k+1} = y_{k+1} + k/(k + 3)·(y_{k+1} − y_k)`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, y: &mut F) {
+        let y_next = *x - self.s * self.gr.at(g, *x);
+        *x = y_next + self.beta * (y_next - *y);
+        *y = y_next;
+    }
+}
+
+impl NagC {
+    /// The constants of the next step; advances the step count. `y_0 = x_0` is never read: the
+    /// first momentum k/(k + 3) is 0.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        let k = state.step as f64;
+        state.step += 1;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, 0.0),
+            beta: F::of(k / (k + 3.0)),
+            s: F::of(self.lr),
+        }
+    }
+}
+
+impl Lanewise for NagC {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [y, ..]: [&mut f64; SLOTS]) {
+        c.at(x, g, y);
     }
 }
 

@@ -21,7 +21,9 @@
 //! Source: PyTorch `torch/optim/radam.py`; research notes §5.9.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED_OPEN};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{lerp, zip2, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.RAdam`.
@@ -95,44 +97,97 @@ impl<F: Real> Optimizer<F> for RAdam {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let t = state.step as f64;
-        let bc1 = F::of(1.0 - self.beta1.powf(t));
-        let bc2_sqrt = F::of((1.0 - self.beta2.powf(t)).sqrt());
-        let rect = self.rectification(t);
-        let adapt = rect.is_some();
-        let r = F::of(rect.unwrap_or(1.0));
-        let decay = self.decoupled_weight_decay && self.weight_decay != 0.0;
-        let l2 = if self.decoupled_weight_decay {
-            0.0
-        } else {
-            self.weight_decay
-        };
-        let gr = Grad::<F>::new(self.maximize, l2);
-        let shrink = F::of(1.0 - self.lr * self.weight_decay);
-        let w1 = F::of(1.0 - self.beta1);
-        let b1 = F::of(self.beta1);
-        let small = (1.0 - self.beta1).abs() < 0.5;
-        let b2 = F::of(self.beta2);
-        let omb2 = F::of(1.0 - self.beta2);
-        let eps = F::of(self.eps);
-        let lr = F::of(self.lr);
+        let c = self.coef::<F>(state);
         let [m, v] = state.slots.as_mut_slice() else {
             panic!("radam: state has {} buffers, expected 2", state.slots.len());
         };
         zip2(x, g, m, v, |x, g, m, v| {
             for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let xd = if decay { *x * shrink } else { *x };
-                let gt = gr.at(g, xd);
-                *m = lerp(*m, gt, w1, b1, small);
-                *v = *v * b2 + omb2 * gt * gt;
-                let step = *m / bc1 * lr;
-                *x = if adapt {
-                    xd - step * (bc2_sqrt / (v.sqrt() + eps)) * r
-                } else {
-                    xd - step
-                };
+                c.at(x, g, m, v);
             }
         });
+    }
+}
+
+/// Per-step constants of the RAdam update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    bc1: F,
+    bc2_sqrt: F,
+    adapt: bool,
+    r: F,
+    decay: bool,
+    gr: Grad<F>,
+    shrink: F,
+    w1: F,
+    b1: F,
+    small: bool,
+    b2: F,
+    omb2: F,
+    eps: F,
+    lr: F,
+}
+
+impl<F: Real> Coef<F> {
+    /// The moments and `θ ← θ − m̂_t γ l_t r_t` (ρ_t > 5) or `θ − m̂_t γ`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, m: &mut F, v: &mut F) {
+        let xd = if self.decay { *x * self.shrink } else { *x };
+        let gt = self.gr.at(g, xd);
+        *m = lerp(*m, gt, self.w1, self.b1, self.small);
+        *v = *v * self.b2 + self.omb2 * gt * gt;
+        let step = *m / self.bc1 * self.lr;
+        *x = if self.adapt {
+            xd - step * (self.bc2_sqrt / (v.sqrt() + self.eps)) * self.r
+        } else {
+            xd - step
+        };
+    }
+}
+
+impl RAdam {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        let t = state.step as f64;
+        let rect = self.rectification(t);
+        let l2 = if self.decoupled_weight_decay {
+            0.0
+        } else {
+            self.weight_decay
+        };
+        Coef {
+            bc1: F::of(1.0 - self.beta1.powf(t)),
+            bc2_sqrt: F::of((1.0 - self.beta2.powf(t)).sqrt()),
+            adapt: rect.is_some(),
+            r: F::of(rect.unwrap_or(1.0)),
+            decay: self.decoupled_weight_decay && self.weight_decay != 0.0,
+            gr: Grad::<F>::new(self.maximize, l2),
+            shrink: F::of(1.0 - self.lr * self.weight_decay),
+            w1: F::of(1.0 - self.beta1),
+            b1: F::of(self.beta1),
+            small: (1.0 - self.beta1).abs() < 0.5,
+            b2: F::of(self.beta2),
+            omb2: F::of(1.0 - self.beta2),
+            eps: F::of(self.eps),
+            lr: F::of(self.lr),
+        }
+    }
+}
+
+impl Lanewise for RAdam {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [m, v, _]: [&mut f64; SLOTS]) {
+        c.at(x, g, m, v);
     }
 }

@@ -15,7 +15,9 @@
 //! α = 0.99, ε = 1e-8, μ = 0, λ = 0. Source: PyTorch `torch/optim/rmsprop.py`; notes §5.3.
 
 use super::hyper::{ANY, NON_NEGATIVE, POSITIVE, UNIT_CLOSED};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{lerp, zip1, zip2, zip3, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.RMSprop`.
@@ -39,12 +41,16 @@ crate::hyperparameters! {
 
 /// Per-step constants of the RMSprop update.
 #[derive(Clone, Copy)]
-struct Coef<F> {
+pub struct Coef<F> {
     gr: Grad<F>,
     alpha: F,
     one_minus_alpha: F,
     lerp_small: bool,
     eps: F,
+    neg_lr: F,
+    mu: F,
+    heavy: bool,
+    centered: bool,
 }
 
 impl<F: Real> Coef<F> {
@@ -61,6 +67,60 @@ impl<F: Real> Coef<F> {
             None => v.sqrt(),
         };
         (gt, root + self.eps)
+    }
+
+    /// One coordinate: `v`, then (centered) `ḡ`, then (μ > 0) the buffer `b`, and `θ`.
+    #[inline(always)]
+    fn at(&self, x: &mut F, g: F, v: &mut F, b: Option<&mut F>, gavg: Option<&mut F>) {
+        let (gt, d) = self.denom(g, *x, v, gavg);
+        match b {
+            Some(b) => {
+                *b = *b * self.mu + gt / d;
+                *x = *x + self.neg_lr * *b;
+            }
+            None => *x = *x + self.neg_lr * gt / d,
+        }
+    }
+}
+
+impl RmsProp {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        state.step += 1;
+        Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            alpha: F::of(self.alpha),
+            one_minus_alpha: F::of(1.0 - self.alpha),
+            lerp_small: (1.0 - self.alpha).abs() < 0.5,
+            eps: F::of(self.eps),
+            neg_lr: F::of(-self.lr),
+            mu: F::of(self.momentum),
+            heavy: self.momentum > 0.0,
+            centered: self.centered,
+        }
+    }
+}
+
+impl Lanewise for RmsProp {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    /// The slots are `[v]`, `[v, b]`, `[v, g_avg]` or `[v, b, g_avg]` ([`Optimizer::slot_names`]).
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [v, s1, s2]: [&mut f64; SLOTS]) {
+        match (c.heavy, c.centered) {
+            (false, false) => c.at(x, g, v, None, None),
+            (true, false) => c.at(x, g, v, Some(s1), None),
+            (false, true) => c.at(x, g, v, None, Some(s1)),
+            (true, true) => c.at(x, g, v, Some(s1), Some(s2)),
+        }
     }
 }
 
@@ -90,34 +150,21 @@ impl<F: Real> Optimizer<F> for RmsProp {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        state.step += 1;
-        let c = Coef {
-            gr: Grad::<F>::new(self.maximize, self.weight_decay),
-            alpha: F::of(self.alpha),
-            one_minus_alpha: F::of(1.0 - self.alpha),
-            lerp_small: (1.0 - self.alpha).abs() < 0.5,
-            eps: F::of(self.eps),
-        };
-        let neg_lr = F::of(-self.lr);
-        let mu = F::of(self.momentum);
+        let c = self.coef::<F>(state);
         match state.slots.as_mut_slice() {
             [v] => zip1(x, g, v, |x, g, v| {
                 for ((x, &g), v) in x.iter_mut().zip(g).zip(v.iter_mut()) {
-                    let (gt, d) = c.denom(g, *x, v, None);
-                    *x = *x + neg_lr * gt / d;
+                    c.at(x, g, v, None, None);
                 }
             }),
-            [v, b] if self.momentum > 0.0 => zip2(x, g, v, b, |x, g, v, b| {
+            [v, b] if c.heavy => zip2(x, g, v, b, |x, g, v, b| {
                 for (((x, &g), v), b) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(b.iter_mut()) {
-                    let (gt, d) = c.denom(g, *x, v, None);
-                    *b = *b * mu + gt / d;
-                    *x = *x + neg_lr * *b;
+                    c.at(x, g, v, Some(b), None);
                 }
             }),
             [v, a] => zip2(x, g, v, a, |x, g, v, a| {
                 for (((x, &g), v), a) in x.iter_mut().zip(g).zip(v.iter_mut()).zip(a.iter_mut()) {
-                    let (gt, d) = c.denom(g, *x, v, Some(a));
-                    *x = *x + neg_lr * gt / d;
+                    c.at(x, g, v, None, Some(a));
                 }
             }),
             [v, b, a] => zip3(x, g, v, b, a, |x, g, v, b, a| {
@@ -128,9 +175,7 @@ impl<F: Real> Optimizer<F> for RmsProp {
                     .zip(b.iter_mut())
                     .zip(a.iter_mut());
                 for ((((x, &g), v), b), a) in it {
-                    let (gt, d) = c.denom(g, *x, v, Some(a));
-                    *b = *b * mu + gt / d;
-                    *x = *x + neg_lr * *b;
+                    c.at(x, g, v, Some(b), Some(a));
                 }
             }),
             _ => panic!(

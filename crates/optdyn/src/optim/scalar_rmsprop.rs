@@ -13,6 +13,9 @@
 //! The buffer `nu` holds ν broadcast to every coordinate, so it is recorded as a block of `n`
 //! like the other optimizers' buffers. Defaults: lr 0.01, β₂ = 0.99, ε = 0 (the paper's).
 //! Its effective step `η/(√ν + ε)` is stable while `η·λ_max(∇²f)/(√ν + ε) < 2`.
+//!
+//! Not [`crate::optim::Lanewise`] (stays on the generic sweep engine): ν comes from the global
+//! ‖g‖², which couples the coordinates.
 
 use super::hyper::{ANY, NON_NEGATIVE, UNIT_CLOSED_OPEN};
 use super::{Grad, Optimizer, Real, State};

@@ -18,7 +18,9 @@
 //! Source: PyTorch `torch/optim/sgd.py`; research notes §5.1.
 
 use super::hyper::{ANY, NON_NEGATIVE, UNIT_CLOSED};
+use super::lanewise::{Lanewise, SLOTS};
 use super::{zip0, zip1, Grad, Optimizer, Real, State};
+use crate::spec::Spec;
 
 crate::hyperparameters! {
     /// `torch.optim.SGD`.
@@ -77,28 +79,90 @@ impl<F: Real> Optimizer<F> for Sgd {
     }
 
     fn step(&self, state: &mut State<F>, x: &mut [F], g: &[F]) {
-        let gr = Grad::<F>::new(self.maximize, self.weight_decay);
-        let neg_lr = F::of(-self.lr);
-        if self.momentum == 0.0 {
-            zip0(x, g, |x, g| {
-                for (x, &g) in x.iter_mut().zip(g) {
-                    *x = *x + neg_lr * gr.at(g, *x);
+        let c = self.coef::<F>(state);
+        if c.heavy {
+            zip1(x, g, &mut state.slots[0], |x, g, b| {
+                for ((x, &g), b) in x.iter_mut().zip(g).zip(b.iter_mut()) {
+                    c.heavy_ball(x, g, b);
                 }
             });
         } else {
-            let mu = F::of(self.momentum);
-            let keep = F::of(1.0 - self.dampening);
-            let first = state.step == 0;
-            let nesterov = self.nesterov;
-            zip1(x, g, &mut state.slots[0], |x, g, b| {
-                for ((x, &g), b) in x.iter_mut().zip(g).zip(b.iter_mut()) {
-                    let gt = gr.at(g, *x);
-                    *b = if first { gt } else { *b * mu + keep * gt };
-                    let d = if nesterov { gt + mu * *b } else { *b };
-                    *x = *x + neg_lr * d;
+            zip0(x, g, |x, g| {
+                for (x, &g) in x.iter_mut().zip(g) {
+                    c.plain(x, g);
                 }
             });
         }
+    }
+}
+
+/// Per-step constants of the SGD update.
+#[derive(Clone, Copy)]
+pub struct Coef<F> {
+    gr: Grad<F>,
+    neg_lr: F,
+    heavy: bool,
+    mu: F,
+    keep: F,
+    first: bool,
+    nesterov: bool,
+}
+
+impl<F: Real> Coef<F> {
+    /// `θ ← θ − γ g_t` (μ = 0).
+    #[inline(always)]
+    fn plain(&self, x: &mut F, g: F) {
+        *x = *x + self.neg_lr * self.gr.at(g, *x);
+    }
+
+    /// The momentum buffer `b` and `θ ← θ − γ (b or g_t + μb)` (μ ≠ 0).
+    #[inline(always)]
+    fn heavy_ball(&self, x: &mut F, g: F, b: &mut F) {
+        let gt = self.gr.at(g, *x);
+        *b = if self.first {
+            gt
+        } else {
+            *b * self.mu + self.keep * gt
+        };
+        let d = if self.nesterov { gt + self.mu * *b } else { *b };
+        *x = *x + self.neg_lr * d;
+    }
+}
+
+impl Sgd {
+    /// The constants of the next step; advances the step count.
+    fn coef<F: Real>(&self, state: &mut State<F>) -> Coef<F> {
+        let c = Coef {
+            gr: Grad::<F>::new(self.maximize, self.weight_decay),
+            neg_lr: F::of(-self.lr),
+            heavy: self.momentum != 0.0,
+            mu: F::of(self.momentum),
+            keep: F::of(1.0 - self.dampening),
+            first: state.step == 0,
+            nesterov: self.nesterov,
+        };
         state.step += 1;
+        c
+    }
+}
+
+impl Lanewise for Sgd {
+    type Coef = Coef<f64>;
+
+    fn build(spec: &Spec) -> crate::Result<Self> {
+        Self::from_spec(spec)
+    }
+
+    fn begin(&self, state: &mut State<f64>) -> Coef<f64> {
+        self.coef(state)
+    }
+
+    #[inline(always)]
+    fn update(c: &Coef<f64>, x: &mut f64, g: f64, [b, ..]: [&mut f64; SLOTS]) {
+        if c.heavy {
+            c.heavy_ball(x, g, b);
+        } else {
+            c.plain(x, g);
+        }
     }
 }

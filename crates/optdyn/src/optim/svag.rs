@@ -53,6 +53,9 @@
 //! At `ℓ = 1` the wrapper is the inner optimizer exactly (no second draw, `gradient_mix` is
 //! `None`). Spec: `svag:l=ℓ,inner=SPEC` with the inner spec's commas written as `|`
 //! (`svag:l=4,inner=adam:lr=0.01|beta2=0.99`); defaults `l=1`, `inner=sgd`.
+//!
+//! Not [`crate::optim::Lanewise`] (stays on the generic sweep engine): each step mixes two
+//! gradient draws, which the batched engine does not make.
 
 use super::{Adam, Optimizer, Real, RmsProp, Sgd, State};
 use crate::error::Allowed;

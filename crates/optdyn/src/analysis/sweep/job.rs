@@ -1,17 +1,19 @@
 //! A sweep job: the base problem (objective, start point, optimizer, optional model and
 //! integrator, all as specs parsed once here), the grid, the metrics, and how a grid point changes
 //! the specs. [`SweepJob::execute`] runs a shard through the generic engine (one run per point
-//! through the run engine) or the batched 1-D Adam path when it applies (bit-identical).
+//! through the run engine) or, when one applies, a batched engine (bit-identical): the 1-D Adam
+//! kernel ([`super::batch`]) or the lanewise zoo engine ([`super::zoo`]).
 
 use super::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
 use super::metrics::{discrete_metrics, gap_reference, model_metrics};
+use super::zoo::{run_lanes, ZooLanes, MAX_DIM};
 use super::{
     execute, execute_chunks, Grid, Metric, MetricOptions, Metrics, Plan, Point, Summary, Target,
 };
 use crate::integrate::{self, Integrator};
 use crate::model;
 use crate::objective::{self, Objective};
-use crate::optim;
+use crate::optim::{self, Lanewise};
 use crate::run::Problem;
 use crate::spec::{fmt_f64, ComponentInfo, Spec};
 use crate::{Error, Result};
@@ -48,7 +50,7 @@ pub struct SweepSpec {
 /// Which engine computes the points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// The batched 1-D Adam path when it applies, else the generic one (bit-identical).
+    /// A batched engine when one applies ([`Batch`]), else the generic one (bit-identical).
     Auto,
     /// One run per point through the run engine.
     Generic,
@@ -66,6 +68,71 @@ impl Engine {
         }
     }
 }
+
+/// The batched engine a sweep runs on under [`Engine::Auto`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Batch {
+    /// The structure-of-arrays 1-D Adam kernel on a built-in 1-D objective.
+    Adam1d(Objective1d),
+    /// The lanewise zoo engine for this optimizer.
+    Zoo(ZooOptimizer),
+}
+
+/// The optimizers of the zoo engine ([`Lanewise`]); `scalar-rmsprop`, `kadam` and `svag` are not
+/// lanewise (see [`crate::optim::lanewise`]) and stay on the generic path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZooOptimizer {
+    /// `sgd`.
+    Sgd,
+    /// `adagrad`.
+    Adagrad,
+    /// `rmsprop`.
+    RmsProp,
+    /// `adadelta`.
+    Adadelta,
+    /// `adam` and `adamw`.
+    Adam,
+    /// `adamax`.
+    Adamax,
+    /// `nadam`.
+    NAdam,
+    /// `radam`.
+    RAdam,
+    /// `lion`.
+    Lion,
+    /// `nag-c`.
+    NagC,
+}
+
+impl ZooOptimizer {
+    /// The zoo optimizer of a spec name, if it is one.
+    pub fn of_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "sgd" => ZooOptimizer::Sgd,
+            "adagrad" => ZooOptimizer::Adagrad,
+            "rmsprop" => ZooOptimizer::RmsProp,
+            "adadelta" => ZooOptimizer::Adadelta,
+            "adam" | "adamw" => ZooOptimizer::Adam,
+            "adamax" => ZooOptimizer::Adamax,
+            "nadam" => ZooOptimizer::NAdam,
+            "radam" => ZooOptimizer::RAdam,
+            "lion" => ZooOptimizer::Lion,
+            "nag-c" => ZooOptimizer::NagC,
+            _ => return None,
+        })
+    }
+}
+
+/// Built-in objectives whose value and gradient are deterministic closed forms, which the zoo
+/// engine evaluates through the objective itself.
+const ZOO_OBJECTIVES: [&str; 6] = [
+    "quadratic",
+    "rosen1d",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "sphere",
+];
 
 /// A parsed sweep, ready to run shards.
 pub struct SweepJob {
@@ -205,9 +272,33 @@ impl SweepJob {
         }
     }
 
+    /// The batched engine for [`Engine::Auto`], if one applies: the 1-D Adam kernel (see
+    /// [`Self::adam_1d`]), else the zoo engine for a discrete lanewise optimizer on a built-in
+    /// deterministic objective (no objective axis, no gradient noise) of dimension at most
+    /// [`MAX_DIM`] with valid divergence bounds.
+    pub fn batch(&self) -> Option<Batch> {
+        if let Some(obj) = self.adam_1d() {
+            return Some(Batch::Adam1d(obj));
+        }
+        let zoo = ZooOptimizer::of_name(&self.optimizer.name)?;
+        let o = &self.spec.options;
+        let fits = self.model.is_none()
+            && self.shared_objective.is_some()
+            && (1..=MAX_DIM).contains(&self.spec.x0.len())
+            && ZOO_OBJECTIVES.contains(&self.objective.name.as_str())
+            && !self
+                .objective
+                .pairs
+                .iter()
+                .any(|(k, _)| k.starts_with("grad_noise"))
+            && o.max_abs > 0.0
+            && o.max_loss > 0.0;
+        fits.then_some(Batch::Zoo(zoo))
+    }
+
     /// The batched 1-D Adam path, if it applies: discrete `adam` with only `lr, beta1, beta2,
     /// eps` set (by spec or grid), a 1-D `rosen1d` or `quadratic` objective not swept.
-    pub fn batch(&self) -> Option<Objective1d> {
+    fn adam_1d(&self) -> Option<Objective1d> {
         let plain = ["lr", "beta1", "beta2", "eps"];
         let optimizer = &self.optimizer;
         let adam = optimizer.name == "adam"
@@ -329,6 +420,74 @@ impl SweepJob {
             .collect()
     }
 
+    /// One chunk on the zoo engine with optimizer type `O`: each valid distinct combination of
+    /// the optimizer axes' values is built and checked once by the optimizer's own `from_spec`
+    /// (an invalid one at each of its points, for its error), and
+    /// the problem of each point by [`Problem::shared`], so invalid points are reported exactly
+    /// as on the generic path.
+    fn zoo_chunk<O: Lanewise + Sync>(&self, r: Range<u64>) -> Vec<Result<Metrics>> {
+        let Some(obj) = &self.shared_objective else {
+            return r
+                .map(|_| Err(Error::spec("zoo batch: the objective is swept")))
+                .collect();
+        };
+        let mut lanes = ZooLanes::<O>::new(self.spec.x0.len());
+        let mut cache: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut slot: Vec<Result<usize>> = Vec::with_capacity((r.end - r.start) as usize);
+        for i in r {
+            let p = self.grid.point(i);
+            let mut key = Vec::with_capacity(p.values.len());
+            let mut x0 = self.spec.x0.clone();
+            for (axis, &v) in self.grid.axes.iter().zip(&p.values) {
+                match axis.target {
+                    Target::X0(None) => x0.fill(v),
+                    Target::X0(Some(j)) => x0[j] = v,
+                    _ => key.push(v.to_bits()),
+                }
+            }
+            let lane = Problem::shared(obj.clone(), x0).and_then(|problem| {
+                let j = match cache.get(&key) {
+                    Some(&j) => j,
+                    None => {
+                        lanes.opts.push(O::build(&self.at(&p).2)?);
+                        cache.insert(key, lanes.opts.len() - 1);
+                        lanes.opts.len() - 1
+                    }
+                };
+                lanes.opt.push(j);
+                lanes.x0.extend_from_slice(problem.x0());
+                Ok(lanes.opt.len() - 1)
+            });
+            slot.push(lane);
+        }
+        match run_lanes(obj.as_ref(), &lanes, &self.spec.options) {
+            Ok(metrics) => slot
+                .into_iter()
+                .map(|s| s.map(|l| metrics[l].clone()))
+                .collect(),
+            Err(e) => {
+                let why = e.to_string();
+                slot.iter().map(|_| Err(Error::spec(why.clone()))).collect()
+            }
+        }
+    }
+
+    /// One chunk on the zoo engine for `zoo`.
+    fn zoo_dispatch(&self, zoo: ZooOptimizer, r: Range<u64>) -> Vec<Result<Metrics>> {
+        match zoo {
+            ZooOptimizer::Sgd => self.zoo_chunk::<optim::Sgd>(r),
+            ZooOptimizer::Adagrad => self.zoo_chunk::<optim::Adagrad>(r),
+            ZooOptimizer::RmsProp => self.zoo_chunk::<optim::RmsProp>(r),
+            ZooOptimizer::Adadelta => self.zoo_chunk::<optim::Adadelta>(r),
+            ZooOptimizer::Adam => self.zoo_chunk::<optim::Adam>(r),
+            ZooOptimizer::Adamax => self.zoo_chunk::<optim::Adamax>(r),
+            ZooOptimizer::NAdam => self.zoo_chunk::<optim::NAdam>(r),
+            ZooOptimizer::RAdam => self.zoo_chunk::<optim::RAdam>(r),
+            ZooOptimizer::Lion => self.zoo_chunk::<optim::Lion>(r),
+            ZooOptimizer::NagC => self.zoo_chunk::<optim::NagC>(r),
+        }
+    }
+
     /// The manifest's description of the sweep (compared on resume). The engine is not part of
     /// it: both engines write identical bytes, so a run may be resumed with either.
     pub fn description(&self) -> serde_json::Map<String, Value> {
@@ -393,8 +552,12 @@ impl SweepJob {
             Engine::Generic => None,
         };
         match batch {
-            Some(obj) => {
+            Some(Batch::Adam1d(obj)) => {
                 let chunk = |r: Range<u64>| self.batch_chunk(obj, r);
+                execute_chunks(&self.grid, &plan, &chunk, progress)
+            }
+            Some(Batch::Zoo(zoo)) => {
+                let chunk = |r: Range<u64>| self.zoo_dispatch(zoo, r);
                 execute_chunks(&self.grid, &plan, &chunk, progress)
             }
             None => execute(&self.grid, &plan, &|p: &Point| self.run_point(p), progress),
