@@ -134,6 +134,10 @@ const ZOO_OBJECTIVES: [&str; 6] = [
     "sphere",
 ];
 
+/// Per-task scratch of the batched Adam path: the checked lanes by the bits of the optimizer
+/// axes' values, and one point's axis values and key (reused, so points allocate nothing).
+type LaneScratch = (HashMap<Vec<u64>, Option<[f64; 5]>>, Vec<f64>, Vec<u64>);
+
 /// A parsed sweep, ready to run shards.
 pub struct SweepJob {
     spec: SweepSpec,
@@ -354,30 +358,29 @@ impl SweepJob {
     /// [`Self::adam_lane`], building and checking the optimizer once per distinct combination
     /// of the optimizer axes' values (`cache`, keyed by their bits): a grid's runs share a few
     /// hyperparameter combinations across many start points.
-    fn adam_lane_cached(
-        &self,
-        cache: &mut HashMap<Vec<u64>, Option<[f64; 5]>>,
-        p: &Point,
-    ) -> Result<[f64; 5]> {
-        let mut key = Vec::with_capacity(p.values.len());
+    fn adam_lane_cached(&self, scratch: &mut LaneScratch, i: u64) -> Result<[f64; 5]> {
+        let (cache, vals, key) = scratch;
+        vals.resize(self.grid.axes.len(), 0.0);
+        self.grid.point_into(i, vals);
+        key.clear();
         let mut x0 = self.spec.x0[0];
-        for (axis, &v) in self.grid.axes.iter().zip(&p.values) {
+        for (axis, &v) in self.grid.axes.iter().zip(vals.iter()) {
             match axis.target {
                 Target::X0(_) => x0 = v,
                 _ => key.push(v.to_bits()),
             }
         }
-        let lane = match cache.get(&key) {
+        let lane = match cache.get(key.as_slice()) {
             Some(lane) => *lane,
             None => {
-                let lane = self.adam_lane(p).ok();
-                cache.insert(key, lane);
+                let lane = self.adam_lane(&self.grid.point(i)).ok();
+                cache.insert(key.clone(), lane);
                 lane
             }
         };
         match lane {
             Some([lr, b1, b2, eps, _]) => Ok([lr, b1, b2, eps, x0]),
-            None => self.adam_lane(p),
+            None => self.adam_lane(&self.grid.point(i)),
         }
     }
 
@@ -385,8 +388,8 @@ impl SweepJob {
     fn batch_chunk(&self, obj: Objective1d, r: Range<u64>) -> Vec<Result<Metrics>> {
         let params: Vec<Result<[f64; 5]>> = r
             .into_par_iter()
-            .map_init(HashMap::new, |cache, i| {
-                self.adam_lane_cached(cache, &self.grid.point(i))
+            .map_init(LaneScratch::default, |scratch, i| {
+                self.adam_lane_cached(scratch, i)
             })
             .collect();
         let mut lanes = AdamLanes::default();
