@@ -20,7 +20,9 @@ pub mod batch;
 pub mod checksum;
 pub mod grid;
 pub mod job;
+pub mod lanes;
 pub mod metrics;
+pub mod model_batch;
 pub mod output;
 
 pub use grid::{Axis, Grid, Point, Sampling, Target, Values};
@@ -212,3 +214,5 @@ pub fn execute(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_models;
