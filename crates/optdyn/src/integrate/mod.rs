@@ -59,7 +59,7 @@ pub mod second_order;
 mod times;
 pub mod volterra;
 
-pub(crate) use checks::{check_state, check_t_eval, memory_compatible};
+pub(crate) use checks::{check_t_eval, memory_compatible};
 pub use dop853::Dop853;
 pub use dopri5::Dopri5;
 pub use events::{Direction, Event, EventFn, EventHit};

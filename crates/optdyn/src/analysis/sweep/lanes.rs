@@ -13,19 +13,20 @@
 //! [`crate::integrate::Rk4`]'s, written the same way:
 //! `k1 = F(t, y)`, `k2 = F(t + 0.5·h, y + 0.5·h·k1)`, `k3 = F(t + 0.5·h, y + 0.5·h·k2)`,
 //! `k4 = F(t + h, y + h·k3)`, `y ← y + h/6·(k1 + 2·k2 + 2·k3 + k4)` (Rust never fuses `a·b + c`);
-//! the state check after every step is [`check_state`]; each sample goes through the objective
-//! (`value_gradient`), [`Limits::check`] and a [`MetricsObserver`]. The time factors of a stage
+//! the state check after every step is `check_state`'s test; each sample goes through the
+//! objective (`value_gradient`) and [`Limits::check`], and is reduced as
+//! [`super::metrics::MetricsObserver`] reduces it for `n = 1` (with the closed forms of
+//! [`crate::vector::norm`] and [`crate::vector::distance`] of one entry). The time factors of a stage
 //! (bias corrections) are computed once per stage time and lane, and reused from the previous
 //! lane when its constants are the same ([`LaneField::clock`]); the `t + 0.5·h` factors serve
 //! both middle stages.
 
 use super::batch::{Objective1d, LANES};
-use super::metrics::{MetricOptions, Metrics, MetricsObserver};
-use crate::integrate::{check_state, GridWalk, SampleTimes};
+use super::metrics::{gap_reference, MetricOptions, Metrics, TolOn};
+use crate::integrate::{GridWalk, SampleTimes};
 use crate::model::LaneField;
 use crate::objective::Objective;
-use crate::run::{End, Observer, Sample};
-use crate::stop::StopReason;
+use crate::run::Limits;
 use crate::Result;
 use rayon::prelude::*;
 
@@ -52,11 +53,6 @@ pub fn rk4_lanes<F: LaneField<S>, const S: usize>(
     z0: &[[f64; S]],
     o: &MetricOptions,
 ) -> Result<Vec<Metrics>> {
-    let x0: Vec<[f64; 1]> = z0.iter().map(|z| [z[0]]).collect();
-    let observers = x0
-        .iter()
-        .map(|x| MetricsObserver::new(obj, x, o))
-        .collect::<Result<Vec<_>>>()?;
     let times = SampleTimes::Clock {
         t0: clock.t0,
         lr: clock.lr,
@@ -69,12 +65,13 @@ pub fn rk4_lanes<F: LaneField<S>, const S: usize>(
         clock,
         times: &times,
         o,
+        limits: o.limits(),
+        fstar: gap_reference(obj, o.tol_on)?,
     };
     Ok(fields
         .par_chunks(LANES)
         .zip(z0.par_chunks(LANES))
-        .zip(observers.into_par_iter().chunks(LANES))
-        .flat_map_iter(|((f, z), obs)| run.run(f, z, obs))
+        .flat_map_iter(|(f, z)| run.run(f, z))
         .collect())
 }
 
@@ -85,26 +82,23 @@ struct Block<'a> {
     clock: Clock,
     times: &'a SampleTimes,
     o: &'a MetricOptions,
+    limits: Limits,
+    fstar: f64,
 }
 
 impl Block<'_> {
     /// Runs `fields.len() ≤ LANES` lanes; unused lanes of the block repeat the last one (their
     /// results are dropped).
-    fn run<F: LaneField<S>, const S: usize>(
-        &self,
-        fields: &[F],
-        z0: &[[f64; S]],
-        mut obs: Vec<MetricsObserver>,
-    ) -> Vec<Metrics> {
+    fn run<F: LaneField<S>, const S: usize>(&self, fields: &[F], z0: &[[f64; S]]) -> Vec<Metrics> {
         let n = fields.len();
         let f: [F; LANES] = std::array::from_fn(|l| fields[l.min(n - 1)]);
         let mut y: [[f64; S]; LANES] = std::array::from_fn(|l| z0[l.min(n - 1)]);
-        let mut ends: Vec<Option<End>> = (0..n).map(|_| None).collect();
-        let limits = self.o.limits();
+        let mut acc: [Acc; LANES] = std::array::from_fn(|l| Acc::new(y[l][0], l >= n));
+        let max_abs = self.limits.max_abs;
         let mut g = [0.0];
         let mut walk = GridWalk::new(self.clock.t0, self.times.get(0), self.clock.dt);
         for i in 0..self.times.len() {
-            if ends.iter().all(Option::is_some) {
+            if acc.iter().all(|a| a.dead) {
                 break;
             }
             let te = self.times.get(i);
@@ -112,63 +106,129 @@ impl Block<'_> {
             while let Some(s) = walk.toward(te) {
                 rk4(&f, &mut y, walk.t(), s.h, self.grad);
                 walk.advance(s);
-                for (l, end) in ends.iter_mut().enumerate() {
-                    if end.is_none() {
-                        if let Some(stop) = check_state(&y[l], limits.max_abs, k, walk.t()) {
-                            *end = Some(stopped(stop, Some(k)));
-                        }
+                for (a, z) in acc.iter_mut().zip(&y) {
+                    if !a.dead && state_fails(z, max_abs) {
+                        a.stop(k);
                     }
                 }
             }
-            for (l, end) in ends.iter_mut().enumerate() {
-                if end.is_some() {
+            for (a, z) in acc.iter_mut().zip(&y) {
+                if a.dead {
                     continue;
                 }
-                let z = &y[l];
-                let x = &z[..1];
-                let loss = self.obj.value_gradient(x, &mut g);
-                let sample = Sample {
-                    step: k,
-                    t: te,
-                    loss,
-                    grad: &g,
-                    x,
-                    state: &z[1..],
-                    blocks: &[],
-                    z,
-                    measured: &[],
-                };
-                match limits.check(x, loss, &g, k, te) {
-                    Some(stop) => {
-                        obs[l].reject(&sample, &stop);
-                        *end = Some(stopped(stop, Some(k)));
-                    }
-                    None => {
-                        // MetricsObserver never breaks.
-                        let _ = obs[l].observe(&sample);
-                    }
+                let x = z[0];
+                let loss = self.obj.value_gradient(&z[..1], &mut g);
+                if self.limits.check(&[x], loss, &g, k, te).is_some() {
+                    a.reject(k, x, loss);
+                } else {
+                    let q = match self.o.tol_on {
+                        TolOn::Gap => loss - self.fstar,
+                        TolOn::Grad => norm_1(g[0]),
+                    };
+                    a.observe(k, x, loss, q <= self.o.tol);
                 }
             }
         }
-        obs.into_iter()
-            .zip(ends)
-            .map(|(mut ob, end)| {
-                // MetricsObserver::finish cannot fail.
-                let _ = ob.finish(&end.unwrap_or_else(|| stopped(StopReason::Finished, None)));
-                ob.into_metrics()
-            })
-            .collect()
+        acc[..n].iter().map(Acc::metrics).collect()
     }
 }
 
-/// How a lane's run ended: `stop`, first undelivered sample `unreached`.
-fn stopped(stop: StopReason, unreached: Option<u64>) -> End {
-    End {
-        stop,
-        samples: 0,
-        unreached,
-        stats: None,
-        events: Vec::new(),
+/// `check_state`'s test of a state after a step: a non-finite entry or `max |z_i| > max_abs`.
+#[inline(always)]
+fn state_fails(z: &[f64], max_abs: f64) -> bool {
+    z.iter().any(|v| !v.is_finite()) || z.iter().fold(0.0f64, |m, v| m.max(v.abs())) > max_abs
+}
+
+/// [`crate::vector::norm`] of `[g]`: `√(g²)` when `g²` is normal or zero, else `|g|` (NaN for
+/// NaN).
+#[inline(always)]
+fn norm_1(g: f64) -> f64 {
+    let s = g * g;
+    if s.is_normal() || s == 0.0 && g == 0.0 {
+        s.sqrt()
+    } else {
+        g.abs()
+    }
+}
+
+/// [`crate::vector::distance`] of `[a]` and `[b]`: `√(d²)`, `d = a − b`, when `d²` is normal or
+/// zero, else `|d|`.
+#[inline(always)]
+fn distance_1(a: f64, b: f64) -> f64 {
+    let d = a - b;
+    let s = d * d;
+    if s.is_normal() || s == 0.0 {
+        s.sqrt()
+    } else {
+        d.abs()
+    }
+}
+
+/// One lane's reductions, as [`super::metrics::MetricsObserver`] keeps them for `n = 1`.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    final_x: f64,
+    final_loss: f64,
+    diverged: Option<u64>,
+    steps_to_tol: Option<u64>,
+    max_update: f64,
+    prev: f64,
+    seen: bool,
+    /// The run has stopped (or the lane is padding).
+    dead: bool,
+}
+
+impl Acc {
+    fn new(x0: f64, dead: bool) -> Self {
+        Acc {
+            final_x: x0,
+            final_loss: f64::NAN,
+            diverged: None,
+            steps_to_tol: None,
+            max_update: 0.0,
+            prev: x0,
+            seen: false,
+            dead,
+        }
+    }
+
+    /// A sample that passed the limits at step `k`; `hit` when it meets the tolerance.
+    #[inline(always)]
+    fn observe(&mut self, k: u64, x: f64, loss: f64, hit: bool) {
+        if self.seen {
+            self.max_update = self.max_update.max(distance_1(x, self.prev));
+        }
+        if self.steps_to_tol.is_none() && hit {
+            self.steps_to_tol = Some(k);
+        }
+        self.final_loss = loss;
+        self.final_x = x;
+        self.prev = x;
+        self.seen = true;
+    }
+
+    /// A sample beyond the limits at step `k` stops the run there.
+    fn reject(&mut self, k: u64, x: f64, loss: f64) {
+        self.diverged = Some(k);
+        self.final_loss = loss;
+        self.final_x = x;
+        self.dead = true;
+    }
+
+    /// The state check failed before sample step `k` was delivered.
+    fn stop(&mut self, k: u64) {
+        self.diverged = Some(k);
+        self.dead = true;
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            final_x: vec![self.final_x],
+            final_loss: self.final_loss,
+            diverged: self.diverged,
+            steps_to_tol: self.steps_to_tol,
+            max_update: self.max_update,
+        }
     }
 }
 
@@ -235,5 +295,38 @@ fn stage<F: LaneField<S>, const S: usize>(
 ) {
     for l in 0..LANES {
         out[l] = f[l].rhs(c[l], grad.value_grad(z[l][0]).1, z[l]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{distance_1, norm_1};
+    use crate::vector::{distance, norm};
+
+    #[test]
+    fn one_entry_norms_are_the_vector_ones() {
+        let edge = [
+            0.0,
+            -0.0,
+            1.0,
+            -3.5,
+            1e-160,
+            -1e-170,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e154,
+            -1e200,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for &a in &edge {
+            assert_eq!(norm_1(a).to_bits(), norm(&[a]).to_bits(), "norm {a}");
+            for &b in &edge {
+                let (got, want) = (distance_1(a, b), distance(&[a], &[b]));
+                assert_eq!(got.to_bits(), want.to_bits(), "distance {a} {b}");
+            }
+        }
     }
 }
