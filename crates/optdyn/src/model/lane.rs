@@ -5,8 +5,10 @@
 //! coordinate and the batched model sweep ([`crate::analysis::sweep::lanes`]) calls it lane by
 //! lane, so both perform the same floating-point operations.
 
+use super::adagrad_ide::AdagradLane;
 use super::adam_ide::{Adam1Lane, Adam2Lane};
 use super::gradient_flow::GradientLane;
+use super::rmsprop_ide::RmspropLane;
 
 /// The field of one coordinate with state `[θ, aux…]` of length `S`.
 pub trait LaneField<const S: usize>: Copy + Send + Sync {
@@ -33,4 +35,8 @@ pub enum Lane {
     AdamIde1(Adam1Lane),
     /// `adam-ide2` with the paper's kernels.
     AdamIde2(Adam2Lane),
+    /// `rmsprop-ide1` with the paper's kernel.
+    RmspropIde(RmspropLane),
+    /// `adagrad-ide1` with the paper's kernel.
+    AdagradIde(AdagradLane),
 }

@@ -293,9 +293,19 @@ impl SweepJob {
 
     /// The batched RK4 model path ([`ModelLanes`]), if it applies: a model sweep from a 1-D
     /// start on an objective not swept, the optimizer's keys among `lr, beta1, beta2, eps,
-    /// momentum` with `lr` not swept. A point's model is built as in [`Self::run_point`].
+    /// momentum, alpha, lr_decay, initial_accumulator_value` with `lr` not swept. A point's model
+    /// is built as in [`Self::run_point`].
     pub(super) fn model_lanes(&self) -> Option<ModelLanes<'_>> {
-        let plain = ["lr", "beta1", "beta2", "eps", "momentum"];
+        let plain = [
+            "lr",
+            "beta1",
+            "beta2",
+            "eps",
+            "momentum",
+            "alpha",
+            "lr_decay",
+            "initial_accumulator_value",
+        ];
         let model = self.model.as_ref()?;
         let applies = self.spec.x0.len() == 1
             && self

@@ -167,6 +167,8 @@ enum Lanes {
     Gradient(Group<crate::model::gradient_flow::GradientLane, 1>),
     AdamIde1(Group<crate::model::adam_ide::Adam1Lane, 3>),
     AdamIde2(Group<crate::model::adam_ide::Adam2Lane, 6>),
+    RmspropIde(Group<crate::model::rmsprop_ide::RmspropLane, 2>),
+    AdagradIde(Group<crate::model::adagrad_ide::AdagradLane, 2>),
 }
 
 /// Lanes of one field kind.
@@ -230,12 +232,16 @@ impl Lanes {
                 Lane::Gradient(_) => Lanes::Gradient(Group::new()),
                 Lane::AdamIde1(_) => Lanes::AdamIde1(Group::new()),
                 Lane::AdamIde2(_) => Lanes::AdamIde2(Group::new()),
+                Lane::RmspropIde(_) => Lanes::RmspropIde(Group::new()),
+                Lane::AdagradIde(_) => Lanes::AdagradIde(Group::new()),
             };
         }
         match (self, lane) {
             (Lanes::Gradient(g), Lane::Gradient(f)) => g.push(slot, f, z0),
             (Lanes::AdamIde1(g), Lane::AdamIde1(f)) => g.push(slot, f, z0),
             (Lanes::AdamIde2(g), Lane::AdamIde2(f)) => g.push(slot, f, z0),
+            (Lanes::RmspropIde(g), Lane::RmspropIde(f)) => g.push(slot, f, z0),
+            (Lanes::AdagradIde(g), Lane::AdagradIde(f)) => g.push(slot, f, z0),
             _ => false,
         }
     }
@@ -246,6 +252,8 @@ impl Lanes {
             Lanes::Gradient(g) => g.slots.clone(),
             Lanes::AdamIde1(g) => g.slots.clone(),
             Lanes::AdamIde2(g) => g.slots.clone(),
+            Lanes::RmspropIde(g) => g.slots.clone(),
+            Lanes::AdagradIde(g) => g.slots.clone(),
         }
     }
 
@@ -261,6 +269,8 @@ impl Lanes {
             Lanes::Gradient(g) => g.run(grad, obj, clock, o),
             Lanes::AdamIde1(g) => g.run(grad, obj, clock, o),
             Lanes::AdamIde2(g) => g.run(grad, obj, clock, o),
+            Lanes::RmspropIde(g) => g.run(grad, obj, clock, o),
+            Lanes::AdagradIde(g) => g.run(grad, obj, clock, o),
         }
     }
 }

@@ -193,6 +193,48 @@ fn gradient_flow_lanes_equal_the_generic_engine() {
 }
 
 #[test]
+fn rmsprop_and_adagrad_ide_lanes_equal_the_generic_engine() {
+    for (optimizer, model, integrator, grid) in [
+        (
+            "rmsprop:lr=1e-3",
+            "rmsprop-ide1",
+            "rk4:dt=1e-3",
+            "alpha=0:0.99:29",
+        ),
+        (
+            "rmsprop:lr=1e-3",
+            "rmsprop-ide1:v0=first,rate=exact",
+            "rk4:substeps=2",
+            "alpha=0.5:0.999:17,eps=1e-8;1e-3",
+        ),
+        (
+            "adagrad:lr=1e-3",
+            "adagrad-ide1",
+            "rk4:dt=1e-3",
+            "lr_decay=0:0.01:9,x0=0.9:1.1:3",
+        ),
+        (
+            "adagrad:lr=1e-3",
+            "adagrad-ide1:v0=zero",
+            "rk4:dt=4e-4",
+            "initial_accumulator_value=0.1:1:19,x0=0.9;1.02",
+        ),
+    ] {
+        let j = job(
+            "rosen1d:c=4",
+            1.3,
+            optimizer,
+            model,
+            integrator,
+            grid,
+            opts(600, 0.5, TolOn::Grad, 1e12),
+        );
+        let (_, hit, _) = same_as_generic(&j);
+        assert!(hit > 0, "{model} {grid}");
+    }
+}
+
+#[test]
 fn models_without_a_lane_field_run_on_the_generic_path() {
     let j = job(
         "rosen1d:c=4",
