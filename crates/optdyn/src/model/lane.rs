@@ -8,6 +8,8 @@
 use super::adagrad_ide::AdagradLane;
 use super::adam_ide::{Adam1Lane, Adam2Lane};
 use super::gradient_flow::GradientLane;
+use super::heavy_ball::HeavyBallLane;
+use super::nesterov::NesterovLane;
 use super::rmsprop_ide::RmspropLane;
 
 /// The field of one coordinate with state `[θ, aux…]` of length `S`.
@@ -39,4 +41,8 @@ pub enum Lane {
     RmspropIde(RmspropLane),
     /// `adagrad-ide1` with the paper's kernel.
     AdagradIde(AdagradLane),
+    /// `heavy-ball`, the inertial ODE of SGD with momentum.
+    HeavyBall(HeavyBallLane),
+    /// `nesterov`, the Su–Boyd–Candès ODE.
+    Nesterov(NesterovLane),
 }

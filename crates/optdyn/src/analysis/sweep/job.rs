@@ -293,7 +293,7 @@ impl SweepJob {
 
     /// The batched RK4 model path ([`ModelLanes`]), if it applies: a model sweep from a 1-D
     /// start on an objective not swept, the optimizer's keys among `lr, beta1, beta2, eps,
-    /// momentum, alpha, lr_decay, initial_accumulator_value` with `lr` not swept. A point's model
+    /// momentum, nesterov, alpha, lr_decay, initial_accumulator_value` with `lr` not swept. A point's model
     /// is built as in [`Self::run_point`].
     pub(super) fn model_lanes(&self) -> Option<ModelLanes<'_>> {
         let plain = [
@@ -302,6 +302,7 @@ impl SweepJob {
             "beta2",
             "eps",
             "momentum",
+            "nesterov",
             "alpha",
             "lr_decay",
             "initial_accumulator_value",

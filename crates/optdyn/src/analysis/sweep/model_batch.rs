@@ -169,6 +169,8 @@ enum Lanes {
     AdamIde2(Group<crate::model::adam_ide::Adam2Lane, 6>),
     RmspropIde(Group<crate::model::rmsprop_ide::RmspropLane, 2>),
     AdagradIde(Group<crate::model::adagrad_ide::AdagradLane, 2>),
+    HeavyBall(Group<crate::model::heavy_ball::HeavyBallLane, 2>),
+    Nesterov(Group<crate::model::nesterov::NesterovLane, 2>),
 }
 
 /// Lanes of one field kind.
@@ -234,6 +236,8 @@ impl Lanes {
                 Lane::AdamIde2(_) => Lanes::AdamIde2(Group::new()),
                 Lane::RmspropIde(_) => Lanes::RmspropIde(Group::new()),
                 Lane::AdagradIde(_) => Lanes::AdagradIde(Group::new()),
+                Lane::HeavyBall(_) => Lanes::HeavyBall(Group::new()),
+                Lane::Nesterov(_) => Lanes::Nesterov(Group::new()),
             };
         }
         match (self, lane) {
@@ -242,6 +246,8 @@ impl Lanes {
             (Lanes::AdamIde2(g), Lane::AdamIde2(f)) => g.push(slot, f, z0),
             (Lanes::RmspropIde(g), Lane::RmspropIde(f)) => g.push(slot, f, z0),
             (Lanes::AdagradIde(g), Lane::AdagradIde(f)) => g.push(slot, f, z0),
+            (Lanes::HeavyBall(g), Lane::HeavyBall(f)) => g.push(slot, f, z0),
+            (Lanes::Nesterov(g), Lane::Nesterov(f)) => g.push(slot, f, z0),
             _ => false,
         }
     }
@@ -254,6 +260,8 @@ impl Lanes {
             Lanes::AdamIde2(g) => g.slots.clone(),
             Lanes::RmspropIde(g) => g.slots.clone(),
             Lanes::AdagradIde(g) => g.slots.clone(),
+            Lanes::HeavyBall(g) => g.slots.clone(),
+            Lanes::Nesterov(g) => g.slots.clone(),
         }
     }
 
@@ -271,6 +279,8 @@ impl Lanes {
             Lanes::AdamIde2(g) => g.run(grad, obj, clock, o),
             Lanes::RmspropIde(g) => g.run(grad, obj, clock, o),
             Lanes::AdagradIde(g) => g.run(grad, obj, clock, o),
+            Lanes::HeavyBall(g) => g.run(grad, obj, clock, o),
+            Lanes::Nesterov(g) => g.run(grad, obj, clock, o),
         }
     }
 }

@@ -75,6 +75,7 @@ fn same_as_generic(j: &SweepJob) -> (usize, usize, usize) {
             Err(_) => counts.2 += 1,
         }
     }
+    assert!(counts.2 < batched.len(), "some point is valid");
     counts
 }
 
@@ -231,6 +232,48 @@ fn rmsprop_and_adagrad_ide_lanes_equal_the_generic_engine() {
         );
         let (_, hit, _) = same_as_generic(&j);
         assert!(hit > 0, "{model} {grid}");
+    }
+}
+
+#[test]
+fn heavy_ball_and_nesterov_lanes_equal_the_generic_engine() {
+    for (optimizer, model, integrator, grid) in [
+        (
+            "sgd:lr=0.01",
+            "heavy-ball",
+            "rk4:dt=0.01",
+            "momentum=0:0.95:23",
+        ),
+        (
+            "sgd:lr=0.1,momentum=0.5",
+            "heavy-ball",
+            "rk4:dt=0.05",
+            "x0=-3:3:13",
+        ),
+        (
+            "sgd:lr=0.01,momentum=0.9,nesterov=true",
+            "nesterov",
+            "rk4:dt=4e-3",
+            "x0=-2:2:21",
+        ),
+        (
+            "sgd:lr=0.01,momentum=0.9,nesterov=true",
+            "nesterov",
+            "rk4:substeps=3",
+            "model.r=1:5:9",
+        ),
+    ] {
+        let j = job(
+            "rosen1d:c=4",
+            1.3,
+            optimizer,
+            model,
+            integrator,
+            grid,
+            opts(800, 0.5, TolOn::Grad, 30.0),
+        );
+        let (_, hit, invalid) = same_as_generic(&j);
+        assert!(hit > 0 && invalid == 0, "{model} {grid}");
     }
 }
 
