@@ -65,8 +65,9 @@ pub struct SweepArgs {
     /// Output directory.
     #[arg(long, default_value = "sweep")]
     pub out: PathBuf,
-    /// `auto` (the batched 1-D Adam path when it applies; bit-identical to `generic`) or
-    /// `generic` (one run at a time through the optimizer and objective traits).
+    /// `auto` (the batched 1-D Adam path, or for a model integrated by `rk4` with a fixed step the
+    /// batched RK4 lanes, when they apply; bit-identical to `generic`) or `generic` (one run at a
+    /// time through the optimizer and objective traits).
     #[arg(long, default_value = "auto")]
     pub engine: String,
     /// Worker threads (default: all cores; at most four per core, at least 64).

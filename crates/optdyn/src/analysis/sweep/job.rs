@@ -1,7 +1,8 @@
 //! A sweep job: the base problem (objective, start point, optimizer, optional model and
 //! integrator, all as specs parsed once here), the grid, the metrics, and how a grid point changes
 //! the specs. [`SweepJob::execute`] runs a shard through the generic engine (one run per point
-//! through the run engine) or the batched 1-D Adam path when it applies (bit-identical).
+//! through the run engine), the batched 1-D Adam path or the batched RK4 model lanes when they
+//! apply (bit-identical).
 
 use super::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
 use super::metrics::{discrete_metrics, gap_reference, model_metrics};
@@ -49,7 +50,8 @@ pub struct SweepSpec {
 /// Which engine computes the points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// The batched 1-D Adam path when it applies, else the generic one (bit-identical).
+    /// The batched 1-D Adam path or the batched RK4 model lanes when they apply, else the
+    /// generic one (bit-identical).
     Auto,
     /// One run per point through the run engine.
     Generic,
