@@ -322,3 +322,30 @@ fn auto_and_generic_write_identical_result_files() {
     assert_eq!(files[0], files[1]);
     assert!(files[0].len() > 100 * 20);
 }
+
+#[test]
+fn lanes_do_not_depend_on_the_thread_count() {
+    let j = job(
+        "rosen1d:c=4",
+        1.3,
+        "adam:lr=1e-3",
+        "adam-ide1",
+        "rk4:dt=5e-4",
+        "beta1=0:0.99:53",
+        opts(300, 0.5, TolOn::Grad, 1e12),
+    );
+    let lanes = j.model_lanes().expect("the batched model path applies");
+    let n = j.grid().len();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| lanes.chunk(0..n));
+    let many = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap()
+        .install(|| lanes.chunk(0..n));
+    let b = |r: &[Result<Metrics>]| r.iter().map(bits).collect::<Vec<_>>();
+    assert_eq!(b(&one), b(&many));
+}
