@@ -356,7 +356,8 @@ def sweep(
             ``out/shard-i-of-n.csv`` (join them with :func:`merge`).
         out: directory for the durable CSV and its manifest (a temporary one when omitted).
         resume: continue an interrupted sweep in ``out``.
-        engine: ``auto`` (batched 1-D Adam path when it applies, bit-identical) or ``generic``.
+        engine: ``auto`` (batched 1-D Adam path or batched RK4 model lanes when they apply,
+            bit-identical) or ``generic``.
         threads: worker threads (default: all cores).
         chunk: smallest number of runs per durable append.
         format: ``"csv"``, or ``"parquet"`` to also write the complete shard as Apache Parquet

@@ -65,9 +65,10 @@ pub struct SweepArgs {
     /// Output directory.
     #[arg(long, default_value = "sweep")]
     pub out: PathBuf,
-    /// `auto` (a batched engine when one applies — the 1-D Adam kernel, or the lanewise zoo
-    /// engine for small runs on built-in objectives; bit-identical to `generic`) or
-    /// `generic` (one run at a time through the optimizer and objective traits).
+    /// `auto` (a batched engine when one applies — the 1-D Adam kernel, the lanewise zoo engine
+    /// for small runs on built-in objectives, or for a model integrated by `rk4` with a fixed step
+    /// the batched RK4 lanes; bit-identical to `generic`) or `generic` (one run at a time through
+    /// the optimizer and objective traits).
     #[arg(long, default_value = "auto")]
     pub engine: String,
     /// Worker threads (default: all cores; at most four per core, at least 64).

@@ -9,6 +9,7 @@
 //! * `parquet` (feature `parquet`) — Apache Parquet export of a complete shard or merge.
 //! * [`batch`] — the structure-of-arrays fast path for one-dimensional Adam sweeps.
 //! * [`zoo`] — the batched engine for the other lanewise optimizers in small dimension.
+//! * [`lanes`], [`model_batch`] — batched fixed-step RK4 lanes for model sweeps.
 //! * [`job`] — a sweep as the user gives it (specs, grid, metrics) and how a point changes it.
 //!
 //! [`execute`] ties them together: the points of a shard are processed in chunks in index
@@ -24,7 +25,9 @@ pub mod batch;
 pub mod checksum;
 pub mod grid;
 pub mod job;
+pub mod lanes;
 pub mod metrics;
+pub mod model_batch;
 pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -220,5 +223,7 @@ pub fn execute(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_models;
 #[cfg(test)]
 mod tests_zoo;

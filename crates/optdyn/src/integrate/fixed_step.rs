@@ -178,28 +178,11 @@ impl<S: Stepper> Integrator for FixedStep<S> {
         } else {
             (Vec::new(), Vec::new(), Vec::new())
         };
-        let anchor = opts.t_eval.first().unwrap_or(t0);
-        let tol = 1e-9 * dt;
-        // Index of the last grid point at or before t0 (t0 ≤ anchor, so j ≤ 0).
-        let mut j = ((t0 - anchor) / dt + 1e-9).floor() as i64;
-        let mut t = t0;
-        // On the grid, steps use h = dt exactly (Euler on gradient flow is then bit-for-bit
-        // gradient descent); off it (t0 between grid points, or after landing on an off-grid
-        // sample), the step is the distance to the target.
-        let mut at_grid = (t0 - (anchor + j as f64 * dt)).abs() <= tol;
+        let mut walk = GridWalk::new(t0, opts.t_eval.first().unwrap_or(t0), dt);
         let mut steps: u64 = 0;
         for (sample, te) in opts.t_eval.iter().enumerate() {
-            loop {
-                let next = anchor + (j + 1) as f64 * dt;
-                let (target, on_grid) = if next <= te + tol {
-                    (next, true)
-                } else {
-                    (te, false)
-                };
-                let h = if on_grid && at_grid { dt } else { target - t };
-                if target - t <= 1e-12 * dt.max(t.abs()) {
-                    break;
-                }
+            while let Some(s) = walk.toward(te) {
+                let t = walk.t();
                 if steps >= opts.max_steps {
                     end.stop = StopReason::Failed {
                         t,
@@ -209,7 +192,7 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                 }
                 if let Err(e) = self
                     .stepper
-                    .step(sys, t, h, &mut y, &mut work, &mut end.stats)
+                    .step(sys, t, s.h, &mut y, &mut work, &mut end.stats)
                 {
                     end.stop = StopReason::Failed {
                         t,
@@ -220,13 +203,8 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                 steps += 1;
                 end.stats.accepted += 1;
                 let ta = t;
-                if on_grid {
-                    j += 1;
-                    t = next;
-                } else {
-                    t = target;
-                }
-                at_grid = on_grid;
+                walk.advance(s);
+                let t = walk.t();
                 let k = stop_step(t0, t, opts.lr, steps);
                 if let Some(stop) = check_state(&y, opts.max_abs, k, t) {
                     end.stop = stop;
@@ -247,9 +225,6 @@ impl<S: Stepper> Integrator for FixedStep<S> {
                     ya.copy_from_slice(&y);
                     std::mem::swap(&mut fa, &mut fb);
                 }
-                if !on_grid {
-                    break;
-                }
             }
             // Sample exactly at te (the requested value; the state is at grid point j).
             if let ControlFlow::Break(stop) = sink.sample(te, &y) {
@@ -268,5 +243,86 @@ impl<S: Stepper> Integrator for FixedStep<S> {
             }
         }
         end
+    }
+}
+
+/// The walk of a fixed-step solve from `t0` over the grid `anchor + j·dt` toward the sample
+/// times: on the grid a step is `h = dt` exactly; a sample time between grid points is landed on
+/// with a shortened step (after which the walk toward that sample ends), and the next grid point
+/// is then reached with the step `next − t`. Steps shorter than `1e-12·max(dt, |t|)` are not
+/// taken; grid points within `1e-9·dt` past a sample time count as reaching it.
+#[derive(Debug, Clone)]
+pub(crate) struct GridWalk {
+    anchor: f64,
+    dt: f64,
+    tol: f64,
+    j: i64,
+    t: f64,
+    at_grid: bool,
+    landed: bool,
+}
+
+/// One step of a [`GridWalk`]: its size and where it ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GridStep {
+    /// The step size.
+    pub(crate) h: f64,
+    target: f64,
+    on_grid: bool,
+}
+
+impl GridWalk {
+    /// The walk from `t0` on the grid `anchor + j·dt`, `j` starting at the last grid point at or
+    /// before `t0` (`t0 ≤ anchor`).
+    pub(crate) fn new(t0: f64, anchor: f64, dt: f64) -> Self {
+        let tol = 1e-9 * dt;
+        let j = ((t0 - anchor) / dt + 1e-9).floor() as i64;
+        GridWalk {
+            anchor,
+            dt,
+            tol,
+            j,
+            t: t0,
+            at_grid: (t0 - (anchor + j as f64 * dt)).abs() <= tol,
+            landed: false,
+        }
+    }
+
+    /// The current time.
+    pub(crate) fn t(&self) -> f64 {
+        self.t
+    }
+
+    /// The next step toward the sample time `te`, or `None` once `te` is reached.
+    pub(crate) fn toward(&mut self, te: f64) -> Option<GridStep> {
+        if std::mem::take(&mut self.landed) {
+            return None;
+        }
+        let next = self.anchor + (self.j + 1) as f64 * self.dt;
+        let (target, on_grid) = if next <= te + self.tol {
+            (next, true)
+        } else {
+            (te, false)
+        };
+        let h = if on_grid && self.at_grid {
+            self.dt
+        } else {
+            target - self.t
+        };
+        (target - self.t > 1e-12 * self.dt.max(self.t.abs())).then_some(GridStep {
+            h,
+            target,
+            on_grid,
+        })
+    }
+
+    /// Moves to the end of step `s` (taken from [`Self::toward`]).
+    pub(crate) fn advance(&mut self, s: GridStep) {
+        if s.on_grid {
+            self.j += 1;
+        }
+        self.t = s.target;
+        self.at_grid = s.on_grid;
+        self.landed = !s.on_grid;
     }
 }

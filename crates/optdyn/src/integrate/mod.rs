@@ -59,12 +59,13 @@ pub mod second_order;
 mod times;
 pub mod volterra;
 
-pub(crate) use checks::memory_compatible;
+pub(crate) use checks::{check_t_eval, memory_compatible};
 pub use dop853::Dop853;
 pub use dopri5::Dopri5;
 pub use events::{Direction, Event, EventFn, EventHit};
 pub use explicit::{ExplicitRk, Rk4, Ssprk2, Ssprk3};
 pub use fixed_step::FixedStep;
+pub(crate) use fixed_step::GridWalk;
 pub use implicit::ThetaMethod;
 pub use interface::{
     Integrator, OdeSystem, Sink, Solution, SolveEnd, SolveOptions, Stats, StepSize, Stepper,

@@ -10,6 +10,7 @@
 //! Regime: clock `t = k·lr`. torch's ε (default 1e-10, outside the root) is kept; Heredia's
 //! continuous code has none (the difference is below 1e-10·|g|/v). State `[θ, V]`.
 
+use super::lane::{Lane, LaneField};
 use super::nonlocal::{read_kernel, KernelModel, KERNEL_KEY};
 use super::{canonical, clock_lr, optimizer_as, oriented, Model};
 use crate::block::{uniform, Block};
@@ -41,12 +42,8 @@ pub struct AdagradIde {
     name: String,
     obj: Arc<dyn Objective>,
     n: usize,
-    lr: f64,
-    lr_decay: f64,
-    eps: f64,
-    wd: f64,
+    lane: AdagradLane,
     acc0: f64,
-    window: bool,
 }
 
 impl AdagradIde {
@@ -68,12 +65,14 @@ impl AdagradIde {
             ),
             n: obj.dim(),
             obj,
-            lr,
-            lr_decay: adagrad.lr_decay,
-            eps: adagrad.eps,
-            wd: adagrad.weight_decay,
+            lane: AdagradLane {
+                lr,
+                lr_decay: adagrad.lr_decay,
+                eps: adagrad.eps,
+                wd: adagrad.weight_decay,
+                window,
+            },
             acc0: adagrad.initial_accumulator_value,
-            window,
         })
     }
 
@@ -125,14 +124,43 @@ impl OdeSystem for AdagradIde {
         let (dth, dacc) = dz.split_at_mut(n);
         // The gradient is written into dV, read back per coordinate, then overwritten by V'.
         self.obj.gradient(th, dacc);
-        let a = 1.0 / (1.0 + t * self.lr_decay / self.lr);
+        let a = self.lane.clock(t, None);
         for i in 0..n {
-            let g = dacc[i] + self.wd * th[i];
-            let g2 = g * g;
-            dacc[i] = g2 / self.lr;
-            let v = if self.window { acc[i] + g2 } else { acc[i] };
-            dth[i] = -a * g / (v.max(0.0).sqrt() + self.eps);
+            [dth[i], dacc[i]] = self.lane.rhs(a, dacc[i], [th[i], acc[i]]);
         }
+    }
+}
+
+/// One coordinate of `adagrad-ide1`, state `[θ, V]`: `g ← g + λ_wd θ`, `V' = g²/lr`,
+/// `θ' = −a(t)·g/(√max(v, 0) + ε)` with `v = V + g²` (`v0=window`) or `V`, and
+/// `a(t) = 1/(1 + t·lr_decay/lr)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdagradLane {
+    lr: f64,
+    lr_decay: f64,
+    eps: f64,
+    wd: f64,
+    window: bool,
+}
+
+impl LaneField<2> for AdagradLane {
+    /// `a(t)`.
+    type Clock = f64;
+
+    #[inline(always)]
+    fn clock(&self, t: f64, prev: Option<(&Self, f64)>) -> f64 {
+        match prev {
+            Some((p, a)) if (p.lr, p.lr_decay) == (self.lr, self.lr_decay) => a,
+            _ => 1.0 / (1.0 + t * self.lr_decay / self.lr),
+        }
+    }
+
+    #[inline(always)]
+    fn rhs(&self, a: f64, grad: f64, [th, acc]: [f64; 2]) -> [f64; 2] {
+        let g = grad + self.wd * th;
+        let g2 = g * g;
+        let v = if self.window { acc + g2 } else { acc };
+        [-a * g / (v.max(0.0).sqrt() + self.eps), g2 / self.lr]
     }
 }
 
@@ -155,11 +183,14 @@ impl Model for AdagradIde {
         Some(super::l2_potential(
             self.obj.as_ref(),
             &z[..self.n],
-            self.wd,
+            self.lane.wd,
         ))
     }
     /// `sum`: the accumulator, named as the optimizer's buffer.
     fn blocks(&self) -> Vec<Block> {
         uniform(&["sum"], self.n)
+    }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::AdagradIde(self.lane))
     }
 }

@@ -34,6 +34,7 @@
 //! Weight decay: `adam`'s L2 (`g ← g + λθ`) enters g; `adamw`'s decoupled decay adds `−λθ` to
 //! the direction.
 
+use super::lane::{Lane, LaneField};
 use super::nonlocal::{read_kernels, KernelModel, KERNEL_KEY, KERNEL_M_KEY, KERNEL_V_KEY};
 use super::{canonical, optimizer_as, oriented, AdamHyper, BiasFactor, Model, Rate};
 use crate::block::{uniform, Block};
@@ -148,14 +149,18 @@ fn limit_ratio(lambda: f64, beta: f64, lr: f64) -> f64 {
 
 /// The exponential-kernel moments shared by the first-order Adam models and the bias-corrected
 /// update they drive: per coordinate `m' = w1 g − ℓ1 m`, `v' = w2 g² − ℓ2 v` (g with L2 decay
-/// for adam) and `u = m̂/(√v̂ + ε(t)) (+ λθ for adamw)`, `m̂ = m/(1 − β1^{t/lr})`,
+/// for adam; the state-space form `ẋ = a x + w u`, `a = −ℓ`, of [`StateSpace::exponential`]) and
+/// `u = m̂/(√v̂ + ε(t)) (+ λθ for adamw)`, `m̂ = m/(1 − β1^{t/lr})`,
 /// `v̂ = v/(1 − β2^{t/lr})`. At `t = 0` (m = v = 0) `m̂, v̂` take their limits `c1 g`, `c2 g²`,
 /// `c_i = w_i/(−ln β_i/lr)`. `adam-ide1` is `θ' = −u`; `gould-tanaka` is `(lr/2)θ̈ + θ̇ = −u`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ExpMoments {
     /// The optimizer's hyperparameters.
     pub(crate) h: AdamHyper,
-    k1: StateSpace,
-    k2: StateSpace,
+    /// `(w1, a1 = −ℓ1)`.
+    k1: (f64, f64),
+    /// `(w2, a2 = −ℓ2)`.
+    k2: (f64, f64),
     bias: (BiasFactor, BiasFactor),
     c1: f64,
     c2: f64,
@@ -165,8 +170,8 @@ impl ExpMoments {
     /// Moments with kernel weights `w_i` and decay rates `ℓ_i` (`λ e^{−ℓ s}` kernels).
     pub(crate) fn new(h: AdamHyper, (w1, l1): (f64, f64), (w2, l2): (f64, f64)) -> Self {
         ExpMoments {
-            k1: StateSpace::exponential(w1, l1),
-            k2: StateSpace::exponential(w2, l2),
+            k1: (w1, -l1),
+            k2: (w2, -l2),
             c1: limit_ratio(w1, h.beta1, h.lr),
             c2: limit_ratio(w2, h.beta2, h.lr),
             bias: (
@@ -180,38 +185,63 @@ impl ExpMoments {
     /// The bias factors `(1 − β1^{t/lr}, 1 − β2^{t/lr})`, or `None` at the start `t ≤ 0`.
     #[inline]
     pub(crate) fn factors(&self, t: f64) -> Option<(f64, f64)> {
-        (t > 0.0).then(|| (self.bias.0.at(t), self.bias.1.at(t)))
+        self.factors_after(t, None)
     }
 
-    /// For one coordinate with parameter `theta`, raw gradient `grad` and moments `m[0]`, `v[0]`:
-    /// writes `m'`, `v'` into `dm[0]`, `dv[0]` and returns the update `u`.
-    #[inline]
+    /// [`Self::factors`], reusing the factors `prev.1` of moments `prev.0` at the same `t` for
+    /// each β they share (the same operations on the same numbers, so the same bits).
+    #[inline(always)]
+    pub(crate) fn factors_after(
+        &self,
+        t: f64,
+        prev: Option<(&Self, Option<(f64, f64)>)>,
+    ) -> Option<(f64, f64)> {
+        if t <= 0.0 {
+            return None;
+        }
+        let (p1, p2) = match prev {
+            Some((p, Some(f))) => (
+                (p.bias.0 == self.bias.0).then_some(f.0),
+                (p.bias.1 == self.bias.1).then_some(f.1),
+            ),
+            _ => (None, None),
+        };
+        Some((
+            p1.unwrap_or_else(|| self.bias.0.at(t)),
+            p2.unwrap_or_else(|| self.bias.1.at(t)),
+        ))
+    }
+
+    /// For one coordinate with parameter `theta`, raw gradient `grad` and moments `m`, `v`:
+    /// `(u, m', v')`.
+    #[inline(always)]
     pub(crate) fn update(
         &self,
         factors: Option<(f64, f64)>,
         theta: f64,
         grad: f64,
-        (m, v): (&[f64], &[f64]),
-        (dm, dv): (&mut [f64], &mut [f64]),
-    ) -> f64 {
+        m: f64,
+        v: f64,
+    ) -> (f64, f64, f64) {
         let h = &self.h;
         let g = if h.decoupled {
             grad
         } else {
             grad + h.weight_decay * theta
         };
-        self.k1.rhs(m, g, dm);
-        self.k2.rhs(v, g * g, dv);
+        let dm = self.k1.0 * g + self.k1.1 * m;
+        let dv = self.k2.0 * (g * g) + self.k2.1 * v;
         let (mh, vh) = match factors {
-            Some((b1, b2)) => (m[0] / b1, v[0] / b2),
+            Some((b1, b2)) => (m / b1, v / b2),
             None => (self.c1 * g, self.c2 * g * g),
         };
         let u = mh / (vh.max(0.0).sqrt() + h.eps);
-        if h.decoupled {
+        let u = if h.decoupled {
             u + h.weight_decay * theta
         } else {
             u
-        }
+        };
+        (u, dm, dv)
     }
 }
 
@@ -282,15 +312,28 @@ impl OdeSystem for AdamIde1 {
         self.obj.gradient(th, dm);
         let factors = self.moments.factors(t);
         for i in 0..n {
-            let g = dm[i];
-            dth[i] = -self.moments.update(
-                factors,
-                th[i],
-                g,
-                (&m[i..=i], &v[i..=i]),
-                (&mut dm[i..=i], &mut dv[i..=i]),
-            );
+            [dth[i], dm[i], dv[i]] =
+                Adam1Lane(self.moments).rhs(factors, dm[i], [th[i], m[i], v[i]]);
         }
+    }
+}
+
+/// One coordinate of `adam-ide1`, state `[θ, m, v]`: `θ' = −u`, `m'`, `v'` of [`ExpMoments`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adam1Lane(pub(crate) ExpMoments);
+
+impl LaneField<3> for Adam1Lane {
+    type Clock = Option<(f64, f64)>;
+
+    #[inline(always)]
+    fn clock(&self, t: f64, prev: Option<(&Self, Self::Clock)>) -> Self::Clock {
+        self.0.factors_after(t, prev.map(|(p, c)| (&p.0, c)))
+    }
+
+    #[inline(always)]
+    fn rhs(&self, factors: Self::Clock, g: f64, [th, m, v]: [f64; 3]) -> [f64; 3] {
+        let (u, dm, dv) = self.0.update(factors, th, g, m, v);
+        [-u, dm, dv]
     }
 }
 
@@ -312,6 +355,9 @@ impl Model for AdamIde1 {
     fn blocks(&self) -> Vec<Block> {
         uniform(&["m", "v"], self.n)
     }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::AdamIde1(Adam1Lane(self.moments)))
+    }
 }
 
 /// The second-order (inertial) Adam IDE.
@@ -319,12 +365,68 @@ pub struct AdamIde2 {
     name: String,
     obj: Arc<dyn Objective>,
     n: usize,
-    h: AdamHyper,
     t0: f64,
     u0: f64,
+    lane: Adam2Lane,
+}
+
+/// One coordinate of `adam-ide2`, state `[θ, vel, m, mdot, v, vdot]`:
+/// `θ' = vel`, `vel' = −(2/lr)(vel + d)`, `d = m̂/(√max(v̂, 0) + ε) (+ λθ for adamw)` (0 at the
+/// start `t ≤ 0`), and the moments' second-order kernels ([`StateSpace::second_order`]) driven
+/// by `g` and `g²` (g with L2 decay for adam).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adam2Lane {
+    h: AdamHyper,
     k1: StateSpace,
     k2: StateSpace,
     bias: (BiasFactor, BiasFactor),
+}
+
+impl LaneField<6> for Adam2Lane {
+    /// `(t ≤ 0, 1 − β1^{t/lr}, 1 − β2^{t/lr})`.
+    type Clock = (bool, f64, f64);
+
+    #[inline(always)]
+    fn clock(&self, t: f64, prev: Option<(&Self, Self::Clock)>) -> Self::Clock {
+        let (b1, b2) = match prev {
+            Some((p, (_, b1, b2))) => (
+                (p.bias.0 == self.bias.0).then_some(b1),
+                (p.bias.1 == self.bias.1).then_some(b2),
+            ),
+            None => (None, None),
+        };
+        (
+            t <= 0.0,
+            b1.unwrap_or_else(|| self.bias.0.at(t)),
+            b2.unwrap_or_else(|| self.bias.1.at(t)),
+        )
+    }
+
+    #[inline(always)]
+    fn rhs(
+        &self,
+        (start, b1, b2): Self::Clock,
+        grad: f64,
+        [th, vel, m, p, v, q]: [f64; 6],
+    ) -> [f64; 6] {
+        let h = &self.h;
+        let mut g = grad;
+        if !h.decoupled {
+            g += h.weight_decay * th;
+        }
+        let (mut dm, mut dv) = ([0.0; 2], [0.0; 2]);
+        self.k1.rhs(&[m, p], g, &mut dm);
+        self.k2.rhs(&[v, q], g * g, &mut dv);
+        let mut d = if start {
+            0.0
+        } else {
+            (m / b1) / ((v / b2).max(0.0).sqrt() + h.eps)
+        };
+        if h.decoupled {
+            d += h.weight_decay * th;
+        }
+        [vel, -(2.0 / h.lr) * (vel + d), dm[0], dm[1], dv[0], dv[1]]
+    }
 }
 
 impl AdamIde2 {
@@ -351,13 +453,15 @@ impl AdamIde2 {
             obj,
             t0: start.time(h.lr),
             u0,
-            k1: StateSpace::second_order(h.beta1, h.lr),
-            k2: StateSpace::second_order(h.beta2, h.lr),
-            bias: (
-                BiasFactor::new(h.beta1, h.lr),
-                BiasFactor::new(h.beta2, h.lr),
-            ),
-            h,
+            lane: Adam2Lane {
+                k1: StateSpace::second_order(h.beta1, h.lr),
+                k2: StateSpace::second_order(h.beta2, h.lr),
+                bias: (
+                    BiasFactor::new(h.beta1, h.lr),
+                    BiasFactor::new(h.beta2, h.lr),
+                ),
+                h,
+            },
         })
     }
 
@@ -391,7 +495,6 @@ impl OdeSystem for AdamIde2 {
 
     fn rhs(&self, t: f64, z: &[f64], dz: &mut [f64]) {
         let n = self.n;
-        let h = &self.h;
         let (th, rest) = z.split_at(n);
         let (vel, rest) = rest.split_at(n);
         let (m, rest) = rest.split_at(n);
@@ -404,30 +507,11 @@ impl OdeSystem for AdamIde2 {
         let (dv, dq) = drest.split_at_mut(n);
         // The gradient is written into dθ, read back per coordinate, then overwritten by θ'.
         self.obj.gradient(th, dth);
-        let start = t <= 0.0;
-        let (b1, b2) = (self.bias.0.at(t), self.bias.1.at(t));
-        let mut out = [0.0; 2];
+        let clock = self.lane.clock(t, None);
         for i in 0..n {
-            let mut g = dth[i];
-            if !h.decoupled {
-                g += h.weight_decay * th[i];
-            }
-            self.k1.rhs(&[m[i], p[i]], g, &mut out);
-            dm[i] = out[0];
-            dp[i] = out[1];
-            self.k2.rhs(&[v[i], q[i]], g * g, &mut out);
-            dv[i] = out[0];
-            dq[i] = out[1];
-            let mut d = if start {
-                0.0
-            } else {
-                (m[i] / b1) / ((v[i] / b2).max(0.0).sqrt() + h.eps)
-            };
-            if h.decoupled {
-                d += h.weight_decay * th[i];
-            }
-            dvel[i] = -(2.0 / h.lr) * (vel[i] + d);
-            dth[i] = vel[i];
+            [dth[i], dvel[i], dm[i], dp[i], dv[i], dq[i]] =
+                self.lane
+                    .rhs(clock, dth[i], [th[i], vel[i], m[i], p[i], v[i], q[i]]);
         }
     }
 }
@@ -451,5 +535,8 @@ impl Model for AdamIde2 {
     }
     fn blocks(&self) -> Vec<Block> {
         uniform(&["vel", "m", "mdot", "v", "vdot"], self.n)
+    }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::AdamIde2(self.lane))
     }
 }

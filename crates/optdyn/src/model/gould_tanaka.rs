@@ -191,13 +191,8 @@ impl OdeSystem for GouldTanaka {
         let factors = self.moments.factors(t);
         for i in 0..n {
             let g = dth[i];
-            let u = self.moments.update(
-                factors,
-                th[i],
-                g,
-                (&m[i..=i], &v[i..=i]),
-                (&mut dm[i..=i], &mut dv[i..=i]),
-            );
+            let u;
+            (u, dm[i], dv[i]) = self.moments.update(factors, th[i], g, m[i], v[i]);
             dvel[i] = -(2.0 / lr) * (vel[i] + u);
             dth[i] = vel[i];
         }

@@ -15,6 +15,7 @@
 //!
 //! State `z = θ`, initial state `θ(0) = x0`.
 
+use super::lane::{Lane, LaneField};
 use super::{clock_lr, optimizer_as, sgd_objective, with_scratch, Model};
 use crate::block::Block;
 use crate::integrate::OdeSystem;
@@ -188,8 +189,9 @@ impl OdeSystem for FirstOrderFlow {
     fn rhs(&self, _t: f64, z: &[f64], dz: &mut [f64]) {
         self.obj.gradient(z, dz);
         if self.coef == 0.0 {
-            for d in dz.iter_mut() {
-                *d *= -self.scale;
+            let lane = GradientLane { scale: self.scale };
+            for (d, &th) in dz.iter_mut().zip(z) {
+                [*d] = lane.rhs((), *d, [th]);
             }
             return;
         }
@@ -202,9 +204,30 @@ impl OdeSystem for FirstOrderFlow {
     }
 }
 
+/// One coordinate of the plain flows (no modified-equation term): `θ' = −s·g`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradientLane {
+    scale: f64,
+}
+
+impl LaneField<1> for GradientLane {
+    type Clock = ();
+
+    #[inline(always)]
+    fn clock(&self, _t: f64, _prev: Option<(&Self, ())>) {}
+
+    #[inline(always)]
+    fn rhs(&self, (): (), g: f64, _z: [f64; 1]) -> [f64; 1] {
+        [g * -self.scale]
+    }
+}
+
 impl Model for FirstOrderFlow {
     fn name(&self) -> String {
         self.name.clone()
+    }
+    fn lane(&self) -> Option<Lane> {
+        (self.coef == 0.0).then_some(Lane::Gradient(GradientLane { scale: self.scale }))
     }
     fn n(&self) -> usize {
         self.n

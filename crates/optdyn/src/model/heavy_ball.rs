@@ -13,6 +13,7 @@
 //! `x(0) = x0`, `v(0) = 0`.
 
 use super::gradient_flow::heavy_ball_sgd;
+use super::lane::{Lane, LaneField};
 use super::{optimizer_as, sgd_objective, Model};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
@@ -77,10 +78,38 @@ impl OdeSystem for HeavyBall {
         let (x, v) = z.split_at(n);
         let (dx, dv) = dz.split_at_mut(n);
         self.obj.gradient(x, dv);
+        let lane = self.field();
         for i in 0..n {
-            dv[i] = -(self.friction * v[i] + dv[i]) / self.lr;
-            dx[i] = v[i];
+            [dx[i], dv[i]] = lane.rhs((), dv[i], [x[i], v[i]]);
         }
+    }
+}
+
+impl HeavyBall {
+    fn field(&self) -> HeavyBallLane {
+        HeavyBallLane {
+            lr: self.lr,
+            friction: self.friction,
+        }
+    }
+}
+
+/// One coordinate of `heavy-ball`, state `[x, v]`: `x' = v`, `v' = −(c·v + g)/lr`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeavyBallLane {
+    lr: f64,
+    friction: f64,
+}
+
+impl LaneField<2> for HeavyBallLane {
+    type Clock = ();
+
+    #[inline(always)]
+    fn clock(&self, _t: f64, _prev: Option<(&Self, ())>) {}
+
+    #[inline(always)]
+    fn rhs(&self, (): (), g: f64, [_, v]: [f64; 2]) -> [f64; 2] {
+        [v, -(self.friction * v + g) / self.lr]
     }
 }
 
@@ -102,5 +131,8 @@ impl Model for HeavyBall {
     }
     fn blocks(&self) -> Vec<Block> {
         uniform(&["vel"], self.n)
+    }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::HeavyBall(self.field()))
     }
 }

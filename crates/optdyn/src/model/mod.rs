@@ -37,6 +37,7 @@ pub mod grad_noise;
 pub mod gradient_flow;
 pub mod heavy_ball;
 pub mod high_resolution;
+pub mod lane;
 pub mod nesterov;
 pub mod nonlocal;
 mod registry;
@@ -55,6 +56,7 @@ pub use grad_noise::GradientCovariance;
 pub use gradient_flow::FirstOrderFlow;
 pub use heavy_ball::HeavyBall;
 pub use high_resolution::HighResolution;
+pub use lane::{Lane, LaneField};
 pub use nesterov::Nesterov;
 pub use nonlocal::KernelModel;
 pub use registry::{catalog, from_spec, parse, registry, Entry, ModelFactory, ModelSpec};
@@ -90,6 +92,11 @@ pub trait Model: OdeSystem + Send + Sync {
     /// when the model has one (each implementation documents its `V` and why `V' ≤ 0`); `None`
     /// otherwise.
     fn lyapunov(&self, _t: f64, _z: &[f64]) -> Option<f64> {
+        None
+    }
+    /// The per-coordinate field when the coordinates interact only through the gradient of the
+    /// objective the model integrates ([`lane`]); `None` otherwise.
+    fn lane(&self) -> Option<Lane> {
         None
     }
 }

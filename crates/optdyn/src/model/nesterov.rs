@@ -14,6 +14,7 @@
 //! step Runge–Kutta keeps its order. State `[x (n), v (n)]`, `ż = [v, −(r/t)v − ∇f/lr]`.
 
 use super::gradient_flow::sgd_options;
+use super::lane::{Lane, LaneField};
 use super::{canonical, clock_lr, optimizer_as, sgd_objective, Model};
 use crate::block::{uniform, Block};
 use crate::integrate::OdeSystem;
@@ -128,17 +129,45 @@ impl OdeSystem for Nesterov {
         let (x, v) = z.split_at(n);
         let (dx, dv) = dz.split_at_mut(n);
         self.obj.gradient(x, dv);
-        if t <= 0.0 {
-            for i in 0..n {
-                dv[i] = -dv[i] / ((1.0 + self.r) * self.lr);
-                dx[i] = v[i];
-            }
-        } else {
-            let damp = self.r / t;
-            for i in 0..n {
-                dv[i] = -damp * v[i] - dv[i] / self.lr;
-                dx[i] = v[i];
-            }
+        let lane = self.field();
+        let damp = lane.clock(t, None);
+        for i in 0..n {
+            [dx[i], dv[i]] = lane.rhs(damp, dv[i], [x[i], v[i]]);
+        }
+    }
+}
+
+impl Nesterov {
+    fn field(&self) -> NesterovLane {
+        NesterovLane {
+            lr: self.lr,
+            r: self.r,
+        }
+    }
+}
+
+/// One coordinate of `nesterov`, state `[x, v]`: `x' = v`, `v' = −(r/t)·v − g/lr` for `t > 0`
+/// and `v' = −g/((1 + r)·lr)` at the start `t ≤ 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NesterovLane {
+    lr: f64,
+    r: f64,
+}
+
+impl LaneField<2> for NesterovLane {
+    /// The damping `r/t`, `None` at `t ≤ 0`.
+    type Clock = Option<f64>;
+
+    #[inline(always)]
+    fn clock(&self, t: f64, _prev: Option<(&Self, Self::Clock)>) -> Option<f64> {
+        (t > 0.0).then(|| self.r / t)
+    }
+
+    #[inline(always)]
+    fn rhs(&self, damp: Option<f64>, g: f64, [_, v]: [f64; 2]) -> [f64; 2] {
+        match damp {
+            None => [v, -g / ((1.0 + self.r) * self.lr)],
+            Some(damp) => [v, -damp * v - g / self.lr],
         }
     }
 }
@@ -161,5 +190,8 @@ impl Model for Nesterov {
     }
     fn blocks(&self) -> Vec<Block> {
         uniform(&["vel"], self.n)
+    }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::Nesterov(self.field()))
     }
 }

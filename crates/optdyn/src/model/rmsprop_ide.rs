@@ -12,6 +12,7 @@
 //! (mimics `v_1`); `zero` — the literal `∫_0^t` (then `θ'(0) = −g/ε` and `θ' ~ t^{−1/2}`: an
 //! integrable singularity that needs an adaptive integrator). State `[θ, v]`.
 
+use super::lane::{Lane, LaneField};
 use super::nonlocal::{read_kernel, KernelModel, KERNEL_KEY};
 use super::{canonical, clock_lr, optimizer_as, oriented, Model, Rate};
 use crate::block::{uniform, Block};
@@ -49,9 +50,7 @@ pub struct RmspropIde {
     name: String,
     obj: Arc<dyn Objective>,
     n: usize,
-    eps: f64,
-    wd: f64,
-    kernel: StateSpace,
+    lane: RmspropLane,
     v0_factor: f64,
 }
 
@@ -98,9 +97,11 @@ impl RmspropIde {
             name: canonical(model, &options),
             n: obj.dim(),
             obj,
-            eps: rmsprop.eps,
-            wd: rmsprop.weight_decay,
-            kernel: StateSpace::exponential(lambda, lambda),
+            lane: RmspropLane {
+                eps: rmsprop.eps,
+                wd: rmsprop.weight_decay,
+                kernel: StateSpace::exponential(lambda, lambda),
+            },
             v0_factor,
         })
     }
@@ -189,10 +190,32 @@ impl OdeSystem for RmspropIde {
         // The gradient is written into dv, read back per coordinate, then overwritten by v'.
         self.obj.gradient(th, dv);
         for i in 0..n {
-            let g = dv[i] + self.wd * th[i];
-            self.kernel.rhs(&v[i..=i], g * g, &mut dv[i..=i]);
-            dth[i] = -g / (v[i].max(0.0).sqrt() + self.eps);
+            [dth[i], dv[i]] = self.lane.rhs((), dv[i], [th[i], v[i]]);
         }
+    }
+}
+
+/// One coordinate of `rmsprop-ide1`, state `[θ, v]`: `g ← g + λ_wd θ`, `v' = λ(g² − v)` (the
+/// exponential kernel's state-space form), `θ' = −g/(√max(v, 0) + ε)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmspropLane {
+    eps: f64,
+    wd: f64,
+    kernel: StateSpace,
+}
+
+impl LaneField<2> for RmspropLane {
+    type Clock = ();
+
+    #[inline(always)]
+    fn clock(&self, _t: f64, _prev: Option<(&Self, ())>) {}
+
+    #[inline(always)]
+    fn rhs(&self, (): (), grad: f64, [th, v]: [f64; 2]) -> [f64; 2] {
+        let g = grad + self.wd * th;
+        let mut dv = [0.0];
+        self.kernel.rhs(&[v], g * g, &mut dv);
+        [-g / (v.max(0.0).sqrt() + self.eps), dv[0]]
     }
 }
 
@@ -209,7 +232,7 @@ impl Model for RmspropIde {
         z[..n].copy_from_slice(x0);
         self.obj.gradient(x0, &mut z[n..]);
         for i in 0..n {
-            let g = z[n + i] + self.wd * x0[i];
+            let g = z[n + i] + self.lane.wd * x0[i];
             z[n + i] = self.v0_factor * g * g;
         }
         z
@@ -220,10 +243,13 @@ impl Model for RmspropIde {
         Some(super::l2_potential(
             self.obj.as_ref(),
             &z[..self.n],
-            self.wd,
+            self.lane.wd,
         ))
     }
     fn blocks(&self) -> Vec<Block> {
         uniform(&["v"], self.n)
+    }
+    fn lane(&self) -> Option<Lane> {
+        Some(Lane::RmspropIde(self.lane))
     }
 }

@@ -2,10 +2,12 @@
 //! integrator, all as specs parsed once here), the grid, the metrics, and how a grid point changes
 //! the specs. [`SweepJob::execute`] runs a shard through the generic engine (one run per point
 //! through the run engine) or, when one applies, a batched engine (bit-identical): the 1-D Adam
-//! kernel ([`super::batch`]) or the lanewise zoo engine ([`super::zoo`]).
+//! kernel ([`super::batch`]), the lanewise zoo engine ([`super::zoo`]) or the RK4 model lanes
+//! ([`super::model_batch`]).
 
 use super::batch::{adam_1d, AdamLanes, Lanes1dOut, Objective1d};
 use super::metrics::{discrete_metrics, gap_reference, model_metrics};
+use super::model_batch::ModelLanes;
 use super::zoo::{run_lanes, ZooLanes, MAX_DIM};
 use super::{
     execute, execute_chunks, Grid, Metric, MetricOptions, Metrics, Plan, Point, Summary, Target,
@@ -50,7 +52,8 @@ pub struct SweepSpec {
 /// Which engine computes the points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// A batched engine when one applies ([`Batch`]), else the generic one (bit-identical).
+    /// A batched engine when one applies ([`Batch`], or the RK4 model lanes for a model), else
+    /// the generic one (bit-identical).
     Auto,
     /// One run per point through the run engine.
     Generic,
@@ -384,6 +387,60 @@ impl SweepJob {
         }
     }
 
+    /// The batched RK4 model path ([`ModelLanes`]), if it applies: a model sweep from a 1-D
+    /// start on an objective not swept, the optimizer's keys among `lr, beta1, beta2, eps,
+    /// momentum, nesterov, alpha, lr_decay, initial_accumulator_value` with `lr` not swept. A point's model
+    /// is built as in [`Self::run_point`].
+    pub(super) fn model_lanes(&self) -> Option<ModelLanes<'_>> {
+        let plain = [
+            "lr",
+            "beta1",
+            "beta2",
+            "eps",
+            "momentum",
+            "nesterov",
+            "alpha",
+            "lr_decay",
+            "initial_accumulator_value",
+        ];
+        let model = self.model.as_ref()?;
+        let applies = self.spec.x0.len() == 1
+            && self
+                .optimizer
+                .pairs
+                .iter()
+                .all(|(k, _)| plain.contains(&k.as_str()))
+            && self.grid.axes.iter().all(|a| match &a.target {
+                Target::Optimizer(k) => k != "lr" && plain.contains(&k.as_str()),
+                Target::Objective(_) => false,
+                Target::Model(_) | Target::X0(_) => true,
+            });
+        let obj = self.shared_objective.clone().filter(|_| applies)?;
+        let lr = optim::from_spec::<f64>(&self.optimizer).ok()?.lr();
+        let shared = obj.clone();
+        let build = move |p: &Point| {
+            let (_, x0, opt_spec, model_spec) = self.at(p);
+            Problem::shared(shared.clone(), x0.clone())?;
+            let opt = optim::from_spec::<f64>(&opt_spec)?;
+            let m = model::from_spec(
+                model_spec.as_ref().unwrap_or(model),
+                opt.as_ref(),
+                shared.clone(),
+            )?;
+            Ok((m, x0))
+        };
+        ModelLanes::new(
+            &self.objective,
+            obj,
+            &self.spec.integrator,
+            lr,
+            &self.spec.options,
+            &self.grid,
+            build,
+            |p: &Point| self.run_point(p),
+        )
+    }
+
     /// One chunk on the batched path: invalid points are reported as on the generic path.
     fn batch_chunk(&self, obj: Objective1d, r: Range<u64>) -> Vec<Result<Metrics>> {
         let params: Vec<Result<[f64; 5]>> = r
@@ -550,6 +607,12 @@ impl SweepJob {
             dim: self.spec.x0.len(),
             min_chunk: min_chunk.max(1),
         };
+        if let Some(lanes) = (engine == Engine::Auto)
+            .then(|| self.model_lanes())
+            .flatten()
+        {
+            return execute_chunks(&self.grid, &plan, &|r| lanes.chunk(r), progress);
+        }
         let batch = match engine {
             Engine::Auto => self.batch(),
             Engine::Generic => None,
