@@ -22,6 +22,7 @@
 
 use super::metrics::{MetricOptions, Metrics, TolOn};
 pub use crate::isa::Isa;
+use crate::spec::Spec;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -50,6 +51,24 @@ pub enum Objective1d {
 }
 
 impl Objective1d {
+    /// The built-in one-dimensional objective of a spec (`rosen1d:c=…`,
+    /// `quadratic:diag=a,center=c` with one entry each and no other keys), if it is one.
+    pub fn from_spec(o: &Spec) -> Option<Objective1d> {
+        let keys = |allowed: &[&str]| o.pairs.iter().all(|(k, _)| allowed.contains(&k.as_str()));
+        match o.name.as_str() {
+            "rosen1d" if keys(&["c"]) => Some(Objective1d::Rosen1d {
+                c: o.f64("c", 4.0).ok()?,
+            }),
+            "quadratic" if keys(&["diag", "center"]) => {
+                let d = o.f64_list("diag").ok()??;
+                let c = o.f64_list("center").ok()?.unwrap_or_else(|| vec![0.0]);
+                (d.len() == 1 && c.len() == 1)
+                    .then_some(Objective1d::Quadratic { a: d[0], c: c[0] })
+            }
+            _ => None,
+        }
+    }
+
     /// `(f(θ), f'(θ))`.
     pub fn value_grad(self, x: f64) -> (f64, f64) {
         match self {

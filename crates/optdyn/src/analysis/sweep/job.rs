@@ -323,22 +323,7 @@ impl SweepJob {
         if !adam {
             return None;
         }
-        let o = self.objective.clone();
-        let keys = |allowed: &[&str]| o.pairs.iter().all(|(k, _)| allowed.contains(&k.as_str()));
-        let obj = match o.name.as_str() {
-            "rosen1d" if keys(&["c"]) => Objective1d::Rosen1d {
-                c: o.f64("c", 4.0).ok()?,
-            },
-            "quadratic" if keys(&["diag", "center"]) => {
-                let d = o.f64_list("diag").ok()??;
-                let c = o.f64_list("center").ok()?.unwrap_or_else(|| vec![0.0]);
-                if d.len() != 1 || c.len() != 1 {
-                    return None;
-                }
-                Objective1d::Quadratic { a: d[0], c: c[0] }
-            }
-            _ => return None,
-        };
+        let obj = Objective1d::from_spec(&self.objective)?;
         // The batched path's divergence test equals the generic one only within these bounds.
         adam_1d(
             obj,

@@ -38,23 +38,6 @@ pub struct ModelLanes<'a> {
     generic: Generic<'a>,
 }
 
-/// The built-in one-dimensional objective of a spec (`rosen1d:c=…`,
-/// `quadratic:diag=a,center=c` with one entry each), if it is one.
-pub fn objective_1d(o: &Spec) -> Option<Objective1d> {
-    let keys = |allowed: &[&str]| o.pairs.iter().all(|(k, _)| allowed.contains(&k.as_str()));
-    match o.name.as_str() {
-        "rosen1d" if keys(&["c"]) => Some(Objective1d::Rosen1d {
-            c: o.f64("c", 4.0).ok()?,
-        }),
-        "quadratic" if keys(&["diag", "center"]) => {
-            let d = o.f64_list("diag").ok()??;
-            let c = o.f64_list("center").ok()?.unwrap_or_else(|| vec![0.0]);
-            (d.len() == 1 && c.len() == 1).then_some(Objective1d::Quadratic { a: d[0], c: c[0] })
-        }
-        _ => None,
-    }
-}
-
 impl<'a> ModelLanes<'a> {
     /// The batched path for `objective` (built as `obj`) with the integrator spec `integrator`
     /// and learning rate `lr`, or `None` when it does not apply (then the generic path runs).
@@ -70,7 +53,7 @@ impl<'a> ModelLanes<'a> {
         build: impl Fn(&Point) -> Built + Sync + 'a,
         generic: impl Fn(&Point) -> Result<Metrics> + Sync + 'a,
     ) -> Option<Self> {
-        let grad = objective_1d(objective)?;
+        let grad = Objective1d::from_spec(objective)?;
         let s = Spec::parse(integrator).ok()?;
         let dt = match (s.name.as_str(), step_size(&s).ok()?) {
             ("rk4", StepSize::Dt(dt)) => dt,
