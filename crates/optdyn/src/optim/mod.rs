@@ -9,8 +9,10 @@
 //!
 //! Scalar coefficients (bias corrections, step sizes, schedules) are computed in `f64` exactly
 //! as PyTorch computes them in Python floats, then converted to the working type once per step.
-//! Steps on at least [`PARALLEL_MIN_LEN`] parameters are split into chunks of [`CHUNK_LEN`]
-//! elements processed in parallel with rayon; smaller problems run on the calling thread.
+//! Steps on at least [`PARALLEL_MIN_LEN`] parameters are split into one contiguous part per
+//! rayon worker (whole multiples of [`CHUNK_LEN`] elements), processed in parallel; smaller
+//! problems run on the calling thread. Every update is elementwise, so the split never changes
+//! a bit.
 
 mod adadelta;
 mod adagrad;
@@ -324,8 +326,14 @@ pub fn from_spec<F: Real>(s: &Spec) -> Result<Box<dyn Optimizer<F>>> {
 
 /// Below this many parameters a step runs serially on the calling thread.
 pub const PARALLEL_MIN_LEN: usize = 1 << 17;
-/// Elements per parallel task (a few hundred KiB of streams per task).
+/// Smallest number of elements per parallel task (a few hundred KiB of streams).
 pub const CHUNK_LEN: usize = 1 << 15;
+
+/// Elements per parallel task for `n` parameters: one contiguous part per worker thread (so each
+/// thread streams one region, as a static OpenMP schedule does), in whole [`CHUNK_LEN`] units.
+fn part_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads() * CHUNK_LEN).max(1) * CHUNK_LEN
+}
 
 /// Panics unless every buffer has the parameters' length (a caller bug, not a user input).
 fn check_len<F>(who: &str, x: &[F], g: &[F], slots: &[&[F]]) {
@@ -345,8 +353,9 @@ pub(crate) fn zip0<F: Real>(x: &mut [F], g: &[F], k: impl Fn(&mut [F], &[F]) + S
     if x.len() < PARALLEL_MIN_LEN {
         k(x, g);
     } else {
-        x.par_chunks_mut(CHUNK_LEN)
-            .zip(g.par_chunks(CHUNK_LEN))
+        let p = part_len(x.len());
+        x.par_chunks_mut(p)
+            .zip(g.par_chunks(p))
             .for_each(|(x, g)| k(x, g));
     }
 }
@@ -362,9 +371,10 @@ pub(crate) fn zip1<F: Real>(
     if x.len() < PARALLEL_MIN_LEN {
         k(x, g, a);
     } else {
-        x.par_chunks_mut(CHUNK_LEN)
-            .zip(g.par_chunks(CHUNK_LEN))
-            .zip(a.par_chunks_mut(CHUNK_LEN))
+        let p = part_len(x.len());
+        x.par_chunks_mut(p)
+            .zip(g.par_chunks(p))
+            .zip(a.par_chunks_mut(p))
             .for_each(|((x, g), a)| k(x, g, a));
     }
 }
@@ -381,10 +391,11 @@ pub(crate) fn zip2<F: Real>(
     if x.len() < PARALLEL_MIN_LEN {
         k(x, g, a, b);
     } else {
-        x.par_chunks_mut(CHUNK_LEN)
-            .zip(g.par_chunks(CHUNK_LEN))
-            .zip(a.par_chunks_mut(CHUNK_LEN))
-            .zip(b.par_chunks_mut(CHUNK_LEN))
+        let p = part_len(x.len());
+        x.par_chunks_mut(p)
+            .zip(g.par_chunks(p))
+            .zip(a.par_chunks_mut(p))
+            .zip(b.par_chunks_mut(p))
             .for_each(|(((x, g), a), b)| k(x, g, a, b));
     }
 }
@@ -402,11 +413,12 @@ pub(crate) fn zip3<F: Real>(
     if x.len() < PARALLEL_MIN_LEN {
         k(x, g, a, b, c);
     } else {
-        x.par_chunks_mut(CHUNK_LEN)
-            .zip(g.par_chunks(CHUNK_LEN))
-            .zip(a.par_chunks_mut(CHUNK_LEN))
-            .zip(b.par_chunks_mut(CHUNK_LEN))
-            .zip(c.par_chunks_mut(CHUNK_LEN))
+        let p = part_len(x.len());
+        x.par_chunks_mut(p)
+            .zip(g.par_chunks(p))
+            .zip(a.par_chunks_mut(p))
+            .zip(b.par_chunks_mut(p))
+            .zip(c.par_chunks_mut(p))
             .for_each(|((((x, g), a), b), c)| k(x, g, a, b, c));
     }
 }
